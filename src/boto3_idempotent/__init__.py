@@ -1,0 +1,25 @@
+"""boto3-idempotent: safe retries for mutating AWS calls.
+
+``wrap(client)`` gives every call one client token, reused on every attempt, and
+retries by the documented response table with one retry layer. See README.md.
+"""
+
+from __future__ import annotations
+
+from ._config import RetryPolicy
+from ._exceptions import ConfigError, IdempotentParameterMismatch, InvalidClientToken
+from ._plugin import TOKEN_METADATA_KEY, CallInfo, call_info, wrap
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "TOKEN_METADATA_KEY",
+    "CallInfo",
+    "ConfigError",
+    "IdempotentParameterMismatch",
+    "InvalidClientToken",
+    "RetryPolicy",
+    "__version__",
+    "call_info",
+    "wrap",
+]

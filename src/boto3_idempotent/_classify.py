@@ -1,0 +1,144 @@
+"""What one failed attempt means, following the documented response table.
+
+=======================================  ===========  ==============================
+response                                 outcome      retried?
+=======================================  ===========  ==============================
+2xx                                      (success)    no
+throttling error code (any status), 429  THROTTLED    yes: the service refused it
+connect failure (nothing was sent)       NOT_SENT     yes: nothing happened
+500, 502, 503, 504                       AMBIGUOUS    yes, if resending is safe
+read timeout, connection lost or reset   AMBIGUOUS    yes, if resending is safe
+mismatch code in any spelling            MISMATCH     never; raised typed
+any other 4xx, any other exception       FINAL        no
+=======================================  ===========  ==============================
+
+"Safe" is decided per operation elsewhere (token-protected, read-only or
+documented idempotent). Codes and exception types are data, tested row by row.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from botocore.exceptions import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ProxyConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+__all__ = [
+    "AMBIGUOUS_EXCEPTIONS",
+    "MISMATCH_CODES",
+    "NOT_SENT_EXCEPTIONS",
+    "THROTTLING_CODES",
+    "TIMEOUT_EXCEPTIONS",
+    "TRANSIENT_STATUS_CODES",
+    "Outcome",
+    "classify_error",
+    "classify_exception",
+]
+
+
+class Outcome(enum.Enum):
+    """What a failed attempt tells about the request."""
+
+    THROTTLED = "throttled"  # refused before any work: always safe to resend
+    NOT_SENT = "not sent"  # never left the client: always safe to resend
+    AMBIGUOUS = "ambiguous"  # may or may not have been acted on
+    MISMATCH = "mismatch"  # token reused with different parameters
+    FINAL = "final"  # the request will not succeed as sent
+
+
+#: Error codes that mean "slow down, try later" (botocore's standard-mode list, plus
+#: the legacy-mode spellings). Alibaba's page: a 4xx that says "try it later".
+THROTTLING_CODES = frozenset(
+    {
+        "BandwidthLimitExceeded",
+        "EC2ThrottledException",
+        "LimitExceededException",
+        "PriorRequestNotComplete",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "ThrottledException",
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "TransactionInProgressException",
+    }
+)
+
+#: Every spelling services use for "same token, different parameters".
+MISMATCH_CODES = frozenset(
+    {
+        "IdempotentParameterMismatch",  # EC2 (unmodeled), Config, SSM, Alibaba VPC
+        "IdempotentParameterMismatchException",  # DynamoDB, Glue, GameLift, RAM, ...
+        "IdempotentParameterMismatchError",  # Auto Scaling
+        "IdempotencyParameterMismatch",  # S3
+        "IdempotencyParameterMismatchException",  # CodeCommit
+    }
+)
+
+#: Codes whose *message* names the mismatch (Proton: ValidationException).
+_MISMATCH_IN_MESSAGE_CODES = frozenset({"ValidationException"})
+_MISMATCH_WORD = "IdempotentParameterMismatch"
+
+TRANSIENT_STATUS_CODES = frozenset({500, 502, 503, 504})
+_THROTTLING_STATUS = 429
+
+#: The connection was never made, so the service cannot have acted.
+NOT_SENT_EXCEPTIONS: tuple[type[Exception], ...] = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ProxyConnectionError,
+)
+
+#: The request may have reached the service: resend only where that is safe.
+#: SSLError can happen after the request was written, so it is not "not sent".
+AMBIGUOUS_EXCEPTIONS: tuple[type[Exception], ...] = (
+    ReadTimeoutError,
+    ConnectionClosedError,
+    SSLError,
+    HTTPClientError,  # urllib3 ProtocolError: connection reset or aborted mid-call
+)
+
+#: Failures that cost the retry quota more (as in the SDKs' standard mode).
+TIMEOUT_EXCEPTIONS: tuple[type[Exception], ...] = (ReadTimeoutError, ConnectTimeoutError)
+
+
+def classify_error(status: int, code: str, message: str) -> Outcome | None:
+    """Classify an HTTP response; ``None`` for a success (status below 300).
+
+    Args:
+        status: The HTTP status code.
+        code: The parsed error code, ``""`` if none.
+        message: The parsed error message, ``""`` if none.
+    """
+    if status < 300:
+        return None
+    if code in MISMATCH_CODES or (
+        code in _MISMATCH_IN_MESSAGE_CODES and _MISMATCH_WORD in message
+    ):
+        return Outcome.MISMATCH
+    if code in THROTTLING_CODES or status == _THROTTLING_STATUS:
+        return Outcome.THROTTLED
+    if status in TRANSIENT_STATUS_CODES:
+        return Outcome.AMBIGUOUS
+    return Outcome.FINAL
+
+
+def classify_exception(exc: BaseException) -> Outcome:
+    """Classify an exception raised instead of a response (nothing was parsed)."""
+    # NOT_SENT first: ConnectTimeoutError and friends are not HTTPClientErrors, but
+    # the order keeps it obvious should botocore's hierarchy move.
+    if isinstance(exc, NOT_SENT_EXCEPTIONS):
+        return Outcome.NOT_SENT
+    if isinstance(exc, AMBIGUOUS_EXCEPTIONS):
+        return Outcome.AMBIGUOUS
+    return Outcome.FINAL

@@ -1,0 +1,177 @@
+"""Which operations carry a client token, and which are safe to resend after an ambiguous failure.
+
+Knowledge comes from two places:
+
+* the model: botocore marks token members with the ``idempotencyToken`` trait;
+* this module's curated registry: token members that the service documents as
+  idempotency tokens but whose model lacks the trait (EC2 AllocateHosts,
+  RequestSpotFleet's nested token, CloudFormation's ClientRequestToken, ...).
+  Every entry was checked against the member's documentation, never its name:
+  CodePipeline's ``AcknowledgeThirdPartyJob.clientToken`` identifies a job and
+  is not an idempotency token. A test checks every entry against the installed
+  botocore model.
+
+An operation may be resent after an ambiguous failure (5xx, read timeout,
+connection lost after sending) when it is token-protected, read-only by name,
+or documented idempotent without a token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._tokens import TokenMember
+
+__all__ = [
+    "DOCUMENTED_IDEMPOTENT",
+    "READ_ONLY_PREFIXES",
+    "UNTRAITED_TOKENS",
+    "OperationInfo",
+    "operation_info",
+]
+
+_EC2_UNTRAITED = (
+    # The EC2 "Ensuring idempotency" list, less what the model already traits.
+    "AllocateHosts",
+    "CreateEgressOnlyInternetGateway",
+    "CreateFlowLogs",
+    "CreateFpgaImage",
+    "CreateReservedInstancesListing",
+    "CreateVpcEndpoint",
+    "ImportImage",
+    "ImportSnapshot",
+    "ModifyReservedInstances",
+    "PurchaseHostReservation",
+    "RequestSpotInstances",
+    # Not on that list, but documented on the member as "to ensure the idempotency of
+    # the request".
+    "CopyFpgaImage",
+    "CreateCapacityReservation",
+    "CreateVpcEndpointConnectionNotification",
+    "CreateVpcEndpointServiceConfiguration",
+    "ModifyInstanceCreditSpecification",
+)
+
+#: (service name, operation) -> token member paths the model leaves untraited.
+UNTRAITED_TOKENS: Mapping[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    **{("ec2", op): (("ClientToken",),) for op in _EC2_UNTRAITED},
+    ("ec2", "RequestSpotFleet"): (("SpotFleetRequestConfig", "ClientToken"),),
+    # "Specify this token if you plan to retry requests so that CloudFormation knows
+    # that you're not attempting to create a stack with the same name."
+    **{
+        ("cloudformation", op): (("ClientRequestToken",),)
+        for op in (
+            "CancelUpdateStack",
+            "ContinueUpdateRollback",
+            "CreateStack",
+            "DeleteStack",
+            "ExecuteChangeSet",
+            "RegisterType",
+            "StartResourceScan",
+            "UpdateStack",
+        )
+    },
+    ("cloudformation", "CreateChangeSet"): (("ClientToken",),),
+    # At most 32 word characters: these get uuid4().hex, not the 36-character form.
+    ("acm", "RequestCertificate"): (("IdempotencyToken",),),
+    ("acm", "PutAccountConfiguration"): (("IdempotencyToken",),),
+    ("acm-pca", "CreateCertificateAuthority"): (("IdempotencyToken",),),
+    ("acm-pca", "IssueCertificate"): (("IdempotencyToken",),),
+    ("ecs", "CreateService"): (("clientToken",),),
+    ("ecs", "CreateTaskSet"): (("clientToken",),),
+    ("ecs", "CreateDaemon"): (("clientToken",),),
+    ("ssm", "StartAutomationExecution"): (("ClientToken",),),
+    ("ssm", "StartChangeRequestExecution"): (("ClientToken",),),
+}
+
+#: Operations documented as idempotent without a token: resending them is safe.
+DOCUMENTED_IDEMPOTENT = frozenset(
+    {
+        # EC2 "Ensuring idempotency": idempotent by default.
+        ("ec2", "AssociateAddress"),
+        ("ec2", "CreateVpnConnection"),
+        ("ec2", "DisassociateAddress"),
+        ("ec2", "ReplaceNetworkAclAssociation"),
+        ("ec2", "TerminateInstances"),
+        # On the same page's client-token list, but the model (and the API reference)
+        # has no token member to send: a repeated CreateRoute fails with
+        # RouteAlreadyExists rather than adding a second route.
+        ("ec2", "CreateRoute"),
+        # Proton "Ensuring idempotency": idempotent and asynchronous idempotent deletes.
+        ("proton", "DeleteEnvironmentTemplate"),
+        ("proton", "DeleteEnvironmentTemplateVersion"),
+        ("proton", "DeleteServiceTemplate"),
+        ("proton", "DeleteServiceTemplateVersion"),
+        ("proton", "DeleteEnvironmentAccountConnection"),
+        ("proton", "DeleteEnvironment"),
+        ("proton", "DeleteService"),
+    }
+)
+
+#: Operation-name verbs that only read. A prefix counts only at a word boundary
+#: ("GetObject" yes, "Getaway" no).
+READ_ONLY_PREFIXES = (
+    "BatchGet",
+    "Describe",
+    "Get",
+    "Head",
+    "List",
+    "Lookup",
+    "Query",
+    "Scan",
+    "Search",
+)
+
+
+@dataclass(frozen=True)
+class OperationInfo:
+    """What the plugin needs to know about one operation, built once per client.
+
+    Attributes:
+        name: The operation name, e.g. ``"RunInstances"``.
+        tokens: Its token members, traited ones first.
+        resend_safe: Whether an ambiguous failure may be retried (token-protected,
+            read-only or documented idempotent).
+    """
+
+    name: str
+    tokens: tuple[TokenMember, ...]
+    resend_safe: bool
+
+
+def _is_read_only(name: str) -> bool:
+    for prefix in READ_ONLY_PREFIXES:
+        if name.startswith(prefix):
+            rest = name[len(prefix) :]
+            return not rest or rest[0].isupper()
+    return False
+
+
+def _member_shape(input_shape: Any, path: tuple[str, ...]) -> Any | None:
+    shape = input_shape
+    for name in path:
+        members = getattr(shape, "members", None) or {}
+        if name not in members:  # an older model than the registry's
+            return None
+        shape = members[name]
+    return shape
+
+
+def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
+    """Build the :class:`OperationInfo` of a botocore ``OperationModel``."""
+    name = operation_model.name
+    input_shape = operation_model.input_shape
+    paths: list[tuple[str, ...]] = [(m,) for m in operation_model.idempotent_members]
+    for path in UNTRAITED_TOKENS.get((service_name, name), ()):
+        if path not in paths:
+            paths.append(path)
+    shapes = [(p, _member_shape(input_shape, p)) for p in paths]
+    tokens = tuple(TokenMember.from_shape(p, shape) for p, shape in shapes if shape is not None)
+    resend_safe = (
+        bool(tokens)
+        or _is_read_only(name)
+        or (service_name, name) in DOCUMENTED_IDEMPOTENT
+    )
+    return OperationInfo(name=name, tokens=tokens, resend_safe=resend_safe)

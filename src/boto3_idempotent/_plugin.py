@@ -1,0 +1,410 @@
+"""The botocore event-hook plugin: one token per logical call, exactly one retry layer.
+
+One client call, and where this module steps in::
+
+    before-parameter-build.<service>   _Plugin.prepare
+        Find the operation's token members (cached per operation). Keep and check
+        a caller's token; generate one where none was given. Note the token and
+        the start time in the call's context: botocore's per-call dict, never
+        client state, so concurrent calls on one client cannot see each other's.
+    botocore serializes the request once; then, for each attempt, signs and sends
+    needs-retry.<service>              _Plugin.needs_retry
+        Success: refund the quota, note the token in ResponseMetadata.
+        Failure: classify it (_classify's table). A mismatch is raised typed.
+        Anything else goes to a tenacity Retrying built once per client: its
+        retry predicate (retryable and safe to resend?), full-jitter wait and
+        stop (attempts, deadline, quota) decide. To retry, we sleep (injectable)
+        and return 0: botocore resends the same serialized body, with the same
+        token, re-signed, with streams rewound.
+
+botocore's own retry handler (legacy, standard or adaptive mode, all registered
+as ``retry-config-<service>``) is unregistered from the wrapped client, so one
+layer counts attempts whatever the client's retry configuration says.
+"""
+
+from __future__ import annotations
+
+import logging
+import random as _random
+import time
+import weakref
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+import tenacity
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from ._backoff import full_jitter
+from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
+from ._config import RetryPolicy
+from ._exceptions import IdempotentParameterMismatch, mismatch_class
+from ._operations import OperationInfo, operation_info
+from ._quota import NO_RETRY_REFUND, RETRY_COST, TIMEOUT_RETRY_COST, RetryQuota
+
+__all__ = ["TOKEN_METADATA_KEY", "CallInfo", "call_info", "wrap"]
+
+logger = logging.getLogger("boto3_idempotent")
+
+_C = TypeVar("_C", bound=BaseClient)
+
+#: The ResponseMetadata key that carries the client token a call sent.
+TOKEN_METADATA_KEY: Final = "IdempotencyToken"
+
+_PLUGIN_ATTR = "_boto3_idempotent_plugin"
+_CALL_INFO_ATTR = "_boto3_idempotent_call_info"
+# Keys of botocore's per-call context dict.
+_CTX_TOKEN = "boto3_idempotent.token"
+_CTX_START = "boto3_idempotent.start"
+_CTX_STATE = "boto3_idempotent.retry_state"
+_CTX_COST = "boto3_idempotent.retry_cost"
+# unique_ids botocore registers its retry handlers under (legacy, standard, adaptive).
+_BOTOCORE_RETRY_ID = "retry-config-{}"
+_BOTOCORE_MAX_SEEDER_ID = "seed-max-attempts-{}"  # botocore >= 1.44: amz-sdk-request max=
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """How a logical call went on the wire; see :func:`call_info`.
+
+    Attributes:
+        attempts: Attempts sent, the first one included.
+        token: The client token every attempt carried; ``None`` for operations
+            without a token member.
+        max_attempts_reached: Whether retrying stopped because attempts ran out.
+    """
+
+    attempts: int
+    token: str | None
+    max_attempts_reached: bool = False
+
+
+def call_info(outcome: BaseException | Mapping[str, Any]) -> CallInfo | None:
+    """Tell how many attempts a call made and which token it sent.
+
+    Args:
+        outcome: What the call returned (its response dict) or raised. A
+            ``ClientError`` carries it in ``exc.response["ResponseMetadata"]``;
+            a connection error or timeout carries it as an attribute.
+
+    Returns:
+        ``None`` when ``outcome`` holds no record (it did not come from a client call).
+    """
+    if isinstance(outcome, ClientError):
+        outcome = outcome.response
+    if isinstance(outcome, BaseException):
+        info = getattr(outcome, _CALL_INFO_ATTR, None)
+        return info if isinstance(info, CallInfo) else None
+    metadata = outcome.get("ResponseMetadata")
+    if not isinstance(metadata, Mapping) or "RetryAttempts" not in metadata:
+        return None
+    return CallInfo(
+        attempts=int(metadata["RetryAttempts"]) + 1,
+        token=metadata.get(TOKEN_METADATA_KEY),
+        max_attempts_reached=bool(metadata.get("MaxAttemptsReached", False)),
+    )
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A failed attempt, as tenacity sees it (the 'result' it retries on)."""
+
+    outcome: Outcome
+    error_code: str
+    retryable: bool
+    cost: int
+
+
+@dataclass(frozen=True)
+class _Call:
+    """The logical call a tenacity RetryCallState belongs to."""
+
+    operation_name: str
+    token: str | None
+    start: float | None
+    context: MutableMapping[str, Any]
+
+
+def _is_retryable(attempt: _Attempt) -> bool:
+    return attempt.retryable
+
+
+def _gave_up(retry_state: tenacity.RetryCallState) -> None:
+    """Stop without raising: botocore then raises or returns the last attempt's outcome."""
+
+
+class _Plugin:
+    """The hooks one wrapped client runs, and the state they share (quota, caches)."""
+
+    def __init__(
+        self,
+        client: BaseClient,
+        policy: RetryPolicy,
+        quota: RetryQuota,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+        random: Callable[[], float],
+    ) -> None:
+        self.policy = policy
+        self.quota = quota
+        self._client = weakref.ref(client)
+        service_model = client.meta.service_model
+        self._service_name: str = service_model.service_name
+        self._event_name: str = service_model.service_id.hyphenize()
+        self._operations: dict[str, OperationInfo] = {}
+        self._sleep = sleep
+        self._clock = clock
+        self._random = random
+        self._retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_result(_is_retryable),
+            wait=self._wait,
+            # Order matters: the quota is charged only once nothing else stops the retry.
+            stop=tenacity.stop_any(
+                tenacity.stop_after_attempt(policy.max_attempts),
+                self._past_deadline,
+                self._quota_spent,
+            ),
+            before_sleep=self._log_retry,
+            retry_error_callback=_gave_up,
+            sleep=sleep,
+        )
+
+    # -- registration ---------------------------------------------------------------
+
+    def _ids(self) -> tuple[str, str]:
+        return (
+            f"boto3-idempotent-prepare-{self._event_name}",
+            f"boto3-idempotent-needs-retry-{self._event_name}",
+        )
+
+    def register(self, events: Any) -> None:
+        name = self._event_name
+        events.unregister(f"needs-retry.{name}", unique_id=_BOTOCORE_RETRY_ID.format(name))
+        events.unregister(
+            f"request-created.{name}", unique_id=_BOTOCORE_MAX_SEEDER_ID.format(name)
+        )
+        prepare_id, retry_id = self._ids()
+        # Service-level handlers run before botocore's generic generate_idempotent_uuid.
+        events.register(f"before-parameter-build.{name}", self.prepare, unique_id=prepare_id)
+        events.register(f"needs-retry.{name}", self.needs_retry, unique_id=retry_id)
+
+    def unregister(self, events: Any) -> None:
+        prepare_id, retry_id = self._ids()
+        events.unregister(f"before-parameter-build.{self._event_name}", unique_id=prepare_id)
+        events.unregister(f"needs-retry.{self._event_name}", unique_id=retry_id)
+
+    # -- hooks ----------------------------------------------------------------------
+
+    def _info(self, model: Any) -> OperationInfo:
+        info = self._operations.get(model.name)
+        if info is None:
+            # Racing threads may both build it; the results are equal.
+            info = self._operations[model.name] = operation_info(self._service_name, model)
+        return info
+
+    def prepare(
+        self,
+        params: MutableMapping[str, Any],
+        model: Any,
+        context: MutableMapping[str, Any],
+        **kwargs: Any,
+    ) -> None:
+        """Put one token per token member into ``params``; note it in the call's context."""
+        info = self._info(model)
+        # Seeds the amz-sdk-request header's max= with our count, not botocore's.
+        context["retries"] = {"max": self.policy.max_attempts}
+        if self.policy.deadline is not None:
+            context[_CTX_START] = self._clock()
+        if info.tokens:
+            tokens = [member.apply(params, info.name) for member in info.tokens]
+            context[_CTX_TOKEN] = next((t for t in tokens if t is not None), None)
+
+    def needs_retry(
+        self,
+        response: tuple[Any, dict[str, Any]] | None,
+        attempts: int,
+        caught_exception: BaseException | None,
+        request_dict: Mapping[str, Any],
+        operation: Any,
+        **kwargs: Any,
+    ) -> float | None:
+        """Decide whether botocore resends; sleep here and return 0 if so."""
+        context: MutableMapping[str, Any] = request_dict["context"]
+        token: str | None = context.get(_CTX_TOKEN)
+        parsed: dict[str, Any] | None = None
+        if caught_exception is not None:
+            outcome = classify_exception(caught_exception)
+            error_code = type(caught_exception).__name__
+        elif response is not None:
+            http_response, parsed = response
+            error = parsed.get("Error") or {}
+            error_code = error.get("Code") or ""
+            maybe = classify_error(http_response.status_code, error_code, error.get("Message") or "")
+            if maybe is None:  # success: the hot path
+                self.quota.release(context.get(_CTX_COST, NO_RETRY_REFUND))
+                if token is not None:
+                    _note_token(parsed, token)
+                return None
+            outcome = maybe
+        else:
+            return None
+
+        if outcome is Outcome.MISMATCH:
+            raise self._mismatch(parsed or {}, operation.name, token, attempts, error_code)
+
+        retryable = outcome in (Outcome.THROTTLED, Outcome.NOT_SENT) or (
+            outcome is Outcome.AMBIGUOUS
+            and (self.policy.retry_unsafe or self._info(operation).resend_safe)
+        )
+        cost = TIMEOUT_RETRY_COST if isinstance(caught_exception, TIMEOUT_EXCEPTIONS) else RETRY_COST
+        state: tenacity.RetryCallState | None = context.get(_CTX_STATE)
+        if state is None:
+            call = _Call(operation.name, token, context.get(_CTX_START), context)
+            state = tenacity.RetryCallState(self._retrying, fn=None, args=(call,), kwargs={})
+            context[_CTX_STATE] = state
+            self._retrying.begin()  # this thread's tenacity statistics start afresh
+        # Keep tenacity's count in step with the wire (another needs-retry handler,
+        # such as S3's region redirector, may have resent without asking us).
+        state.attempt_number = attempts
+        state.set_result(_Attempt(outcome, error_code, retryable, cost))
+        action = self._retrying.iter(state)
+        if isinstance(action, tenacity.DoSleep):
+            state.prepare_for_next_attempt()
+            self._sleep(float(action))
+            return 0
+        exhausted = retryable and attempts >= self.policy.max_attempts
+        if parsed is not None:
+            metadata = parsed.setdefault("ResponseMetadata", {})
+            if token is not None:
+                metadata[TOKEN_METADATA_KEY] = token
+            if exhausted:
+                metadata["MaxAttemptsReached"] = True
+        elif caught_exception is not None:
+            setattr(caught_exception, _CALL_INFO_ATTR, CallInfo(attempts, token, exhausted))
+        return None
+
+    # -- tenacity strategies ----------------------------------------------------------
+
+    def _wait(self, retry_state: tenacity.RetryCallState) -> float:
+        return full_jitter(
+            retry_state.attempt_number,
+            self.policy.base_delay,
+            self.policy.max_delay,
+            self._random,
+        )
+
+    def _past_deadline(self, retry_state: tenacity.RetryCallState) -> bool:
+        deadline = self.policy.deadline
+        call: _Call = retry_state.args[0]
+        if deadline is None or call.start is None:
+            return False
+        return self._clock() - call.start + retry_state.upcoming_sleep > deadline
+
+    def _quota_spent(self, retry_state: tenacity.RetryCallState) -> bool:
+        call: _Call = retry_state.args[0]
+        attempt: _Attempt = retry_state.outcome.result()  # type: ignore[union-attr]
+        if not self.quota.acquire(attempt.cost):
+            logger.info(
+                "Not retrying %s: the client's retry quota is spent",
+                call.operation_name,
+                extra={"operation": call.operation_name, "error_code": attempt.error_code},
+            )
+            return True
+        call.context[_CTX_COST] = attempt.cost
+        return False
+
+    def _log_retry(self, retry_state: tenacity.RetryCallState) -> None:
+        call: _Call = retry_state.args[0]
+        attempt: _Attempt = retry_state.outcome.result()  # type: ignore[union-attr]
+        # Never parameters or responses: UserData, passwords and keys travel in them.
+        logger.info(
+            "Retrying %s after %s on attempt %d of %d (token %s), sleeping %.3f s",
+            call.operation_name,
+            attempt.error_code,
+            retry_state.attempt_number,
+            self.policy.max_attempts,
+            call.token,
+            retry_state.upcoming_sleep,
+            extra={
+                "operation": call.operation_name,
+                "attempt": retry_state.attempt_number,
+                "token": call.token,
+                "error_code": attempt.error_code,
+                "delay": retry_state.upcoming_sleep,
+            },
+        )
+
+    def _mismatch(
+        self,
+        parsed: dict[str, Any],
+        operation_name: str,
+        token: str | None,
+        attempts: int,
+        error_code: str,
+    ) -> IdempotentParameterMismatch:
+        metadata = parsed.setdefault("ResponseMetadata", {})
+        metadata["RetryAttempts"] = attempts - 1
+        if token is not None:
+            metadata[TOKEN_METADATA_KEY] = token
+        client = self._client()
+        modeled: type[ClientError] = (
+            client.exceptions.from_code(error_code) if client is not None else ClientError
+        )
+        return mismatch_class(modeled)(parsed, operation_name, token)
+
+
+def _note_token(parsed: dict[str, Any], token: str) -> None:
+    metadata = parsed.get("ResponseMetadata")
+    if metadata is not None:
+        metadata[TOKEN_METADATA_KEY] = token
+
+
+def wrap(
+    client: _C,
+    policy: RetryPolicy | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    random: Callable[[], float] = _random.random,
+) -> _C:
+    """Make ``client`` retry safely: one stable client token per call, one retry layer.
+
+    The client is changed in place and returned, so its type (boto3-stubs'
+    ``EC2Client`` ...), paginators, waiters and ``boto3.resource(...).meta.client``
+    all go through the policy. Wrapping again replaces the policy and keeps the
+    client's retry quota; hooks and retries never stack.
+
+    Args:
+        client: A botocore client, e.g. ``boto3.client("ec2")``.
+        policy: How to retry; read from ``BOTO3_IDEMPOTENT_*`` variables when ``None``.
+        sleep: Waits between attempts (seconds). Tests pass a recorder.
+        clock: Monotonic seconds, for the deadline.
+        random: Returns a float in ``[0, 1)``, for jitter.
+
+    Raises:
+        TypeError: ``client`` is not a botocore client.
+        ConfigError: ``policy`` is ``None`` and an environment variable is invalid.
+    """
+    if not isinstance(client, BaseClient):
+        raise TypeError(
+            f"wrap() takes a botocore client such as boto3.client('ec2'), "
+            f"not {type(client).__name__}"
+        )
+    if policy is None:
+        policy = RetryPolicy.from_env()
+    events = client.meta.events
+    previous: _Plugin | None = vars(client).get(_PLUGIN_ATTR)
+    if previous is not None:
+        previous.unregister(events)
+    plugin = _Plugin(
+        client,
+        policy,
+        quota=previous.quota if previous is not None else RetryQuota(),
+        sleep=sleep,
+        clock=clock,
+        random=random,
+    )
+    plugin.register(events)
+    setattr(client, _PLUGIN_ATTR, plugin)
+    return client

@@ -1,0 +1,49 @@
+"""A retry quota per wrapped client, so an outage does not multiply load.
+
+The SDKs' standard-mode token bucket: it starts full; each retry takes tokens
+(more after a timeout, which ties up a connection); a success gives back one
+token, or what its last retry took. When the bucket cannot pay, the error of the
+current attempt is raised instead of retrying. Success after success keeps it full.
+"""
+
+from __future__ import annotations
+
+import threading
+
+__all__ = ["NO_RETRY_REFUND", "RETRY_COST", "RetryQuota", "TIMEOUT_RETRY_COST"]
+
+INITIAL_CAPACITY = 500
+RETRY_COST = 5
+TIMEOUT_RETRY_COST = 10
+NO_RETRY_REFUND = 1
+
+
+class RetryQuota:
+    """A thread-safe bucket of retry tokens."""
+
+    def __init__(self, capacity: int = INITIAL_CAPACITY) -> None:
+        """Start full, with ``capacity`` tokens."""
+        self.capacity = capacity
+        self._available = capacity
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> int:
+        """Tokens left now."""
+        return self._available
+
+    def acquire(self, amount: int) -> bool:
+        """Take ``amount`` tokens for a retry; ``False`` (and take none) if short."""
+        with self._lock:
+            if amount > self._available:
+                return False
+            self._available -= amount
+            return True
+
+    def release(self, amount: int) -> None:
+        """Give back ``amount`` tokens after a success, up to the capacity."""
+        # The success path of every call lands here: skip the lock while full.
+        if self._available >= self.capacity:
+            return
+        with self._lock:
+            self._available = min(self.capacity, self._available + amount)

@@ -1,0 +1,75 @@
+"""Shared fixtures: a clean environment, a scripted server, clients pointed at it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from wire import RunningServer, WireServer
+
+
+@pytest.fixture(autouse=True)
+def _clean_environ(monkeypatch, tmp_path):
+    """No test sees the developer's AWS or BOTO3_IDEMPOTENT_* settings, nor leaks its own."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "BOTO3_IDEMPOTENT_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def _running_server() -> Iterator[RunningServer]:
+    server = RunningServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def server(_running_server: RunningServer) -> WireServer:
+    """The scripted server, with an empty record and script for this test."""
+    _running_server.wire.reset()
+    return _running_server.wire
+
+
+@pytest.fixture
+def endpoint(_running_server: RunningServer) -> str:
+    """The scripted server's URL."""
+    return _running_server.url
+
+
+@pytest.fixture
+def make_client(endpoint):
+    """Build a real boto3 client that talks to the scripted server."""
+
+    def make(service: str = "ec2", *, mode: str = "standard", url: str | None = None, **config):
+        config.setdefault("connect_timeout", 2)
+        config.setdefault("read_timeout", 5)
+        return boto3.client(
+            service,
+            endpoint_url=url or endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106
+            config=Config(retries={"mode": mode}, **config),
+        )
+
+    return make
+
+
+class Sleeps(list[float]):
+    """A sleep() that records instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    """Record the backoffs a wrapped client asks for; nothing really sleeps."""
+    return Sleeps()
