@@ -55,7 +55,7 @@ def make_client(endpoint):
             endpoint_url=url or endpoint,
             region_name="us-east-1",
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106
+            aws_secret_access_key="testing",
             config=Config(retries={"mode": mode}, **config),
         )
 

@@ -27,15 +27,50 @@ def wrapped(make_client, sleeps):
     ("service", "call", "kwargs", "operation"),
     [
         # Untraited in the model, documented as idempotent with a client token.
-        ("ec2", "allocate_hosts", {"AvailabilityZone": "us-east-1a", "Quantity": 1}, "AllocateHosts"),
-        ("ec2", "create_flow_logs", {"ResourceIds": ["vpc-1"], "ResourceType": "VPC", "TrafficType": "ALL"}, "CreateFlowLogs"),
-        ("ec2", "create_vpc_endpoint", {"VpcId": "vpc-1", "ServiceName": "com.amazonaws.s3"}, "CreateVpcEndpoint"),
+        (
+            "ec2",
+            "allocate_hosts",
+            {"AvailabilityZone": "us-east-1a", "Quantity": 1},
+            "AllocateHosts",
+        ),
+        (
+            "ec2",
+            "create_flow_logs",
+            {"ResourceIds": ["vpc-1"], "ResourceType": "VPC", "TrafficType": "ALL"},
+            "CreateFlowLogs",
+        ),
+        (
+            "ec2",
+            "create_vpc_endpoint",
+            {"VpcId": "vpc-1", "ServiceName": "com.amazonaws.s3"},
+            "CreateVpcEndpoint",
+        ),
         ("ec2", "request_spot_instances", {}, "RequestSpotInstances"),
         ("cloudformation", "create_stack", {"StackName": "s", "TemplateBody": "{}"}, "CreateStack"),
         # Traited: botocore would generate one too; ours is the one that goes out.
-        ("ec2", "run_instances", {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}, "RunInstances"),
+        (
+            "ec2",
+            "run_instances",
+            {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1},
+            "RunInstances",
+        ),
         ("ec2", "create_nat_gateway", {"SubnetId": "subnet-1"}, "CreateNatGateway"),
-        ("dynamodb", "transact_write_items", {"TransactItems": [{"ConditionCheck": {"TableName": "t", "Key": {"k": {"S": "1"}}, "ConditionExpression": "attribute_exists(k)"}}]}, "TransactWriteItems"),
+        (
+            "dynamodb",
+            "transact_write_items",
+            {
+                "TransactItems": [
+                    {
+                        "ConditionCheck": {
+                            "TableName": "t",
+                            "Key": {"k": {"S": "1"}},
+                            "ConditionExpression": "attribute_exists(k)",
+                        }
+                    }
+                ]
+            },
+            "TransactWriteItems",
+        ),
     ],
 )
 def test_supported_operations_send_one_uuid_token_on_every_attempt(
@@ -89,7 +124,9 @@ def test_codepipeline_job_client_token_is_not_touched(wrapped, server):
     """A member named clientToken that identifies a job is never filled by name."""
     client = wrapped("codepipeline")
 
-    client.acknowledge_third_party_job(jobId="11111111-2222-3333-4444-555555555555", nonce="1", clientToken="job-secret")
+    client.acknowledge_third_party_job(
+        jobId="11111111-2222-3333-4444-555555555555", nonce="1", clientToken="job-secret"
+    )
 
     assert server.requests[0].params["clientToken"] == "job-secret"
 

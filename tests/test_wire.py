@@ -54,8 +54,10 @@ def test_caller_token_is_kept_on_every_attempt(ec2, server):
 
 
 @pytest.mark.parametrize("mode", ["legacy", "standard", "adaptive"])
-def test_attempts_never_exceed_max_attempts_whatever_the_retry_mode(make_client, server, sleeps, mode):
-    """botocore's own retries are replaced, not stacked: an outage costs max_attempts."""
+def test_attempts_never_exceed_max_attempts_whatever_the_retry_mode(
+    make_client, server, sleeps, mode
+):
+    """Botocore's own retries are replaced, not stacked: an outage costs max_attempts."""
     client = wrap(make_client("ec2", mode=mode), POLICY, sleep=sleeps, random=lambda: 0.0)
     server.script = lambda seen, prior: Reply(500, "InternalError")
 

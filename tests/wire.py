@@ -8,6 +8,7 @@ client token; each answer comes from a script: a queue of actions, or a function
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import socket
@@ -125,6 +126,12 @@ def _success(protocol: str, operation: str, number: int) -> tuple[str, bytes]:
                 f"<reservationId>r-{number:08x}</reservationId>"
                 f"<instancesSet><item><instanceId>i-{number:08x}</instanceId></item></instancesSet>"
             )
+        if operation == "DescribeInstances":
+            extra = (
+                "<reservationSet><item><reservationId>r-1</reservationId><instancesSet><item>"
+                "<instanceId>i-1</instanceId><instanceState><code>16</code><name>running</name>"
+                "</instanceState></item></instancesSet></item></reservationSet>"
+            )
         body = (
             f'<{operation}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
             f"<requestId>{request_id}</requestId>{extra}</{operation}Response>"
@@ -142,7 +149,9 @@ def _success(protocol: str, operation: str, number: int) -> tuple[str, bytes]:
 def _error(protocol: str, code: str, message: str, number: int) -> tuple[str, bytes]:
     request_id = f"req-{number}"
     if protocol == "json":
-        return "application/x-amz-json-1.0", json.dumps({"__type": code, "message": message}).encode()
+        return "application/x-amz-json-1.0", json.dumps(
+            {"__type": code, "message": message}
+        ).encode()
     if protocol == "ec2":
         body = (
             f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>"
@@ -159,6 +168,7 @@ def _error(protocol: str, code: str, message: str, number: int) -> tuple[str, by
 def _handler(server: WireServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             """Keep test output quiet."""
@@ -175,10 +185,8 @@ def _handler(server: WireServer) -> type[BaseHTTPRequestHandler]:
             if isinstance(action, Hang):
                 # Wait for the client to hang up (its read timeout); a bound in case it never does.
                 self.connection.settimeout(10)
-                try:
+                with contextlib.suppress(OSError):
                     self.rfile.read(1)
-                except OSError:
-                    pass
                 self.close_connection = True
                 return
             if action.code is None and action.status < 300:

@@ -122,9 +122,7 @@ def classify_error(status: int, code: str, message: str) -> Outcome | None:
     """
     if status < 300:
         return None
-    if code in MISMATCH_CODES or (
-        code in _MISMATCH_IN_MESSAGE_CODES and _MISMATCH_WORD in message
-    ):
+    if code in MISMATCH_CODES or (code in _MISMATCH_IN_MESSAGE_CODES and _MISMATCH_WORD in message):
         return Outcome.MISMATCH
     if code in THROTTLING_CODES or status == _THROTTLING_STATUS:
         return Outcome.THROTTLED

@@ -6,15 +6,13 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any
 
 from ._exceptions import ConfigError
 
 __all__ = ["ENV_PREFIX", "ENV_VARS", "RetryPolicy"]
 
 ENV_PREFIX = "BOTO3_IDEMPOTENT_"
-
-_T = TypeVar("_T")
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -65,12 +63,12 @@ class RetryPolicy:
                 raise ConfigError(name, value, _EXPECTED[name])
         if self.max_delay < self.base_delay:
             raise ConfigError(
-                "max_delay", self.max_delay, f"a number of seconds >= base_delay ({self.base_delay})"
+                "max_delay",
+                self.max_delay,
+                f"a number of seconds >= base_delay ({self.base_delay})",
             )
         if self.deadline is not None and (
-            not _is_number(self.deadline)
-            or not math.isfinite(self.deadline)
-            or self.deadline <= 0
+            not _is_number(self.deadline) or not math.isfinite(self.deadline) or self.deadline <= 0
         ):
             raise ConfigError("deadline", self.deadline, _EXPECTED["deadline"])
         if not isinstance(self.retry_unsafe, bool):

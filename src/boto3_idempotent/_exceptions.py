@@ -50,7 +50,7 @@ class InvalidClientToken(ValueError):  # noqa: N818  (reads as what it is, like 
     """A caller-supplied client token that the service would reject; nothing was sent."""
 
 
-class IdempotentParameterMismatch(ClientError):
+class IdempotentParameterMismatch(ClientError):  # noqa: N818  (the error code's own name)
     """The service saw this client token before, with different parameters.
 
     Raised instead of the service's own error (``IdempotentParameterMismatch``,

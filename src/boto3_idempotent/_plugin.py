@@ -30,7 +30,7 @@ import time
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import tenacity
 from botocore.client import BaseClient
@@ -50,12 +50,12 @@ logger = logging.getLogger("boto3_idempotent")
 _C = TypeVar("_C", bound=BaseClient)
 
 #: The ResponseMetadata key that carries the client token a call sent.
-TOKEN_METADATA_KEY: Final = "IdempotencyToken"
+TOKEN_METADATA_KEY: Final = "IdempotencyToken"  # noqa: S105  (a key name, not a secret)
 
 _PLUGIN_ATTR = "_boto3_idempotent_plugin"
 _CALL_INFO_ATTR = "_boto3_idempotent_call_info"
 # Keys of botocore's per-call context dict.
-_CTX_TOKEN = "boto3_idempotent.token"
+_CTX_TOKEN = "boto3_idempotent.token"  # noqa: S105  (a key name)
 _CTX_START = "boto3_idempotent.start"
 _CTX_STATE = "boto3_idempotent.retry_state"
 _CTX_COST = "boto3_idempotent.retry_cost"
@@ -99,9 +99,10 @@ def call_info(outcome: BaseException | Mapping[str, Any]) -> CallInfo | None:
     metadata = outcome.get("ResponseMetadata")
     if not isinstance(metadata, Mapping) or "RetryAttempts" not in metadata:
         return None
+    token = metadata.get(TOKEN_METADATA_KEY)
     return CallInfo(
         attempts=int(metadata["RetryAttempts"]) + 1,
-        token=metadata.get(TOKEN_METADATA_KEY),
+        token=token if isinstance(token, str) else None,
         max_attempts_reached=bool(metadata.get("MaxAttemptsReached", False)),
     )
 
@@ -134,6 +135,16 @@ def _gave_up(retry_state: tenacity.RetryCallState) -> None:
     """Stop without raising: botocore then raises or returns the last attempt's outcome."""
 
 
+class _Stop(tenacity.stop.stop_base):
+    """A stop condition from a method (tenacity's combinators take stop_base objects)."""
+
+    def __init__(self, check: Callable[[tenacity.RetryCallState], bool]) -> None:
+        self._check = check
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self._check(retry_state)
+
+
 class _Plugin:
     """The hooks one wrapped client runs, and the state they share (quota, caches)."""
 
@@ -141,6 +152,7 @@ class _Plugin:
         self,
         client: BaseClient,
         policy: RetryPolicy,
+        *,
         quota: RetryQuota,
         sleep: Callable[[float], None],
         clock: Callable[[], float],
@@ -162,8 +174,8 @@ class _Plugin:
             # Order matters: the quota is charged only once nothing else stops the retry.
             stop=tenacity.stop_any(
                 tenacity.stop_after_attempt(policy.max_attempts),
-                self._past_deadline,
-                self._quota_spent,
+                _Stop(self._past_deadline),
+                _Stop(self._quota_spent),
             ),
             before_sleep=self._log_retry,
             retry_error_callback=_gave_up,
@@ -181,9 +193,7 @@ class _Plugin:
     def register(self, events: Any) -> None:
         name = self._event_name
         events.unregister(f"needs-retry.{name}", unique_id=_BOTOCORE_RETRY_ID.format(name))
-        events.unregister(
-            f"request-created.{name}", unique_id=_BOTOCORE_MAX_SEEDER_ID.format(name)
-        )
+        events.unregister(f"request-created.{name}", unique_id=_BOTOCORE_MAX_SEEDER_ID.format(name))
         prepare_id, retry_id = self._ids()
         # Service-level handlers run before botocore's generic generate_idempotent_uuid.
         events.register(f"before-parameter-build.{name}", self.prepare, unique_id=prepare_id)
@@ -232,32 +242,45 @@ class _Plugin:
         """Decide whether botocore resends; sleep here and return 0 if so."""
         context: MutableMapping[str, Any] = request_dict["context"]
         token: str | None = context.get(_CTX_TOKEN)
-        parsed: dict[str, Any] | None = None
         if caught_exception is not None:
             outcome = classify_exception(caught_exception)
-            error_code = type(caught_exception).__name__
-        elif response is not None:
-            http_response, parsed = response
-            error = parsed.get("Error") or {}
-            error_code = error.get("Code") or ""
-            maybe = classify_error(http_response.status_code, error_code, error.get("Message") or "")
-            if maybe is None:  # success: the hot path
-                self.quota.release(context.get(_CTX_COST, NO_RETRY_REFUND))
-                if token is not None:
-                    _note_token(parsed, token)
-                return None
-            outcome = maybe
-        else:
+            return self._after_failure(
+                outcome, type(caught_exception).__name__, None, caught_exception,
+                attempts, operation, context,
+            )  # fmt: skip
+        if response is None:
             return None
+        http_response, parsed = response
+        error = parsed.get("Error") or {}
+        error_code = error.get("Code") or ""
+        maybe = classify_error(http_response.status_code, error_code, error.get("Message") or "")
+        if maybe is None:  # success: the hot path
+            self.quota.release(context.get(_CTX_COST, NO_RETRY_REFUND))
+            if token is not None:
+                _note_token(parsed, token)
+            return None
+        return self._after_failure(maybe, error_code, parsed, None, attempts, operation, context)
 
+    def _after_failure(
+        self,
+        outcome: Outcome,
+        error_code: str,
+        parsed: dict[str, Any] | None,
+        caught_exception: BaseException | None,
+        attempts: int,
+        operation: Any,
+        context: MutableMapping[str, Any],
+    ) -> float | None:
+        token: str | None = context.get(_CTX_TOKEN)
         if outcome is Outcome.MISMATCH:
             raise self._mismatch(parsed or {}, operation.name, token, attempts, error_code)
-
         retryable = outcome in (Outcome.THROTTLED, Outcome.NOT_SENT) or (
             outcome is Outcome.AMBIGUOUS
             and (self.policy.retry_unsafe or self._info(operation).resend_safe)
         )
-        cost = TIMEOUT_RETRY_COST if isinstance(caught_exception, TIMEOUT_EXCEPTIONS) else RETRY_COST
+        cost = (
+            TIMEOUT_RETRY_COST if isinstance(caught_exception, TIMEOUT_EXCEPTIONS) else RETRY_COST
+        )
         state: tenacity.RetryCallState | None = context.get(_CTX_STATE)
         if state is None:
             call = _Call(operation.name, token, context.get(_CTX_START), context)
@@ -273,6 +296,7 @@ class _Plugin:
             state.prepare_for_next_attempt()
             self._sleep(float(action))
             return 0
+        # Not resent: botocore raises or returns this attempt. Say how the call went.
         exhausted = retryable and attempts >= self.policy.max_attempts
         if parsed is not None:
             metadata = parsed.setdefault("ResponseMetadata", {})
@@ -348,8 +372,9 @@ class _Plugin:
         if token is not None:
             metadata[TOKEN_METADATA_KEY] = token
         client = self._client()
-        modeled: type[ClientError] = (
-            client.exceptions.from_code(error_code) if client is not None else ClientError
+        modeled = cast(
+            "type[ClientError]",
+            client.exceptions.from_code(error_code) if client is not None else ClientError,
         )
         return mismatch_class(modeled)(parsed, operation_name, token)
 

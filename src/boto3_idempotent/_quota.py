@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-__all__ = ["NO_RETRY_REFUND", "RETRY_COST", "RetryQuota", "TIMEOUT_RETRY_COST"]
+__all__ = ["NO_RETRY_REFUND", "RETRY_COST", "TIMEOUT_RETRY_COST", "RetryQuota"]
 
 INITIAL_CAPACITY = 500
 RETRY_COST = 5

@@ -83,7 +83,9 @@ class TokenMember:
         """
         where = f"{operation_name} {'.'.join(self.path)}"
         if not isinstance(value, str):
-            raise InvalidClientToken(f"{where}: a client token must be a str, not {type(value).__name__}")
+            raise InvalidClientToken(
+                f"{where}: a client token must be a str, not {type(value).__name__}"
+            )
         if not self.accepts(value):
             pattern = f" matching {self.pattern.pattern!r}" if self.pattern else ""
             raise InvalidClientToken(

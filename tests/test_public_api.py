@@ -1,0 +1,42 @@
+"""The public surface: names, types, packaging."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from botocore.exceptions import ClientError
+
+import boto3_idempotent
+
+
+def test_all_is_pinned():
+    """Adding or removing a public name is a deliberate change: update this list and CHANGELOG."""
+    assert boto3_idempotent.__all__ == [
+        "TOKEN_METADATA_KEY",
+        "CallInfo",
+        "ConfigError",
+        "IdempotentParameterMismatch",
+        "InvalidClientToken",
+        "RetryPolicy",
+        "__version__",
+        "call_info",
+        "wrap",
+    ]
+
+
+def test_every_exported_name_exists():
+    """__all__ names only things the package has."""
+    for name in boto3_idempotent.__all__:
+        assert hasattr(boto3_idempotent, name)
+
+
+def test_exceptions_subclass_what_callers_already_catch():
+    """Adopting the library breaks no except clause."""
+    assert issubclass(boto3_idempotent.IdempotentParameterMismatch, ClientError)
+    assert issubclass(boto3_idempotent.ConfigError, ValueError)
+    assert issubclass(boto3_idempotent.InvalidClientToken, ValueError)
+
+
+def test_package_is_typed():
+    """py.typed ships, so type checkers read our annotations."""
+    assert resources.files("boto3_idempotent").joinpath("py.typed").is_file()
