@@ -24,28 +24,26 @@ layer counts attempts whatever the client's retry configuration says.
 
 from __future__ import annotations
 
-import logging
 import random as _random
 import time
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
-import tenacity
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from ._backoff import full_jitter
 from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
 from ._config import RetryPolicy
 from ._exceptions import IdempotentParameterMismatch, mismatch_class
 from ._operations import OperationInfo, operation_info
-from ._quota import NO_RETRY_REFUND, RETRY_COST, TIMEOUT_RETRY_COST, RetryQuota
+from ._quota import CTX_COST, NO_RETRY_REFUND, RETRY_COST, TIMEOUT_RETRY_COST, RetryQuota
+
+if TYPE_CHECKING:
+    from ._retrying import RetryDecider
 
 __all__ = ["TOKEN_METADATA_KEY", "CallInfo", "call_info", "wrap"]
-
-logger = logging.getLogger("boto3_idempotent")
 
 _C = TypeVar("_C", bound=BaseClient)
 
@@ -57,8 +55,6 @@ _CALL_INFO_ATTR = "_boto3_idempotent_call_info"
 # Keys of botocore's per-call context dict.
 _CTX_TOKEN = "boto3_idempotent.token"  # noqa: S105  (a key name)
 _CTX_START = "boto3_idempotent.start"
-_CTX_STATE = "boto3_idempotent.retry_state"
-_CTX_COST = "boto3_idempotent.retry_cost"
 # unique_ids botocore registers its retry handlers under (legacy, standard, adaptive).
 _BOTOCORE_RETRY_ID = "retry-config-{}"
 _BOTOCORE_MAX_SEEDER_ID = "seed-max-attempts-{}"  # botocore >= 1.44: amz-sdk-request max=
@@ -107,44 +103,6 @@ def call_info(outcome: BaseException | Mapping[str, Any]) -> CallInfo | None:
     )
 
 
-@dataclass(frozen=True)
-class _Attempt:
-    """A failed attempt, as tenacity sees it (the 'result' it retries on)."""
-
-    outcome: Outcome
-    error_code: str
-    retryable: bool
-    cost: int
-
-
-@dataclass(frozen=True)
-class _Call:
-    """The logical call a tenacity RetryCallState belongs to."""
-
-    operation_name: str
-    token: str | None
-    start: float | None
-    context: MutableMapping[str, Any]
-
-
-def _is_retryable(attempt: _Attempt) -> bool:
-    return attempt.retryable
-
-
-def _gave_up(retry_state: tenacity.RetryCallState) -> None:
-    """Stop without raising: botocore then raises or returns the last attempt's outcome."""
-
-
-class _Stop(tenacity.stop.stop_base):
-    """A stop condition from a method (tenacity's combinators take stop_base objects)."""
-
-    def __init__(self, check: Callable[[tenacity.RetryCallState], bool]) -> None:
-        self._check = check
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        return self._check(retry_state)
-
-
 class _Plugin:
     """The hooks one wrapped client runs, and the state they share (quota, caches)."""
 
@@ -168,19 +126,7 @@ class _Plugin:
         self._sleep = sleep
         self._clock = clock
         self._random = random
-        self._retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_result(_is_retryable),
-            wait=self._wait,
-            # Order matters: the quota is charged only once nothing else stops the retry.
-            stop=tenacity.stop_any(
-                tenacity.stop_after_attempt(policy.max_attempts),
-                _Stop(self._past_deadline),
-                _Stop(self._quota_spent),
-            ),
-            before_sleep=self._log_retry,
-            retry_error_callback=_gave_up,
-            sleep=sleep,
-        )
+        self._decider: RetryDecider | None = None  # built at the first failed attempt
 
     # -- registration ---------------------------------------------------------------
 
@@ -255,7 +201,7 @@ class _Plugin:
         error_code = error.get("Code") or ""
         maybe = classify_error(http_response.status_code, error_code, error.get("Message") or "")
         if maybe is None:  # success: the hot path
-            self.quota.release(context.get(_CTX_COST, NO_RETRY_REFUND))
+            self.quota.release(context.get(CTX_COST, NO_RETRY_REFUND))
             if token is not None:
                 _note_token(parsed, token)
             return None
@@ -281,20 +227,19 @@ class _Plugin:
         cost = (
             TIMEOUT_RETRY_COST if isinstance(caught_exception, TIMEOUT_EXCEPTIONS) else RETRY_COST
         )
-        state: tenacity.RetryCallState | None = context.get(_CTX_STATE)
-        if state is None:
-            call = _Call(operation.name, token, context.get(_CTX_START), context)
-            state = tenacity.RetryCallState(self._retrying, fn=None, args=(call,), kwargs={})
-            context[_CTX_STATE] = state
-            self._retrying.begin()  # this thread's tenacity statistics start afresh
-        # Keep tenacity's count in step with the wire (another needs-retry handler,
-        # such as S3's region redirector, may have resent without asking us).
-        state.attempt_number = attempts
-        state.set_result(_Attempt(outcome, error_code, retryable, cost))
-        action = self._retrying.iter(state)
-        if isinstance(action, tenacity.DoSleep):
-            state.prepare_for_next_attempt()
-            self._sleep(float(action))
+        # tenacity loads at a client's first failure, never on the success path.
+        from . import _retrying  # noqa: PLC0415
+
+        decider = self._decider
+        if decider is None:
+            decider = self._decider = _retrying.RetryDecider(
+                self.policy, self.quota, sleep=self._sleep, clock=self._clock, random=self._random
+            )
+        call = _retrying.Call(operation.name, token, context.get(_CTX_START), context)
+        attempt = _retrying.Attempt(outcome, error_code, retryable, cost)
+        delay = decider.decide(context, call, attempts, attempt)
+        if delay is not None:
+            self._sleep(delay)
             return 0
         # Not resent: botocore raises or returns this attempt. Say how the call went.
         exhausted = retryable and attempts >= self.policy.max_attempts
@@ -307,57 +252,6 @@ class _Plugin:
         elif caught_exception is not None:
             setattr(caught_exception, _CALL_INFO_ATTR, CallInfo(attempts, token, exhausted))
         return None
-
-    # -- tenacity strategies ----------------------------------------------------------
-
-    def _wait(self, retry_state: tenacity.RetryCallState) -> float:
-        return full_jitter(
-            retry_state.attempt_number,
-            self.policy.base_delay,
-            self.policy.max_delay,
-            self._random,
-        )
-
-    def _past_deadline(self, retry_state: tenacity.RetryCallState) -> bool:
-        deadline = self.policy.deadline
-        call: _Call = retry_state.args[0]
-        if deadline is None or call.start is None:
-            return False
-        return self._clock() - call.start + retry_state.upcoming_sleep > deadline
-
-    def _quota_spent(self, retry_state: tenacity.RetryCallState) -> bool:
-        call: _Call = retry_state.args[0]
-        attempt: _Attempt = retry_state.outcome.result()  # type: ignore[union-attr]
-        if not self.quota.acquire(attempt.cost):
-            logger.info(
-                "Not retrying %s: the client's retry quota is spent",
-                call.operation_name,
-                extra={"operation": call.operation_name, "error_code": attempt.error_code},
-            )
-            return True
-        call.context[_CTX_COST] = attempt.cost
-        return False
-
-    def _log_retry(self, retry_state: tenacity.RetryCallState) -> None:
-        call: _Call = retry_state.args[0]
-        attempt: _Attempt = retry_state.outcome.result()  # type: ignore[union-attr]
-        # Never parameters or responses: UserData, passwords and keys travel in them.
-        logger.info(
-            "Retrying %s after %s on attempt %d of %d (token %s), sleeping %.3f s",
-            call.operation_name,
-            attempt.error_code,
-            retry_state.attempt_number,
-            self.policy.max_attempts,
-            call.token,
-            retry_state.upcoming_sleep,
-            extra={
-                "operation": call.operation_name,
-                "attempt": retry_state.attempt_number,
-                "token": call.token,
-                "error_code": attempt.error_code,
-                "delay": retry_state.upcoming_sleep,
-            },
-        )
 
     def _mismatch(
         self,

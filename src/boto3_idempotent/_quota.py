@@ -17,6 +17,10 @@ RETRY_COST = 5
 TIMEOUT_RETRY_COST = 10
 NO_RETRY_REFUND = 1
 
+#: Where a call notes what its last retry cost (in botocore's per-call context), so
+#: that its success gives exactly that back.
+CTX_COST = "boto3_idempotent.retry_cost"
+
 
 class RetryQuota:
     """A thread-safe bucket of retry tokens."""
