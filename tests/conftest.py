@@ -73,3 +73,7 @@ class Sleeps(list[float]):
 def sleeps() -> Sleeps:
     """Record the backoffs a wrapped client asks for; nothing really sleeps."""
     return Sleeps()
+
+
+# The fault-injecting endpoint's fixture, enabled the way README tells users to.
+pytest_plugins = ["boto3_idempotent.testing.pytest_plugin"]

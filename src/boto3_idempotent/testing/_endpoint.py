@@ -1,0 +1,464 @@
+"""FaultyEndpoint: moto's server behind a proxy that keeps AWS's token promise, with faults.
+
+moto answers every request as new: the same RunInstances token twice makes two
+instances, and a changed request under an old token is accepted. AWS instead
+replays the first answer, or refuses with the mismatch error. The proxy adds that
+contract in front of moto, and the faults that make retries matter::
+
+    client ──HTTP──> proxy (127.0.0.1:port) ──HTTP──> moto ThreadedMotoServer
+                     │ 1. fault before the backend? 500 / 503 / throttle / 400 / reset
+                     │ 2. token seen (same region, operation, within its lifetime)?
+                     │      same parameters  -> replay the first response, moto untouched
+                     │      other parameters -> the service's mismatch error
+                     │ 3. else forward to moto; remember a 2xx under the token
+                     └ 4. lost response? close the connection without answering
+
+Every request is recorded (operation, token, fault, outcome), and
+:meth:`FaultyEndpoint.created` counts what the backend really did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import itertools
+import logging
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from boto3_idempotent._classify import MISMATCH_CODES
+from boto3_idempotent._operations import operation_info
+
+from ._faults import Fault, FaultSchedule
+from ._wire import ParsedRequest, error_body, parse_request
+
+__all__ = ["DEFAULT_TOKEN_LIFETIMES", "FaultyEndpoint", "RequestRecord"]
+
+_HOUR = 3600.0
+
+#: Seconds a token is honoured, per botocore service name (FACTS.md, from the AWS docs).
+#: Services not listed keep tokens for DEFAULT_TOKEN_LIFETIME.
+DEFAULT_TOKEN_LIFETIMES: Mapping[str, float] = {
+    "ec2": 24 * _HOUR,  # RunInstances: at least 24 h after the instance terminates
+    "proton": 8 * _HOUR,
+    "dynamodb": 10 * 60.0,  # TransactWriteItems
+    "stepfunctions": 15 * 60.0,  # RedriveExecution
+    "cloudcontrol": 36 * _HOUR,
+}
+DEFAULT_TOKEN_LIFETIME = 24 * _HOUR
+
+# Signing names that differ from botocore's service names.
+_SERVICE_ALIASES = {"states": "stepfunctions", "cloudcontrolapi": "cloudcontrol"}
+# Services that report a mismatch as a ValidationException naming it (Proton's docs).
+_MISMATCH_AS_VALIDATION = frozenset({"proton"})
+
+# (status, code) of each fault that answers in place of the backend, per protocol.
+_FAULT_REPLIES: Mapping[Fault, Mapping[str, tuple[int, str]]] = {
+    Fault.INTERNAL_ERROR: {
+        "ec2": (500, "InternalError"),
+        "query": (500, "InternalFailure"),
+        "json": (500, "InternalServerError"),
+    },
+    Fault.UNAVAILABLE: {
+        "ec2": (503, "Unavailable"),
+        "query": (503, "ServiceUnavailable"),
+        "json": (503, "ServiceUnavailableException"),
+    },
+    Fault.THROTTLE_503: {
+        "ec2": (503, "RequestLimitExceeded"),
+        "query": (503, "Throttling"),
+        "json": (503, "ThrottlingException"),
+    },
+    Fault.THROTTLE_400: {
+        "ec2": (400, "Throttling"),
+        "query": (400, "Throttling"),
+        "json": (400, "ThrottlingException"),
+    },
+    Fault.CLIENT_ERROR: {
+        "ec2": (400, "InvalidParameterValue"),
+        "query": (400, "ValidationError"),
+        "json": (400, "ValidationException"),
+    },
+}
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "date", "server"}
+)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the endpoint handled it.
+
+    Attributes:
+        service: botocore's service name (``"ec2"``), or the signing name if unknown.
+        operation: The operation name (``"RunInstances"``), ``""`` if not parsed.
+        token: The client token it carried, or ``None``.
+        fault: The fault injected, or ``None``.
+        outcome: ``"forwarded"`` (the backend acted), ``"replayed"`` (the first
+            answer to this token again), ``"mismatch"``, ``"fault"`` (answered or
+            dropped before the backend) or ``"error"`` (the backend failed).
+        status: The HTTP status the backend or the proxy produced; ``None`` if none.
+    """
+
+    service: str
+    operation: str
+    token: str | None
+    fault: Fault | None
+    outcome: str
+    status: int | None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    fingerprint: str
+    answer: _Answer
+    at: float
+
+
+class FaultyEndpoint:
+    """A local AWS endpoint that honours client tokens and injects faults.
+
+    Use it as a context manager (or ``start()``/``stop()``) and point clients at
+    :attr:`url`::
+
+        with FaultyEndpoint(FaultSchedule(rate=0.3, seed=7)) as aws:
+            ec2 = wrap(aws.client("ec2"))
+            ec2.run_instances(...)
+            assert aws.created("RunInstances") == 1
+
+    Args:
+        schedule: Random faults; none when ``None``. :meth:`script` adds exact ones.
+        token_lifetimes: Seconds a token is honoured, per service; merged over
+            :data:`DEFAULT_TOKEN_LIFETIMES`.
+        clock: Monotonic seconds, for token expiry (tests pass a fake one).
+        sleep: Waits for :attr:`Fault.LATENCY`.
+    """
+
+    def __init__(
+        self,
+        schedule: FaultSchedule | None = None,
+        *,
+        token_lifetimes: Mapping[str, float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Configure; nothing starts until :meth:`start` or ``with``."""
+        self.schedule = schedule or FaultSchedule()
+        self._lifetimes = {**DEFAULT_TOKEN_LIFETIMES, **(token_lifetimes or {})}
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._records: list[RequestRecord] = []
+        self._counts: dict[str, Iterator[int]] = {}
+        self._scripts: dict[str, list[Fault | None]] = {}
+        self._memory: dict[tuple[str, str, str, str], _Remembered] = {}
+        self._key_locks: dict[tuple[str, str, str, str], threading.Lock] = {}
+        self._request_ids = itertools.count(1)
+        self._infos: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+        self._moto: Any = None
+        self._backend: tuple[str, int] | None = None
+        self._httpd: ThreadingHTTPServer | None = None
+        self._session: Any = None
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The endpoint URL to give clients (``endpoint_url=``)."""
+        if self._httpd is None:
+            raise RuntimeError("the endpoint is not started: use start() or a with block")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def backend_url(self) -> str:
+        """Moto's own URL: no faults, no token contract, no records. For assertions."""
+        if self._backend is None:
+            raise RuntimeError("the endpoint is not started: use start() or a with block")
+        host, port = self._backend
+        return f"http://{host}:{port}"
+
+    def start(self) -> FaultyEndpoint:
+        """Start moto's server and the proxy, both on 127.0.0.1 on free ports."""
+        if self._httpd is not None:
+            return self
+        try:
+            from moto.server import ThreadedMotoServer  # noqa: PLC0415  (only with [testing])
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise ImportError(
+                "boto3_idempotent.testing needs moto's server: "
+                "pip install 'boto3-idempotent[testing]'"
+            ) from exc
+        import botocore.session  # noqa: PLC0415
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
+        self._session = botocore.session.get_session()
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        self._backend = self._moto.get_host_and_port()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the proxy and moto's server."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+
+    def __enter__(self) -> FaultyEndpoint:  # noqa: PYI034  (typing.Self needs 3.11)
+        """Start, for a ``with`` block."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop at the end of the ``with`` block."""
+        self.stop()
+
+    def reset(self) -> None:
+        """Forget every record, token, script and moto resource; keep running."""
+        with self._lock:
+            self._records.clear()
+            self._counts.clear()
+            self._scripts.clear()
+            self._memory.clear()
+        if self._backend is not None:
+            connection = http.client.HTTPConnection(*self._backend, timeout=30)
+            try:
+                connection.request("POST", "/moto-api/reset")
+                connection.getresponse().read()
+            finally:
+                connection.close()
+
+    # -- configuration and assertions ------------------------------------------------
+
+    def script(self, operation: str, *faults: Fault | None) -> None:
+        """Give the next requests for ``operation`` these faults (``None``: none), in order."""
+        with self._lock:
+            self._scripts.setdefault(operation, []).extend(faults)
+
+    def client(self, service: str, *, backend: bool = False, **kwargs: Any) -> Any:
+        """A boto3 client for this endpoint, region us-east-1, with dummy credentials.
+
+        Args:
+            service: The botocore service name, e.g. ``"ec2"``.
+            backend: Talk to moto directly (no faults, not recorded), to check state.
+            kwargs: More arguments for ``boto3.client`` (``config=``, ``region_name=``).
+        """
+        import boto3  # noqa: PLC0415
+
+        kwargs.setdefault("endpoint_url", self.backend_url if backend else self.url)
+        kwargs.setdefault("region_name", "us-east-1")
+        kwargs.setdefault("aws_access_key_id", "testing")
+        kwargs.setdefault("aws_secret_access_key", "testing")
+        make: Any = boto3.client  # one signature for every service name
+        return make(service, **kwargs)
+
+    @property
+    def records(self) -> list[RequestRecord]:
+        """Every request so far, in arrival order (a copy)."""
+        with self._lock:
+            return list(self._records)
+
+    def attempts(self, operation: str | None = None) -> int:
+        """Requests that arrived (for ``operation``), whatever became of them."""
+        return sum(1 for r in self.records if operation in (None, r.operation))
+
+    def created(self, operation: str | None = None) -> int:
+        """Times the backend carried out ``operation`` successfully: resources created."""
+        return sum(
+            1
+            for r in self.records
+            if r.outcome == "forwarded"
+            and r.status is not None
+            and r.status < 300
+            and operation in (None, r.operation)
+        )
+
+    # -- request handling --------------------------------------------------------------
+
+    def _next_fault(self, operation: str) -> Fault | None:
+        with self._lock:
+            counter = self._counts.setdefault(operation, itertools.count(1))
+            number = next(counter)
+            scripted = self._scripts.get(operation)
+            if scripted:
+                return scripted.pop(0)
+        return self.schedule.fault_for(operation, number)
+
+    def _record(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    def _token_paths(self, service: str, operation: str) -> tuple[tuple[str, ...], ...]:
+        key = (service, operation)
+        paths = self._infos.get(key)
+        if paths is None:
+            try:
+                model = self._session.get_service_model(service).operation_model(operation)
+            except Exception:  # noqa: BLE001  (an unknown service or operation has no tokens)
+                paths = ()
+            else:
+                paths = tuple(m.path for m in operation_info(service, model).tokens)
+            self._infos[key] = paths
+        return paths
+
+    def _mismatch(self, request: ParsedRequest, service: str) -> tuple[int, str, str]:
+        message = "The client token was used before with different parameters."
+        if service in _MISMATCH_AS_VALIDATION:
+            return 400, "ValidationException", f"IdempotentParameterMismatch: {message}"
+        code = "IdempotentParameterMismatch"
+        if request.protocol != "ec2":
+            with contextlib.suppress(Exception):
+                modeled = {s.name for s in self._session.get_service_model(service).error_shapes}
+                code = next(iter(sorted(modeled & MISMATCH_CODES)), code)
+        return 400, code, message
+
+    def handle(
+        self, request: ParsedRequest, body: bytes, headers: Any
+    ) -> tuple[_Answer | None, bool]:
+        """Decide the answer; ``(None, reset)`` means no answer at all."""
+        service = _SERVICE_ALIASES.get(request.service, request.service)
+        fault = self._next_fault(request.operation)
+        token, path = None, None
+        for candidate in self._token_paths(service, request.operation):
+            value = request.get(candidate)
+            if isinstance(value, str):
+                token, path = value, candidate
+                break
+
+        def record(outcome: str, status: int | None) -> None:
+            self._record(RequestRecord(service, request.operation, token, fault, outcome, status))
+
+        if fault in _FAULT_REPLIES:
+            status, code = _FAULT_REPLIES[fault][_reply_protocol(request)]  # type: ignore[index]
+            record("fault", status)
+            return self._error(request, status, code, f"Injected fault: {fault.value}"), False  # type: ignore[union-attr]
+        if fault is Fault.RESET:
+            record("fault", None)
+            return None, True
+        if fault is Fault.LATENCY:
+            self._sleep(self.schedule.latency)
+
+        if token is None or path is None:
+            answer = self._forward(headers, body)
+            record("forwarded" if answer.status < 300 else "error", answer.status)
+        else:
+            answer, outcome = self._with_token(request, service, token, path, headers, body)
+            record(outcome, answer.status)
+        if fault is Fault.LOST_RESPONSE:
+            return None, False
+        return answer, False
+
+    def _with_token(
+        self,
+        request: ParsedRequest,
+        service: str,
+        token: str,
+        path: tuple[str, ...],
+        headers: Any,
+        body: bytes,
+    ) -> tuple[_Answer, str]:
+        key = (service, request.region, request.operation, token)
+        fingerprint = request.fingerprint(path)
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:  # a second attempt in flight waits for the first one's answer
+            with self._lock:
+                remembered = self._memory.get(key)
+                lifetime = self._lifetimes.get(service, DEFAULT_TOKEN_LIFETIME)
+                if remembered is not None and self._clock() - remembered.at > lifetime:
+                    del self._memory[key]
+                    remembered = None
+            if remembered is not None:
+                if remembered.fingerprint == fingerprint:
+                    return remembered.answer, "replayed"
+                status, code, message = self._mismatch(request, service)
+                return self._error(request, status, code, message), "mismatch"
+            answer = self._forward(headers, body)
+            if answer.status < 300:
+                with self._lock:
+                    self._memory[key] = _Remembered(fingerprint, answer, self._clock())
+                return answer, "forwarded"
+            return answer, "error"
+
+    def _error(self, request: ParsedRequest, status: int, code: str, message: str) -> _Answer:
+        request_id = f"faulty-{next(self._request_ids):08d}"
+        content_type, body = error_body(_reply_protocol(request), code, message, request_id)
+        headers = (("Content-Type", content_type), ("x-amzn-RequestId", request_id))
+        return _Answer(status, headers, body)
+
+    def _forward(self, headers: Any, body: bytes) -> _Answer:
+        assert self._backend is not None  # noqa: S101  (start() sets it)
+        connection = http.client.HTTPConnection(*self._backend, timeout=60)
+        try:
+            forwarded = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
+            connection.request("POST", "/", body=body, headers=forwarded)
+            response = connection.getresponse()
+            payload = response.read()
+            kept = tuple((k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP)
+            return _Answer(response.status, kept, payload)
+        finally:
+            connection.close()
+
+
+def _reply_protocol(request: ParsedRequest) -> str:
+    return request.protocol if request.protocol in ("ec2", "query", "json") else "json"
+
+
+def _handler(endpoint: FaultyEndpoint) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            """Quiet: a test run or the demo prints its own progress."""
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            request = parse_request(self.headers, body)
+            try:
+                answer, reset = endpoint.handle(request, body, self.headers)
+            except Exception:  # noqa: BLE001  (the backend died: answer like AWS would)
+                answer = endpoint._error(request, 500, "InternalError", "backend failure")  # noqa: SLF001
+                reset = False
+            if answer is None:
+                self.close_connection = True
+                if reset:  # RST instead of FIN: the client sees a connection reset
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.connection.close()
+                return
+            self.send_response(answer.status)
+            for name, value in answer.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+
+    return Handler
