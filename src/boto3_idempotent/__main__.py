@@ -1,0 +1,5 @@
+"""``python -m boto3_idempotent``."""
+
+from boto3_idempotent._cli import main
+
+raise SystemExit(main())
