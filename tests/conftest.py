@@ -77,3 +77,43 @@ def sleeps() -> Sleeps:
 
 # The fault-injecting endpoint's fixture, enabled the way README tells users to.
 pytest_plugins = ["boto3_idempotent.testing.pytest_plugin"]
+
+
+class FakeClock:
+    """A monotonic clock that moves only when the code under test sleeps."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class FakeLambdaContext:
+    """The parts of Lambda's context object the library reads (Powertools' fixture style)."""
+
+    def __init__(self, request_id: str = "req-1", timeout: float = 30.0, clock=None) -> None:
+        self.aws_request_id = request_id
+        self.function_name = "test-function"
+        self._clock = clock or FakeClock()
+        self._ends = self._clock() + timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._ends - self._clock()) * 1000))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake monotonic clock; its sleep() advances it."""
+    return FakeClock()
+
+
+@pytest.fixture
+def lambda_context(clock) -> FakeLambdaContext:
+    """A fake Lambda context with 30 s left, on the fake clock."""
+    return FakeLambdaContext(clock=clock)

@@ -12,14 +12,19 @@ import boto3_idempotent
 def test_all_is_pinned():
     """Adding or removing a public name is a deliberate change: update this list and CHANGELOG."""
     assert boto3_idempotent.__all__ == [
+        "TOKEN_LIFETIMES",
         "TOKEN_METADATA_KEY",
         "CallInfo",
         "ConfigError",
         "IdempotentParameterMismatch",
         "InvalidClientToken",
         "RetryPolicy",
+        "TokenLifetimeWarning",
         "__version__",
         "call_info",
+        "idempotency_key",
+        "idempotent_handler",
+        "process_sqs_batch",
         "wrap",
     ]
 

@@ -8,18 +8,26 @@ from __future__ import annotations
 
 from ._config import RetryPolicy
 from ._exceptions import ConfigError, IdempotentParameterMismatch, InvalidClientToken
+from ._lambda import idempotent_handler, process_sqs_batch
+from ._lifetimes import TOKEN_LIFETIMES, TokenLifetimeWarning
 from ._plugin import TOKEN_METADATA_KEY, CallInfo, call_info, wrap
+from ._scope import idempotency_key
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "TOKEN_LIFETIMES",
     "TOKEN_METADATA_KEY",
     "CallInfo",
     "ConfigError",
     "IdempotentParameterMismatch",
     "InvalidClientToken",
     "RetryPolicy",
+    "TokenLifetimeWarning",
     "__version__",
     "call_info",
+    "idempotency_key",
+    "idempotent_handler",
+    "process_sqs_batch",
     "wrap",
 ]

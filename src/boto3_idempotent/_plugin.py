@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random as _random
 import time
+import warnings
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -37,8 +38,10 @@ from botocore.exceptions import ClientError
 from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
 from ._config import RetryPolicy
 from ._exceptions import IdempotentParameterMismatch, mismatch_class
+from ._lifetimes import LAMBDA_RETRY_WINDOW, TOKEN_LIFETIMES, TokenLifetimeWarning
 from ._operations import OperationInfo, operation_info
 from ._quota import CTX_COST, NO_RETRY_REFUND, RETRY_COST, TIMEOUT_RETRY_COST, RetryQuota
+from ._scope import current_scope, current_time_left
 
 if TYPE_CHECKING:
     from ._retrying import RetryDecider
@@ -55,6 +58,7 @@ _CALL_INFO_ATTR = "_boto3_idempotent_call_info"
 # Keys of botocore's per-call context dict.
 _CTX_TOKEN = "boto3_idempotent.token"  # noqa: S105  (a key name)
 _CTX_START = "boto3_idempotent.start"
+_CTX_TIME_LEFT = "boto3_idempotent.time_left"
 # unique_ids botocore registers its retry handlers under (legacy, standard, adaptive).
 _BOTOCORE_RETRY_ID = "retry-config-{}"
 _BOTOCORE_MAX_SEEDER_ID = "seed-max-attempts-{}"  # botocore >= 1.44: amz-sdk-request max=
@@ -172,8 +176,17 @@ class _Plugin:
         context["retries"] = {"max": self.policy.max_attempts}
         if self.policy.deadline is not None:
             context[_CTX_START] = self._clock()
+        time_left = current_time_left()
+        if time_left is not None:
+            context[_CTX_TIME_LEFT] = time_left
         if info.tokens:
-            tokens = [member.apply(params, info.name) for member in info.tokens]
+            scope = current_scope()
+            seed = None
+            if scope is not None:
+                region = context.get("client_region") or ""
+                seed = scope.seed(self._service_name, region, info.name)
+                _warn_if_short_lived(self._service_name)
+            tokens = [member.apply(params, info.name, seed) for member in info.tokens]
             context[_CTX_TOKEN] = next((t for t in tokens if t is not None), None)
 
     def needs_retry(
@@ -235,7 +248,9 @@ class _Plugin:
             decider = self._decider = _retrying.RetryDecider(
                 self.policy, self.quota, sleep=self._sleep, clock=self._clock, random=self._random
             )
-        call = _retrying.Call(operation.name, token, context.get(_CTX_START), context)
+        call = _retrying.Call(
+            operation.name, token, context.get(_CTX_START), context.get(_CTX_TIME_LEFT), context
+        )
         attempt = _retrying.Attempt(outcome, error_code, retryable, cost)
         delay = decider.decide(context, call, attempts, attempt)
         if delay is not None:
@@ -271,6 +286,24 @@ class _Plugin:
             client.exceptions.from_code(error_code) if client is not None else ClientError,
         )
         return mismatch_class(modeled)(parsed, operation_name, token)
+
+
+_warned_services: set[str] = set()
+
+
+def _warn_if_short_lived(service_name: str) -> None:
+    """Warn once per service whose tokens expire before Lambda stops retrying."""
+    lifetime = TOKEN_LIFETIMES.get(service_name)
+    if lifetime is None or lifetime >= LAMBDA_RETRY_WINDOW or service_name in _warned_services:
+        return
+    _warned_services.add(service_name)
+    warnings.warn(
+        f"{service_name} honours a client token for {lifetime / 60:.0f} minutes, less than"
+        f" Lambda's retry window ({LAMBDA_RETRY_WINDOW / 3600:.0f} hours for asynchronous"
+        " invocations): a re-run after that creates anew despite the deterministic token",
+        TokenLifetimeWarning,
+        stacklevel=2,
+    )
 
 
 def _note_token(parsed: dict[str, Any], token: str) -> None:

@@ -10,7 +10,8 @@ and ``Retrying.iter`` runs the policy over it:
 * ``retry``: the attempt is retryable (the plugin decided from the response table
   and the operation's safety);
 * ``wait``: full jitter, ``[0, min(max_delay, base_delay * 2 ** (n - 1))]``;
-* ``stop``, in order: attempts used up; the backoff would end past the deadline;
+* ``stop``, in order: attempts used up; the backoff would end past the deadline
+  or past a Lambda handler's remaining time (less its margin);
   the retry quota cannot pay (checked last, so it is charged only for retries
   that happen);
 * ``before_sleep``: one log record.
@@ -53,6 +54,7 @@ class Call(NamedTuple):
     operation_name: str
     token: str | None
     start: float | None
+    time_left: Callable[[], float] | None  # set inside a Lambda handler
     context: MutableMapping[str, Any]
 
 
@@ -151,11 +153,13 @@ class RetryDecider:
         )
 
     def _past_deadline(self, retry_state: tenacity.RetryCallState) -> bool:
+        call, sleep = _call(retry_state), retry_state.upcoming_sleep
+        if call.time_left is not None and sleep > call.time_left():
+            return True
         deadline = self.policy.deadline
-        start = _call(retry_state).start
-        if deadline is None or start is None:
+        if deadline is None or call.start is None:
             return False
-        return self._clock() - start + retry_state.upcoming_sleep > deadline
+        return self._clock() - call.start + sleep > deadline
 
     def _quota_spent(self, retry_state: tenacity.RetryCallState) -> bool:
         call, attempt = _call(retry_state), _attempt(retry_state)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Mapping, MutableMapping
@@ -60,9 +61,17 @@ class TokenMember:
             member = cls(path, member.min_length, member.max_length, pattern, uuid_format=False)
         return member
 
-    def generate(self) -> str:
-        """Return a fresh random token in this member's format."""
-        token = uuid.uuid4()
+    def generate(self, seed: bytes | None = None) -> str:
+        """Return a token in this member's format: random, or derived from ``seed``.
+
+        A derived token is ``SHA-256(seed | member path)`` cut to 128 bits and shaped
+        like a version-4 UUID, so it fits wherever a random one does.
+        """
+        if seed is None:
+            token = uuid.uuid4()
+        else:
+            digest = hashlib.sha256(seed + b"/" + ".".join(self.path).encode()).digest()
+            token = uuid.UUID(bytes=digest[:16], version=4)
         return str(token) if self.uuid_format else token.hex
 
     def accepts(self, value: str) -> bool:
@@ -94,10 +103,13 @@ class TokenMember:
             )
         return value
 
-    def apply(self, params: MutableMapping[str, Any], operation_name: str) -> str | None:
+    def apply(
+        self, params: MutableMapping[str, Any], operation_name: str, seed: bytes | None = None
+    ) -> str | None:
         """Make sure ``params`` carries a token here; return the token, or ``None``.
 
-        A caller's token is checked and kept. A missing one is generated. Nested
+        A caller's token is checked and kept. A missing one is generated (from
+        ``seed`` inside an ``idempotency_key`` scope, else at random). Nested
         containers are copied before the token goes in, so a dict the caller reuses
         for the next call never carries this call's token. ``None`` when the parent
         structure is absent (botocore's validation then reports it).
@@ -111,7 +123,7 @@ class TokenMember:
         value = node.get(self.path[-1])
         if value is not None:
             return self.check(value, operation_name)
-        token = self.generate()
+        token = self.generate(seed)
         parent = params  # the call's own kwargs: botocore fills its tokens in place too
         for name in self.path[:-1]:
             copy = dict(parent[name])

@@ -34,6 +34,7 @@ from types import TracebackType
 from typing import Any
 
 from boto3_idempotent._classify import MISMATCH_CODES
+from boto3_idempotent._lifetimes import DEFAULT_TOKEN_LIFETIME, TOKEN_LIFETIMES
 from boto3_idempotent._operations import operation_info
 
 from ._faults import Fault, FaultSchedule
@@ -41,18 +42,8 @@ from ._wire import ParsedRequest, error_body, parse_request
 
 __all__ = ["DEFAULT_TOKEN_LIFETIMES", "FaultyEndpoint", "RequestRecord"]
 
-_HOUR = 3600.0
-
-#: Seconds a token is honoured, per botocore service name (FACTS.md, from the AWS docs).
-#: Services not listed keep tokens for DEFAULT_TOKEN_LIFETIME.
-DEFAULT_TOKEN_LIFETIMES: Mapping[str, float] = {
-    "ec2": 24 * _HOUR,  # RunInstances: at least 24 h after the instance terminates
-    "proton": 8 * _HOUR,
-    "dynamodb": 10 * 60.0,  # TransactWriteItems
-    "stepfunctions": 15 * 60.0,  # RedriveExecution
-    "cloudcontrol": 36 * _HOUR,
-}
-DEFAULT_TOKEN_LIFETIME = 24 * _HOUR
+#: Seconds a token is honoured, per botocore service name; others: DEFAULT_TOKEN_LIFETIME.
+DEFAULT_TOKEN_LIFETIMES: Mapping[str, float] = TOKEN_LIFETIMES
 
 # Signing names that differ from botocore's service names.
 _SERVICE_ALIASES = {"states": "stepfunctions", "cloudcontrolapi": "cloudcontrol"}

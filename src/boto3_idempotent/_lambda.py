@@ -1,0 +1,147 @@
+"""AWS Lambda: handlers whose re-runs send the first run's tokens, and stop retrying in time.
+
+Lambda re-runs a failed asynchronous invocation (twice, with the same
+``aws_request_id``), and SQS delivers a message at least once (with the same
+``messageId``). With random tokens, a handler that crashed after its create
+creates again on the re-run. Under ``idempotent_handler`` the tokens come from
+the invocation's key, so the re-run's calls carry the same tokens and the service
+replays the first answers. A re-run that makes *different* calls gets
+``IdempotentParameterMismatch`` (same token, other parameters), never a silent
+duplicate.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar, overload
+
+from ._config import _parse_float
+from ._exceptions import ConfigError
+from ._scope import idempotency_key, time_limit
+
+__all__ = ["DEFAULT_LAMBDA_MARGIN", "MARGIN_ENV", "idempotent_handler", "process_sqs_batch"]
+
+logger = logging.getLogger("boto3_idempotent")
+
+MARGIN_ENV = "BOTO3_IDEMPOTENT_LAMBDA_MARGIN"
+#: Seconds kept free at the end of an invocation: no retry sleeps into them.
+DEFAULT_LAMBDA_MARGIN = 1.0
+
+_R = TypeVar("_R")
+Handler = Callable[[Any, Any], _R]
+KeyFunction = Callable[[Any, Any], str]
+
+
+def _margin(value: float | None, environ: Mapping[str, str]) -> float:
+    expected = "a finite number of seconds >= 0"
+    if value is not None:
+        if not math.isfinite(value) or value < 0:
+            raise ConfigError("margin", value, expected)
+        return value
+    raw = environ.get(MARGIN_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LAMBDA_MARGIN
+    try:
+        seconds = _parse_float(raw)
+    except ValueError:
+        raise ConfigError(MARGIN_ENV, raw, expected) from None
+    if seconds < 0:
+        raise ConfigError(MARGIN_ENV, raw, expected)
+    return seconds
+
+
+def _request_id(_event: Any, context: Any) -> str:
+    request_id = getattr(context, "aws_request_id", None)
+    if not isinstance(request_id, str) or not request_id:
+        raise TypeError(
+            "idempotent_handler needs the Lambda context's aws_request_id; "
+            "pass key=lambda event, context: ... to key the tokens yourself"
+        )
+    return request_id
+
+
+@overload
+def idempotent_handler(handler: Handler[_R], /) -> Handler[_R]: ...
+
+
+@overload
+def idempotent_handler(
+    *, key: KeyFunction | None = None, margin: float | None = None
+) -> Callable[[Handler[_R]], Handler[_R]]: ...
+
+
+def idempotent_handler(
+    handler: Handler[_R] | None = None,
+    /,
+    *,
+    key: KeyFunction | None = None,
+    margin: float | None = None,
+) -> Handler[_R] | Callable[[Handler[_R]], Handler[_R]]:
+    """Decorate a Lambda handler: deterministic tokens, and retries that end in time.
+
+    Use bare (``@idempotent_handler``: tokens keyed by ``context.aws_request_id``,
+    which a re-run of a failed asynchronous invocation keeps) or with
+    ``key=lambda event, context: ...`` (an order id, an S3 object's key and version).
+
+    Inside the handler, every wrapped client:
+
+    * derives its generated tokens from the key (see :func:`idempotency_key`);
+    * starts no backoff that would end within ``margin`` seconds of the function's
+      timeout (``context.get_remaining_time_in_millis()``).
+
+    Args:
+        handler: The handler, when used bare.
+        key: Computes the key from ``(event, context)``; must return a non-empty str.
+        margin: Seconds to keep free; default ``BOTO3_IDEMPOTENT_LAMBDA_MARGIN``, else
+            1.0. Read and checked when the decorator is applied (at cold start).
+
+    Raises:
+        ConfigError: the margin (argument or variable) is not seconds >= 0.
+    """
+    seconds = _margin(margin, os.environ)
+    key_of = key or _request_id
+
+    def decorate(function: Handler[_R]) -> Handler[_R]:
+        @functools.wraps(function)
+        def wrapper(event: Any, context: Any) -> _R:
+            work_key = key_of(event, context)
+            remaining = getattr(context, "get_remaining_time_in_millis", None)
+            with idempotency_key(work_key):
+                if remaining is None:  # invoked locally without a context: no limit
+                    return function(event, context)
+                with time_limit(lambda: remaining() / 1000.0 - seconds):
+                    return function(event, context)
+
+        return wrapper
+
+    return decorate(handler) if handler is not None else decorate
+
+
+def process_sqs_batch(
+    event: Mapping[str, Any], record_handler: Callable[[Mapping[str, Any]], object]
+) -> dict[str, list[dict[str, str]]]:
+    """Handle each SQS record under its own ``messageId`` key; report the failures.
+
+    A redelivered message keeps its ``messageId``, so the calls it makes carry the
+    tokens its first delivery sent. Records are handled in order; a record whose
+    handler raises is listed for redelivery and the others go on.
+
+    Returns:
+        The partial batch response Lambda expects (enable ``ReportBatchItemFailures``
+        on the event source mapping): ``{"batchItemFailures": [{"itemIdentifier": id}]}``.
+    """
+    failures: list[dict[str, str]] = []
+    records: Iterable[Mapping[str, Any]] = event.get("Records") or []
+    for record in records:
+        message_id = record["messageId"]
+        try:
+            with idempotency_key(message_id):
+                record_handler(record)
+        except Exception:  # reported to SQS, which redelivers the record
+            logger.warning("SQS record %s failed; SQS will redeliver it", message_id, exc_info=True)
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}

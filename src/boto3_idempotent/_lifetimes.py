@@ -1,0 +1,35 @@
+"""How long services honour a client token, and how long Lambda may re-run an invocation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "DEFAULT_TOKEN_LIFETIME",
+    "LAMBDA_RETRY_WINDOW",
+    "TOKEN_LIFETIMES",
+    "TokenLifetimeWarning",
+]
+
+_HOUR = 3600.0
+
+#: Seconds a service honours a client token, by botocore service name, from the AWS
+#: documentation. After that, the same token creates anew.
+TOKEN_LIFETIMES: Mapping[str, float] = {
+    "ec2": 24 * _HOUR,  # RunInstances: at least 24 h after the instance terminates
+    "proton": 8 * _HOUR,
+    "dynamodb": 10 * 60.0,  # TransactWriteItems
+    "stepfunctions": 15 * 60.0,  # RedriveExecution
+    "cloudcontrol": 36 * _HOUR,
+}
+
+#: What the testing endpoint assumes for services the table does not list.
+DEFAULT_TOKEN_LIFETIME = 24 * _HOUR
+
+#: Lambda retries a failed asynchronous invocation for up to 6 hours (the default
+#: maximum event age); an SQS message can come back later still.
+LAMBDA_RETRY_WINDOW = 6 * _HOUR
+
+
+class TokenLifetimeWarning(UserWarning):
+    """A deterministic token goes to a service that forgets tokens sooner than Lambda retries."""

@@ -1,0 +1,113 @@
+"""Deterministic tokens: ``idempotency_key`` scopes, and the Lambda time limit, in contextvars.
+
+Inside ``with idempotency_key(key):`` a generated token is not random but derived:
+
+    seed  = HMAC-SHA256(secret, "v1" | key | service | region | operation | ordinal)
+    token = SHA-256(seed | member path), formatted as a UUID (or 32 hex characters)
+
+``ordinal`` counts the calls of that operation, in that service and region, made in
+the scope (1, 2, ...). The same key and the same sequence of calls give the same
+tokens, so a re-run (Lambda retrying an invocation, SQS redelivering a message)
+sends what the first run sent and the service replays its first answers. The key
+cannot be read back from a token; with a secret (``BOTO3_IDEMPOTENT_TOKEN_SECRET``)
+it cannot even be confirmed by guessing.
+
+Scopes nest: the innermost one wins, with its own ordinals; when it ends, the outer
+one resumes where it was. State lives in contextvars, so threads and asyncio tasks
+each see their own scope (a thread started inside a scope does not inherit it
+unless run in a copied context).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import hmac
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+__all__ = ["SECRET_ENV", "KeyScope", "current_scope", "current_time_left", "idempotency_key"]
+
+SECRET_ENV = "BOTO3_IDEMPOTENT_TOKEN_SECRET"  # noqa: S105  (the variable's name)
+_DEFAULT_SECRET = b"boto3-idempotent/token/v1"
+
+
+class KeyScope:
+    """One ``idempotency_key`` scope: its key, secret and per-operation call counters."""
+
+    __slots__ = ("_counters", "_key", "_lock", "_secret")
+
+    def __init__(self, key: str, secret: bytes) -> None:
+        """Hold the key and secret; counters start at zero."""
+        self._key = key.encode()
+        self._secret = secret
+        self._counters: dict[tuple[str, str, str], int] = {}
+        self._lock = threading.Lock()  # a scope may be shared through a copied context
+
+    def seed(self, service: str, region: str, operation: str) -> bytes:
+        """The next call's seed for ``operation``: counts the call, then derives."""
+        where = (service, region, operation)
+        with self._lock:
+            ordinal = self._counters.get(where, 0) + 1
+            self._counters[where] = ordinal
+        fields = (b"v1", self._key, *(f.encode() for f in where), str(ordinal).encode())
+        message = b"".join(len(f).to_bytes(4, "big") + f for f in fields)
+        return hmac.new(self._secret, message, hashlib.sha256).digest()
+
+
+_scope: contextvars.ContextVar[KeyScope | None] = contextvars.ContextVar(
+    "boto3_idempotent_scope", default=None
+)
+_time_left: contextvars.ContextVar[Callable[[], float] | None] = contextvars.ContextVar(
+    "boto3_idempotent_time_left", default=None
+)
+
+
+def current_scope() -> KeyScope | None:
+    """The innermost ``idempotency_key`` scope of this context, if any."""
+    return _scope.get()
+
+
+def current_time_left() -> Callable[[], float] | None:
+    """Seconds a retry may still sleep, when a Lambda handler set a limit."""
+    return _time_left.get()
+
+
+@contextmanager
+def idempotency_key(key: str, *, secret: str | bytes | None = None) -> Iterator[None]:
+    """Derive the tokens of calls made inside from ``key`` instead of drawing them at random.
+
+    Args:
+        key: What identifies the unit of work across re-runs: a Lambda request id, an
+            SQS message id, an order number. Never shown in tokens or logs.
+        secret: HMAC key; defaults to ``BOTO3_IDEMPOTENT_TOKEN_SECRET``, else a fixed
+            one. With a secret, nobody can test a guessed key against a token seen in
+            CloudTrail. Changing it changes every token (as a new key would).
+
+    Raises:
+        ValueError: ``key`` is not a non-empty string, or ``secret`` is empty.
+    """
+    if not isinstance(key, str) or not key:
+        raise ValueError("idempotency_key() needs a non-empty str key")
+    if secret is None:
+        secret = os.environ.get(SECRET_ENV) or _DEFAULT_SECRET
+    raw = secret.encode() if isinstance(secret, str) else secret
+    if not raw:
+        raise ValueError(f"the token secret is empty: set {SECRET_ENV} or pass secret=")
+    reset = _scope.set(KeyScope(key, raw))
+    try:
+        yield
+    finally:
+        _scope.reset(reset)
+
+
+@contextmanager
+def time_limit(time_left: Callable[[], float]) -> Iterator[None]:
+    """Within this block, no retry sleeps longer than ``time_left()`` seconds."""
+    reset = _time_left.set(time_left)
+    try:
+        yield
+    finally:
+        _time_left.reset(reset)
