@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ConfigError
 
-__all__ = ["ENV_PREFIX", "ENV_VARS", "RetryPolicy"]
+if TYPE_CHECKING:
+    from ._hooks import RetryHook
+
+__all__ = ["ENV_FIELDS", "ENV_PREFIX", "ENV_VARS", "RetryPolicy", "env_sources"]
 
 ENV_PREFIX = "BOTO3_IDEMPOTENT_"
 
@@ -45,6 +48,9 @@ class RetryPolicy:
         retry_unsafe: Also resend mutating operations without a client token after an
             ambiguous failure (5xx, read timeout, connection lost after sending),
             accepting that the service may act twice.
+        on_retry: Callables given a :class:`RetryEvent` before each backoff (logs,
+            metrics, traces). One that raises is logged and skipped. Not read from the
+            environment.
     """
 
     max_attempts: int = 3
@@ -52,6 +58,7 @@ class RetryPolicy:
     max_delay: float = 20.0
     deadline: float | None = None
     retry_unsafe: bool = False
+    on_retry: Sequence[RetryHook] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         """Reject values that would make the policy meaningless; name the field."""
@@ -73,6 +80,10 @@ class RetryPolicy:
             raise ConfigError("deadline", self.deadline, _EXPECTED["deadline"])
         if not isinstance(self.retry_unsafe, bool):
             raise ConfigError("retry_unsafe", self.retry_unsafe, _EXPECTED["retry_unsafe"])
+        hooks = (self.on_retry,) if callable(self.on_retry) else self.on_retry
+        if isinstance(hooks, (str, bytes)) or not all(callable(h) for h in hooks):
+            raise ConfigError("on_retry", self.on_retry, "a callable or a sequence of callables")
+        object.__setattr__(self, "on_retry", tuple(hooks))  # frozen: normalize once
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
@@ -87,16 +98,15 @@ class RetryPolicy:
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for field in fields(cls):
-            variable = ENV_VARS[field.name]
+        for name in ENV_FIELDS:
+            variable = ENV_VARS[name]
             raw = env.get(variable, "").strip()
             if not raw:
                 continue
-            parse = _PARSERS[field.name]
             try:
-                values[field.name] = parse(raw)
+                values[name] = _PARSERS[name](raw)
             except ValueError:
-                raise ConfigError(variable, raw, _EXPECTED[field.name]) from None
+                raise ConfigError(variable, raw, _EXPECTED[name]) from None
         try:
             return cls(**values)
         except ConfigError as exc:
@@ -145,5 +155,15 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "retry_unsafe": _parse_bool,
 }
 
-#: The environment variable behind each policy field.
-ENV_VARS: Mapping[str, str] = {f.name: ENV_PREFIX + f.name.upper() for f in fields(RetryPolicy)}
+#: The fields the environment can set, and the variable behind each.
+ENV_FIELDS = ("max_attempts", "base_delay", "max_delay", "deadline", "retry_unsafe")
+ENV_VARS: Mapping[str, str] = {name: ENV_PREFIX + name.upper() for name in ENV_FIELDS}
+
+
+def env_sources(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Where each environment-settable field comes from: its variable, or ``"default"``."""
+    env = os.environ if environ is None else environ
+    return {
+        name: ENV_VARS[name] if env.get(ENV_VARS[name], "").strip() else "default"
+        for name in ENV_FIELDS
+    }

@@ -174,8 +174,7 @@ class _Plugin:
         info = self._info(model)
         # Seeds the amz-sdk-request header's max= with our count, not botocore's.
         context["retries"] = {"max": self.policy.max_attempts}
-        if self.policy.deadline is not None:
-            context[_CTX_START] = self._clock()
+        context[_CTX_START] = self._clock()
         time_left = current_time_left()
         if time_left is not None:
             context[_CTX_TIME_LEFT] = time_left
@@ -246,15 +245,20 @@ class _Plugin:
         decider = self._decider
         if decider is None:
             decider = self._decider = _retrying.RetryDecider(
-                self.policy, self.quota, sleep=self._sleep, clock=self._clock, random=self._random
+                self.policy,
+                self.quota,
+                service=self._service_name,
+                sleep=self._sleep,
+                clock=self._clock,
+                random=self._random,
             )
-        call = _retrying.Call(
-            operation.name, token, context.get(_CTX_START), context.get(_CTX_TIME_LEFT), context
-        )
+        start = context.get(_CTX_START, 0.0)
+        call = _retrying.Call(operation.name, token, start, context.get(_CTX_TIME_LEFT), context)
         attempt = _retrying.Attempt(outcome, error_code, retryable, cost)
         delay = decider.decide(context, call, attempts, attempt)
         if delay is not None:
-            self._sleep(delay)
+            if delay > 0:  # testing mode asks for none
+                self._sleep(delay)
             return 0
         # Not resent: botocore raises or returns this attempt. Say how the call went.
         exhausted = retryable and attempts >= self.policy.max_attempts

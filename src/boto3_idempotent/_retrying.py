@@ -10,7 +10,8 @@ and ``Retrying.iter`` runs the policy over it:
 * ``retry``: the attempt is retryable (the plugin decided from the response table
   and the operation's safety);
 * ``wait``: full jitter, ``[0, min(max_delay, base_delay * 2 ** (n - 1))]``;
-* ``stop``, in order: attempts used up; the backoff would end past the deadline
+* ``stop``, in order: attempts used up (or testing mode's cap); the backoff would
+  end past the deadline
   or past a Lambda handler's remaining time (less its margin);
   the retry quota cannot pay (checked last, so it is charged only for retries
   that happen);
@@ -27,7 +28,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import tenacity
 
+from . import _testing_mode as testing_mode
 from ._backoff import full_jitter
+from ._hooks import RetryEvent, notify
 from ._quota import CTX_COST, RetryQuota
 
 if TYPE_CHECKING:
@@ -53,7 +56,7 @@ class Call(NamedTuple):
 
     operation_name: str
     token: str | None
-    start: float | None
+    start: float
     time_left: Callable[[], float] | None  # set inside a Lambda handler
     context: MutableMapping[str, Any]
 
@@ -76,6 +79,11 @@ def _gave_up(retry_state: tenacity.RetryCallState) -> None:
     """Stop without raising: botocore then raises or returns the last attempt's outcome."""
 
 
+def _testing_cap(retry_state: tenacity.RetryCallState) -> bool:
+    cap = testing_mode.current().attempts
+    return cap is not None and retry_state.attempt_number >= cap
+
+
 def _call(retry_state: tenacity.RetryCallState) -> Call:
     call: Call = retry_state.args[0]
     return call
@@ -94,11 +102,13 @@ class RetryDecider:
         policy: RetryPolicy,
         quota: RetryQuota,
         *,
+        service: str,
         sleep: Callable[[float], None],
         clock: Callable[[], float],
         random: Callable[[], float],
     ) -> None:
         self.policy = policy
+        self._service = service
         self._quota = quota
         self._clock = clock
         self._random = random
@@ -107,6 +117,7 @@ class RetryDecider:
             wait=self._wait,
             stop=tenacity.stop_any(
                 tenacity.stop_after_attempt(policy.max_attempts),
+                _Stop(_testing_cap),
                 _Stop(self._past_deadline),
                 _Stop(self._quota_spent),
             ),
@@ -145,6 +156,8 @@ class RetryDecider:
     # -- strategies ---------------------------------------------------------------------
 
     def _wait(self, retry_state: tenacity.RetryCallState) -> float:
+        if testing_mode.is_testing():
+            return 0.0
         return full_jitter(
             retry_state.attempt_number,
             self.policy.base_delay,
@@ -157,9 +170,7 @@ class RetryDecider:
         if call.time_left is not None and sleep > call.time_left():
             return True
         deadline = self.policy.deadline
-        if deadline is None or call.start is None:
-            return False
-        return self._clock() - call.start + sleep > deadline
+        return deadline is not None and self._clock() - call.start + sleep > deadline
 
     def _quota_spent(self, retry_state: tenacity.RetryCallState) -> bool:
         call, attempt = _call(retry_state), _attempt(retry_state)
@@ -176,6 +187,17 @@ class RetryDecider:
 
     def _log_retry(self, retry_state: tenacity.RetryCallState) -> None:
         call, attempt = _call(retry_state), _attempt(retry_state)
+        if self.policy.on_retry:
+            event = RetryEvent(
+                service=self._service,
+                operation=call.operation_name,
+                attempt=retry_state.attempt_number,
+                token=call.token,
+                error_code=attempt.error_code,
+                delay=retry_state.upcoming_sleep,
+                elapsed=self._clock() - call.start,
+            )
+            notify(self.policy.on_retry, event)
         # Never parameters or responses: UserData, passwords and keys travel in them.
         logger.info(
             "Retrying %s after %s on attempt %d of %d (token %s), sleeping %.3f s",
