@@ -11,7 +11,7 @@ import pytest
 from boto3_idempotent._operations import (
     DOCUMENTED_IDEMPOTENT,
     UNTRAITED_TOKENS,
-    _is_read_only,
+    is_read_only,
     operation_info,
 )
 from boto3_idempotent._tokens import TokenMember
@@ -120,7 +120,7 @@ def test_generated_tokens_fit_every_traited_member_in_the_installed_models():
 )
 def test_read_only_by_name_only_at_a_word_boundary(name, read_only):
     """Verbs count at a CamelCase boundary only."""
-    assert _is_read_only(name) is read_only
+    assert is_read_only(name) is read_only
 
 
 def test_uuid_format_is_used_where_the_shape_allows_it():

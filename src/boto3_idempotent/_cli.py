@@ -55,12 +55,49 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--base-delay", type=_seconds, default=0.05, help="backoff base in seconds (0.05)"
     )
+    operations = commands.add_parser(
+        "operations",
+        help="list token-protected operations (and, with --all, the others resent safely)",
+        description=(
+            "List the operations that get a client token, with the member it goes in "
+            "(nested ones as dotted paths) and where that knowledge comes from: the model's "
+            "idempotencyToken trait, or the curated registry of documented tokens."
+        ),
+    )
+    operations.add_argument("service", nargs="?", help="a botocore service name, e.g. ec2")
+    operations.add_argument(
+        "--all",
+        action="store_true",
+        dest="everything",
+        help="also list operations resent without a token (read-only, documented idempotent)",
+    )
+    operations.add_argument("--json", action="store_true", help="machine-readable output")
+    policy = commands.add_parser(
+        "policy",
+        help="show the retry policy the environment gives, and where each value comes from",
+    )
+    policy.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command in ("operations", "policy"):
+        from ._commands import CommandError, list_operations, show_policy  # noqa: PLC0415
+        from ._exceptions import ConfigError  # noqa: PLC0415
+
+        try:
+            if args.command == "operations":
+                list_operations(
+                    args.service, everything=args.everything, as_json=args.json, out=sys.stdout
+                )
+            else:
+                show_policy(None, as_json=args.json, out=sys.stdout)
+        except (CommandError, ConfigError) as exc:
+            sys.stderr.write(f"python -m boto3_idempotent {args.command}: {exc}\n")
+            return 2
+        return 0
     if args.command == "demo":
         try:
             from ._demo import run_demo  # noqa: PLC0415

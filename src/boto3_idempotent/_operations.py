@@ -141,7 +141,8 @@ class OperationInfo:
     resend_safe: bool
 
 
-def _is_read_only(name: str) -> bool:
+def is_read_only(name: str) -> bool:
+    """Whether an operation name starts with a read-only verb at a word boundary."""
     for prefix in READ_ONLY_PREFIXES:
         if name.startswith(prefix):
             rest = name[len(prefix) :]
@@ -170,6 +171,6 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
     shapes = [(p, _member_shape(input_shape, p)) for p in paths]
     tokens = tuple(TokenMember.from_shape(p, shape) for p, shape in shapes if shape is not None)
     resend_safe = (
-        bool(tokens) or _is_read_only(name) or (service_name, name) in DOCUMENTED_IDEMPOTENT
+        bool(tokens) or is_read_only(name) or (service_name, name) in DOCUMENTED_IDEMPOTENT
     )
     return OperationInfo(name=name, tokens=tokens, resend_safe=resend_safe)

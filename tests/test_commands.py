@@ -1,0 +1,121 @@
+"""`python -m boto3_idempotent operations` and `policy`, run as subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the command line in a fresh interpreter."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("BOTO3_IDEMPOTENT_")}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "boto3_idempotent", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=environ,
+    )
+
+
+def test_operations_lists_traited_registry_and_nested_members():
+    """EC2: RunInstances from the model, AllocateHosts and the nested spot-fleet token from the registry."""
+    result = run("operations", "ec2")
+
+    assert result.returncode == 0, result.stderr
+    lines = {tuple(line.split()) for line in result.stdout.splitlines()}
+    assert ("ec2", "RunInstances", "ClientToken", "model") in lines
+    assert ("ec2", "AllocateHosts", "ClientToken", "registry") in lines
+    assert ("ec2", "RequestSpotFleet", "SpotFleetRequestConfig.ClientToken", "registry") in lines
+    assert not any(line[1:2] == ("DescribeInstances",) for line in lines)
+    assert "token-protected operations in 1 service (" in result.stdout
+
+
+def test_operations_all_adds_what_is_resent_without_a_token():
+    """--all: TerminateInstances (documented idempotent), DescribeInstances (read-only)."""
+    result = run("operations", "ec2", "--all")
+
+    lines = {tuple(line.split()) for line in result.stdout.splitlines()}
+    assert ("ec2", "TerminateInstances", "-", "documented") in lines
+    assert ("ec2", "CreateRoute", "-", "documented") in lines
+    assert ("ec2", "DescribeInstances", "-", "read-only") in lines
+    assert not any(line[1:2] == ("CreateTags",) for line in lines)
+
+
+def test_operations_json_is_machine_readable():
+    """--json: a list of {service, operation, member, source}."""
+    result = run("operations", "cloudformation", "--json")
+
+    rows = json.loads(result.stdout)
+    assert {
+        "service": "cloudformation",
+        "operation": "CreateStack",
+        "member": "ClientRequestToken",
+        "source": "registry",
+    } in rows
+    assert all(set(r) == {"service", "operation", "member", "source"} for r in rows)
+
+
+def test_operations_of_every_service_counts_them():
+    """No service: every service botocore knows, with totals."""
+    result = run("operations")
+
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    count = int(summary.split()[0])
+    assert count > 1000
+    assert "from the curated registry" in summary
+
+
+def test_unknown_service_exits_2_with_suggestions():
+    """A typo gets exit status 2, the name, and close matches."""
+    result = run("operations", "ec3")
+
+    assert result.returncode == 2
+    assert "unknown service 'ec3'" in result.stderr
+    assert "ec2" in result.stderr
+    assert result.stdout == ""
+
+
+def test_policy_shows_each_value_and_its_source():
+    """Defaults say 'default'; a set variable names itself."""
+    result = run("policy", env={"BOTO3_IDEMPOTENT_MAX_DELAY": "5"})
+
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines() if line}
+    assert rows["max_attempts"] == ["3", "default"]
+    assert rows["max_delay"] == ["5.0", "BOTO3_IDEMPOTENT_MAX_DELAY"]
+    assert rows["deadline"] == ["none", "default"]
+    assert rows["lambda_margin"] == ["1.0", "default"]
+
+
+def test_policy_json_and_the_secret_stays_hidden():
+    """--json gives value and source; the token secret's value is never printed."""
+    result = run(
+        "policy",
+        "--json",
+        env={"BOTO3_IDEMPOTENT_TOKEN_SECRET": "hunter2", "BOTO3_IDEMPOTENT_RETRY_UNSAFE": "yes"},
+    )
+
+    payload = json.loads(result.stdout)
+    assert payload["retry_unsafe"] == {"value": True, "source": "BOTO3_IDEMPOTENT_RETRY_UNSAFE"}
+    assert payload["token_secret"] == {"value": "set", "source": "BOTO3_IDEMPOTENT_TOKEN_SECRET"}
+    assert "hunter2" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "0"), ("BOTO3_IDEMPOTENT_LAMBDA_MARGIN", "soon")],
+)
+def test_policy_with_a_bad_value_exits_2_with_the_config_error(variable, value):
+    """The ConfigError message, naming the variable and value, on stderr."""
+    result = run("policy", env={variable: value})
+
+    assert result.returncode == 2
+    assert f"{variable}={value!r} is invalid: expected" in result.stderr
