@@ -18,13 +18,18 @@ def test_all_is_pinned():
         "ConfigError",
         "IdempotentParameterMismatch",
         "InvalidClientToken",
+        "RetryEvent",
         "RetryPolicy",
         "TokenLifetimeWarning",
         "__version__",
         "call_info",
         "idempotency_key",
         "idempotent_handler",
+        "install",
+        "is_testing",
         "process_sqs_batch",
+        "set_testing",
+        "uninstall",
         "wrap",
     ]
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from ._config import RetryPolicy
 from ._exceptions import ConfigError, IdempotentParameterMismatch, InvalidClientToken
+from ._hooks import RetryEvent
+from ._install import install, uninstall
 from ._lambda import idempotent_handler, process_sqs_batch
 from ._lifetimes import TOKEN_LIFETIMES, TokenLifetimeWarning
 from ._plugin import TOKEN_METADATA_KEY, CallInfo, call_info, wrap
 from ._scope import idempotency_key
+from ._testing_mode import is_testing, set_testing
 
 __version__ = "0.1.0.dev0"
 
@@ -22,12 +25,17 @@ __all__ = [
     "ConfigError",
     "IdempotentParameterMismatch",
     "InvalidClientToken",
+    "RetryEvent",
     "RetryPolicy",
     "TokenLifetimeWarning",
     "__version__",
     "call_info",
     "idempotency_key",
     "idempotent_handler",
+    "install",
+    "is_testing",
     "process_sqs_batch",
+    "set_testing",
+    "uninstall",
     "wrap",
 ]
