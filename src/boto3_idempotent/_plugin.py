@@ -252,7 +252,9 @@ class _Plugin:
                 clock=self._clock,
                 random=self._random,
             )
-        start = context.get(_CTX_START, 0.0)
+        start = context.get(_CTX_START)
+        if start is None:  # wrapped while this call was already under way
+            start = self._clock()
         call = _retrying.Call(operation.name, token, start, context.get(_CTX_TIME_LEFT), context)
         attempt = _retrying.Attempt(outcome, error_code, retryable, cost)
         delay = decider.decide(context, call, attempts, attempt)
