@@ -1,0 +1,195 @@
+"""benchmarks/run.py end to end with tiny sizes (--quick), so the benchmarks cannot rot.
+
+Nothing here looks at a timing: the machine decides those. What is checked is that every
+benchmark ran and wrote the keys README and the plots read, with sane values, and that the
+outage counts (which depend on retry logic, not on speed) come out as they must.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+OUTAGE_CLIENTS = {"bare_legacy", "bare_standard", "tenacity_standard", "wrapped"}
+
+
+def run_benchmarks(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run benchmarks/run.py in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, str(RUN), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def results_path(tmp_path_factory) -> Path:
+    """One quick run for the whole module: results.json without plots."""
+    out = tmp_path_factory.mktemp("benchmarks")
+    result = run_benchmarks("--quick", "--no-plots", "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not list(out.glob("*.png"))
+    return out / "results.json"
+
+
+@pytest.fixture(scope="module")
+def results(results_path) -> dict:
+    """The quick run's results.json."""
+    return json.loads(results_path.read_text())
+
+
+def positive(value) -> bool:
+    """A finite number above zero."""
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def positive_int(value) -> bool:
+    """A whole number above zero (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def sane_spread(spread: dict) -> bool:
+    """Median, p10 and p90 positive and in order."""
+    return all(positive(spread[k]) for k in ("median", "p10", "p90")) and (
+        spread["p10"] <= spread["median"] <= spread["p90"]
+    )
+
+
+def test_every_benchmark_ran_and_was_timed(results):
+    """Every section is there, with its own run time."""
+    assert results["quick"] is True
+    assert results["schema"] == 1
+    for section in ("overhead", "import", "outage", "recovery", "threads", "profile"):
+        assert section in results
+        assert results["seconds"][section] >= 0
+    assert positive(results["total_seconds"])
+
+
+def test_machine_is_described(results):
+    """The machine section names what was measured."""
+    import boto3
+    import botocore
+
+    machine = results["machine"]
+    assert positive_int(machine["nproc"])
+    assert machine["cpu_model"]
+    assert machine["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert machine["boto3"] == boto3.__version__
+    assert machine["botocore"] == botocore.__version__
+
+
+def test_overhead_has_a_ratio_per_transport_and_operation(results):
+    """Four cases: null and HTTP transport, RunInstances and DescribeInstances."""
+    overhead = results["overhead"]
+    cases = {(c["transport"], c["operation"]): c for c in overhead["cases"]}
+    assert set(cases) == {
+        (transport, operation)
+        for transport in ("null", "http")
+        for operation in ("RunInstances", "DescribeInstances")
+    }
+    for case in cases.values():
+        assert sane_spread(case["ratio"])
+        assert positive(case["best_batch_ratio"])
+        assert positive(case["bare_us_per_call"])
+        assert positive(case["wrapped_us_per_call"])
+        assert positive_int(case["pairs"])
+        assert positive_int(case["calls_per_batch"])
+        assert isinstance(case["within_budget"], bool)
+    assert overhead["budget"] == 1.03
+
+
+def test_import_cost_is_measured(results):
+    """Import cost in ms, and boto3's own for context."""
+    imported = results["import"]
+    assert positive_int(imported["runs"])
+    assert sane_spread(imported["ms"])
+    assert sane_spread(imported["boto3_ms"])
+    assert isinstance(imported["within_budget"], bool)
+
+
+def test_outage_counts_wire_attempts_of_every_logical_call(results):
+    """One positive attempt count per logical call, for each of the four clients."""
+    outage = results["outage"]
+    calls = outage["logical_calls"]
+    assert positive_int(calls)
+    assert set(outage["clients"]) == OUTAGE_CLIENTS
+    for row in outage["clients"].values():
+        series = row["attempts_by_call"]
+        assert len(series) == calls
+        assert all(positive_int(n) for n in series)
+        assert row["wire_attempts"] == sum(series)
+        assert row["first_call_attempts"] == series[0]
+        assert row["attempts_per_call"] == pytest.approx(sum(series) / calls, abs=1e-3)
+        spent = row["quota_spent_at_call"]
+        assert spent is None or 1 < spent <= calls
+        assert (row["attempts_per_call_after_quota"] is None) == (spent is None)
+
+
+def test_outage_counts_follow_the_retry_policies(results):
+    """Counts, not timings: legacy mode has no quota; the wrapped client's quota runs out."""
+    clients = results["outage"]["clients"]
+    assert set(clients["bare_legacy"]["attempts_by_call"]) == {5}
+    assert clients["bare_legacy"]["quota_spent_at_call"] is None
+    assert max(clients["wrapped"]["attempts_by_call"]) == 3  # RetryPolicy() default
+    assert clients["wrapped"]["quota_spent_at_call"] is not None
+    assert clients["wrapped"]["attempts_per_call_after_quota"] <= 1.1
+    assert (
+        clients["tenacity_standard"]["first_call_attempts"]
+        > clients["bare_standard"]["first_call_attempts"]
+    )
+
+
+def test_recovery_reports_overshoots_per_outage_length(results):
+    """Both clients, the same outage lengths, overshoots never negative."""
+    recovery = results["recovery"]
+    assert positive_int(recovery["seeds"])
+    lengths = None
+    for client in ("wrapped", "tenacity"):
+        rows = recovery["clients"][client]["by_outage"]
+        assert rows
+        lengths = lengths or [r["outage_s"] for r in rows]
+        assert [r["outage_s"] for r in rows] == lengths
+        for row in rows:
+            assert 0 <= row["overshoot_min_s"] <= row["overshoot_mean_s"] <= row["overshoot_max_s"]
+            assert math.isfinite(row["overshoot_max_s"])
+            assert row["wire_attempts_mean"] >= 2  # one failure at least, then the success
+            assert row["logical_calls_mean"] >= 1
+
+
+def test_threads_report_throughput_ratios(results):
+    """Throughput of both clients at 1, 2, 4 and 8 threads."""
+    threads = results["threads"]
+    assert [r["threads"] for r in threads["results"]] == [1, 2, 4, 8]
+    for row in threads["results"]:
+        assert positive(row["bare_calls_per_s"])
+        assert positive(row["wrapped_calls_per_s"])
+        assert sane_spread(row["ratio"])
+
+
+def test_profile_names_the_library_hooks(results):
+    """The profile finds the two hooks on the success path."""
+    profile = results["profile"]
+    functions = [row["function"] for row in profile["boto3_idempotent"]]
+    assert any(f.endswith("(prepare)") for f in functions)
+    assert any(f.endswith("(needs_retry)") for f in functions)
+    for row in profile["boto3_idempotent"]:
+        assert row["cumtime_us_per_call"] >= row["tottime_us_per_call"] >= 0
+    assert positive(profile["wrapped_us_per_call_profiled"])
+
+
+def test_plots_are_drawn_from_results(results_path, tmp_path):
+    """--plot-from draws the four PNGs (only where matplotlib is installed)."""
+    pytest.importorskip("matplotlib")
+    result = run_benchmarks("--plot-from", str(results_path), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("overhead", "attempts_over_time", "recovery", "threads"):
+        png = tmp_path / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
