@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 
 import boto3
@@ -60,6 +61,25 @@ def make_client(endpoint):
         )
 
     return make
+
+
+def run_in_threads(count: int, work) -> None:
+    """Run ``work()`` in ``count`` threads at once; re-raise the first error any of them hit."""
+    errors: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001  (re-raised below, in the test's thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 class Sleeps(list[float]):

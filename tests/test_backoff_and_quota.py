@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from boto3_idempotent._backoff import full_jitter
 from boto3_idempotent._quota import RetryQuota
+from conftest import run_in_threads
 
 delays = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
 unit = st.floats(min_value=0, max_value=1, exclude_max=True)
@@ -68,10 +69,6 @@ def test_quota_is_exact_under_threads():
             with lock:
                 grants.append(granted)
 
-    threads = [threading.Thread(target=grab) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(8, grab)
     assert grants.count(True) == 100
     assert quota.available == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import types
 
 import botocore.endpoint
@@ -13,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from boto3_idempotent import RetryPolicy, wrap
 from boto3_idempotent.testing import Fault, FaultSchedule
+from conftest import run_in_threads
 
 AMI = "ami-12c6146b"
 # Generous attempts, no real sleeping: the schedule's fault streaks must not exhaust them.
@@ -27,26 +27,6 @@ CREATES = {
 }
 
 
-def run_threads(count, per_thread, work):
-    """Run ``work`` per_thread times in each of ``count`` threads; re-raise any error."""
-    errors: list[BaseException] = []
-
-    def loop():
-        try:
-            for _ in range(per_thread):
-                work()
-        except BaseException as exc:  # noqa: BLE001  (re-raised below)
-            errors.append(exc)
-
-    threads = [threading.Thread(target=loop) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("operation", sorted(CREATES))
 def test_wrapped_client_creates_exactly_n_under_faults_and_threads(
@@ -56,7 +36,11 @@ def test_wrapped_client_creates_exactly_n_under_faults_and_threads(
     faulty_endpoint.schedule = FaultSchedule(rate=0.4, seed=seed)
     ec2 = wrap(faulty_endpoint.client("ec2"), POLICY, sleep=lambda _: None)
 
-    run_threads(4, 5, lambda: CREATES[operation](ec2))
+    def five_creates():
+        for _ in range(5):
+            CREATES[operation](ec2)
+
+    run_in_threads(4, five_creates)
 
     assert faulty_endpoint.created(operation) == 20
     faults = [r.fault for r in faulty_endpoint.records if r.fault is not None]

@@ -31,6 +31,16 @@ def instances(aws, region="us-east-1"):
     return [i for r in reservations["Reservations"] for i in r["Instances"]]
 
 
+def create_table(ddb):
+    """A DynamoDB table "t" with a string hash key "k"."""
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def test_moto_alone_duplicates_a_repeated_token(aws):
     """Control: moto itself makes a second instance for the same ClientToken."""
     backend = aws.client("ec2", backend=True)
@@ -77,12 +87,7 @@ def test_tokens_expire_after_the_services_lifetime():
     with FaultyEndpoint(clock=lambda: now[0]) as aws:
         aws.reset()  # moto's state is per process, shared with the session's endpoint
         ddb = aws.client("dynamodb", config=ONE_ATTEMPT)
-        ddb.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(ddb)
         write = {"TransactItems": [{"Put": {"TableName": "t", "Item": {"k": {"S": "1"}}}}]}
         ddb.transact_write_items(ClientRequestToken="t-1", **write)
         now[0] = 599.0
@@ -96,12 +101,7 @@ def test_tokens_expire_after_the_services_lifetime():
 def test_json_protocol_mismatch_uses_the_modeled_code(aws):
     """DynamoDB answers IdempotentParameterMismatchException, in JSON."""
     ddb = aws.client("dynamodb", config=ONE_ATTEMPT)
-    ddb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(ddb)
     ddb.transact_write_items(
         ClientRequestToken="t-1",
         TransactItems=[{"Put": {"TableName": "t", "Item": {"k": {"S": "1"}}}}],

@@ -86,8 +86,21 @@ def test_without_a_context_the_default_key_is_a_clear_error():
         handler({}, None)
 
 
-def test_retries_stop_before_the_functions_remaining_time(ec2, server, clock):
-    """3.5 s left, 1 s margin: a 1 s backoff fits; then 2.5 s left less 1 s: 2 s does not."""
+@pytest.mark.parametrize(
+    ("margin", "sleeps"),
+    [
+        # 3.5 s left less 1 s: a 1 s backoff fits; then 2.5 s left less 1 s: 2 s does not.
+        (None, [1.0]),
+        # No margin: 1 s fits in 3.5 s, 2 s in 2.5 s; then 4 s in 0.5 s does not.
+        ("0", [1.0, 2.0]),
+    ],
+)
+def test_retries_stop_before_the_functions_remaining_time(
+    ec2, server, clock, monkeypatch, margin, sleeps
+):
+    """No backoff ends inside the margin (BOTO3_IDEMPOTENT_LAMBDA_MARGIN, default 1 s)."""
+    if margin is not None:
+        monkeypatch.setenv("BOTO3_IDEMPOTENT_LAMBDA_MARGIN", margin)
 
     @idempotent_handler
     def handler(event, context):
@@ -98,23 +111,8 @@ def test_retries_stop_before_the_functions_remaining_time(ec2, server, clock):
     with pytest.raises(ClientError):
         handler({}, FakeLambdaContext(timeout=3.5, clock=clock))
 
-    assert clock.sleeps == [1.0]
-    assert server.count() == 2
-
-
-def test_the_margin_comes_from_the_environment(ec2, server, clock, monkeypatch):
-    """BOTO3_IDEMPOTENT_LAMBDA_MARGIN=0: with 3.5 s left, backoffs of 1 s and 2 s both fit."""
-    monkeypatch.setenv("BOTO3_IDEMPOTENT_LAMBDA_MARGIN", "0")
-
-    @idempotent_handler
-    def handler(event, context):
-        ec2.run_instances(**RUN)
-
-    server.script = lambda seen, prior: Reply(500, "InternalError")
-    with pytest.raises(ClientError):
-        handler({}, FakeLambdaContext(timeout=3.5, clock=clock))
-
-    assert clock.sleeps == [1.0, 2.0]
+    assert clock.sleeps == sleeps
+    assert server.count() == len(sleeps) + 1
 
 
 @pytest.mark.parametrize("value", ["-1", "soon", "nan", "inf"])

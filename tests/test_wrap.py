@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import types
 
 import boto3
@@ -11,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from boto3_idempotent import RetryPolicy, wrap
+from conftest import run_in_threads
 from wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -27,15 +27,20 @@ def test_wrap_rejects_what_is_not_a_client(thing):
         wrap(thing)  # type: ignore[type-var]
 
 
-def test_wrap_rejects_a_resource_but_takes_its_client(make_client, endpoint):
-    """A resource is not a client; its meta.client is."""
-    resource = boto3.resource(
+@pytest.fixture
+def resource(endpoint):
+    """A boto3 EC2 resource on the scripted server."""
+    return boto3.resource(
         "ec2",
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+def test_wrap_rejects_a_resource_but_takes_its_client(resource):
+    """A resource is not a client; its meta.client is."""
     with pytest.raises(TypeError):
         wrap(resource)  # type: ignore[type-var]
     assert wrap(resource.meta.client, RetryPolicy()) is resource.meta.client
@@ -112,15 +117,8 @@ def test_waiters_go_through_the_policy(make_client, server, sleeps):
     assert server.count() == 2
 
 
-def test_resources_go_through_the_policy(endpoint, server, sleeps):
+def test_resources_go_through_the_policy(resource, server, sleeps):
     """boto3.resource(...).meta.client wrapped: create_instances gets one token, retried."""
-    resource = boto3.resource(
-        "ec2",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
     wrap(resource.meta.client, RetryPolicy(), sleep=sleeps)
     server.plan(Reply(500, "InternalError"))
 
@@ -135,22 +133,13 @@ def test_threads_sharing_one_client_never_share_a_token(make_client, server, sle
     """8 threads x 10 calls; every first attempt fails: each call is 2 attempts with its own token."""
     client = wrap(make_client(max_pool_connections=8), RetryPolicy(), sleep=sleeps)
     server.script = lambda seen, prior: Reply(500, "InternalError") if prior == 0 else OK
-    errors: list[BaseException] = []
 
     def work():
-        try:
-            for _ in range(10):
-                client.run_instances(**RUN)
-        except BaseException as exc:  # noqa: BLE001  (reported by the assertion below)
-            errors.append(exc)
+        for _ in range(10):
+            client.run_instances(**RUN)
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(8, work)
 
-    assert errors == []
     tokens = server.tokens("RunInstances")
     assert len(tokens) == 160
     assert len(set(tokens)) == 80
