@@ -47,7 +47,11 @@ URL = "https://ec2.us-east-1.amazonaws.com"
         (400, "ValidationException", "bad name", Outcome.FINAL),
         (400, "InvalidParameterValue", "IdempotentParameterMismatch", Outcome.FINAL),
         (400, "throttling", "", Outcome.FINAL),  # codes are case-sensitive
-        (400, "RequestTimeout", "", Outcome.FINAL),  # 4xx: not in the table's retry rows
+        (400, "RequestTimeout", "", Outcome.REFUSED),  # S3: the body never arrived
+        (400, "IDPCommunicationError", "", Outcome.REFUSED),  # STS
+        (400, "TokenAlreadyExistsException", "", Outcome.MISMATCH),  # CloudFormation
+        (409, "ClientTokenConflictException", "", Outcome.MISMATCH),  # Cloud Control
+        (400, "IdempotencyConflictException", "", Outcome.MISMATCH),  # Marketplace Metering
         (403, "AccessDenied", "", Outcome.FINAL),
         (404, "NotFound", "", Outcome.FINAL),
         (409, "Conflict", "", Outcome.FINAL),
@@ -58,6 +62,20 @@ URL = "https://ec2.us-east-1.amazonaws.com"
 def test_responses(status, code, message, expected):
     """Status and code decide; mismatch beats throttling beats status."""
     assert classify_error(status, code, message) is expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("ReplicatedWriteConflictException", Outcome.REFUSED),
+        ("SomeThrottlingException", Outcome.THROTTLED),
+        ("ConditionalCheckFailedException", Outcome.FINAL),  # not marked retryable
+    ],
+)
+def test_errors_the_model_marks_retryable(code, expected):
+    """The operation's modeled retryable errors are refusals (throttling when it says so)."""
+    modeled = {"ReplicatedWriteConflictException": False, "SomeThrottlingException": True}
+    assert classify_error(400, code, "", modeled) is expected
 
 
 @pytest.mark.parametrize(

@@ -175,6 +175,45 @@ def test_sqs_failures_are_reported_for_redelivery(ec2, server, caplog):
     assert "m-2" in caplog.text
 
 
+def test_sqs_failure_logs_never_carry_the_exception_message(caplog):
+    """Exception messages can hold parameters (botocore's validation quotes values)."""
+
+    def launch(record):
+        raise ValueError("Invalid type for parameter Item.password.S, value: 912873465")
+
+    with caplog.at_level(logging.DEBUG, logger="boto3_idempotent"):
+        process_sqs_batch(sqs_event("m-1"), launch)
+
+    assert "912873465" not in caplog.text
+    assert all(r.exc_info is None for r in caplog.records)
+    assert "ValueError" in caplog.text
+
+
+def test_a_fifo_batch_stops_at_the_first_failure():
+    """FIFO: the failed record and every later one go back, in order; none is handled."""
+    handled = []
+
+    def launch(record):
+        if record["messageId"] == "m-2":
+            raise RuntimeError("failed")
+        handled.append(record["messageId"])
+
+    event = sqs_event("m-1", "m-2", "m-3")
+    for record in event["Records"]:
+        record["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:orders.fifo"
+
+    response = process_sqs_batch(event, launch)
+
+    assert handled == ["m-1"]
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m-2"}, {"itemIdentifier": "m-3"}]}
+
+
+def test_a_record_without_message_id_is_not_an_sqs_event():
+    """Fails before handling anything, saying what it expected."""
+    with pytest.raises(ValueError, match="messageId"):
+        process_sqs_batch({"Records": [{"body": "{}"}]}, lambda record: None)
+
+
 def test_an_empty_batch_reports_nothing():
     """No records, no failures."""
     assert process_sqs_batch({"Records": []}, lambda record: None) == {"batchItemFailures": []}

@@ -21,6 +21,7 @@ def test_all_is_pinned():
         "RetryEvent",
         "RetryPolicy",
         "TokenLifetimeWarning",
+        "TokenSecretWarning",
         "__version__",
         "call_info",
         "idempotency_key",

@@ -28,6 +28,7 @@ class Reply:
     status: int = 200
     code: str | None = None
     message: str = "scripted"
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,8 @@ def _handler(server: WireServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("x-amzn-RequestId", f"req-{number}")
+            for name, value in action.headers:
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 

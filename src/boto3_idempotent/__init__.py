@@ -13,7 +13,7 @@ from ._install import install, uninstall
 from ._lambda import idempotent_handler, process_sqs_batch
 from ._lifetimes import TOKEN_LIFETIMES, TokenLifetimeWarning
 from ._plugin import TOKEN_METADATA_KEY, CallInfo, call_info, wrap
-from ._scope import idempotency_key
+from ._scope import TokenSecretWarning, idempotency_key
 from ._testing_mode import is_testing, set_testing
 
 __version__ = "0.1.0.dev0"
@@ -28,6 +28,7 @@ __all__ = [
     "RetryEvent",
     "RetryPolicy",
     "TokenLifetimeWarning",
+    "TokenSecretWarning",
     "__version__",
     "call_info",
     "idempotency_key",

@@ -5,6 +5,7 @@ response                                 outcome      retried?
 =======================================  ===========  ==============================
 2xx                                      (success)    no
 throttling error code (any status), 429  THROTTLED    yes: the service refused it
+"try again" code, or modeled retryable   REFUSED      yes: the service refused it
 connect failure (nothing was sent)       NOT_SENT     yes: nothing happened
 500, 502, 503, 504                       AMBIGUOUS    yes, if resending is safe
 read timeout, connection lost or reset   AMBIGUOUS    yes, if resending is safe
@@ -19,6 +20,8 @@ documented idempotent). Codes and exception types are data, tested row by row.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from botocore.exceptions import (
     ConnectionClosedError,
@@ -34,6 +37,7 @@ __all__ = [
     "AMBIGUOUS_EXCEPTIONS",
     "MISMATCH_CODES",
     "NOT_SENT_EXCEPTIONS",
+    "REFUSED_CODES",
     "THROTTLING_CODES",
     "TIMEOUT_EXCEPTIONS",
     "TRANSIENT_STATUS_CODES",
@@ -47,6 +51,7 @@ class Outcome(enum.Enum):
     """What a failed attempt tells about the request."""
 
     THROTTLED = "throttled"  # refused before any work: always safe to resend
+    REFUSED = "refused"  # "not now, try again" without throttling: always safe to resend
     NOT_SENT = "not sent"  # never left the client: always safe to resend
     AMBIGUOUS = "ambiguous"  # may or may not have been acted on
     MISMATCH = "mismatch"  # token reused with different parameters
@@ -74,7 +79,17 @@ THROTTLING_CODES = frozenset(
     }
 )
 
-#: Every spelling services use for "same token, different parameters".
+#: Codes that say "this request was not processed; send it again" without being
+#: throttling (botocore's standard-mode transient codes, and STS's). 4xx, yet safe.
+REFUSED_CODES = frozenset(
+    {
+        "RequestTimeout",  # S3: the request body did not arrive in time
+        "RequestTimeoutException",
+        "IDPCommunicationError",  # STS: the identity provider did not answer
+    }
+)
+
+#: Every spelling services use for "this token was used for a different request".
 MISMATCH_CODES = frozenset(
     {
         "IdempotentParameterMismatch",  # EC2 (unmodeled), Config, SSM, Alibaba VPC
@@ -82,6 +97,10 @@ MISMATCH_CODES = frozenset(
         "IdempotentParameterMismatchError",  # Auto Scaling
         "IdempotencyParameterMismatch",  # S3
         "IdempotencyParameterMismatchException",  # CodeCommit
+        "TokenAlreadyExistsException",  # CloudFormation: "a client request token already exists"
+        "ClientTokenConflictException",  # Cloud Control API
+        "IdempotencyConflictException",  # Marketplace Metering
+        "IdempotencyTokenInUseException",  # Compute Optimizer automation
     }
 )
 
@@ -90,6 +109,7 @@ _MISMATCH_IN_MESSAGE_CODES = frozenset({"ValidationException"})
 _MISMATCH_WORD = "IdempotentParameterMismatch"
 
 TRANSIENT_STATUS_CODES = frozenset({500, 502, 503, 504})
+_NOTHING_MODELED: Mapping[str, bool] = MappingProxyType({})
 _THROTTLING_STATUS = 429
 
 #: The connection was never made, so the service cannot have acted.
@@ -112,20 +132,29 @@ AMBIGUOUS_EXCEPTIONS: tuple[type[Exception], ...] = (
 TIMEOUT_EXCEPTIONS: tuple[type[Exception], ...] = (ReadTimeoutError, ConnectTimeoutError)
 
 
-def classify_error(status: int, code: str, message: str) -> Outcome | None:
+def classify_error(
+    status: int,
+    code: str,
+    message: str,
+    modeled: Mapping[str, bool] = _NOTHING_MODELED,
+) -> Outcome | None:
     """Classify an HTTP response; ``None`` for a success (status below 300).
 
     Args:
         status: The HTTP status code.
         code: The parsed error code, ``""`` if none.
         message: The parsed error message, ``""`` if none.
+        modeled: The operation's errors the model marks ``retryable``, mapped to
+            whether they are throttling.
     """
     if status < 300:
         return None
     if code in MISMATCH_CODES or (code in _MISMATCH_IN_MESSAGE_CODES and _MISMATCH_WORD in message):
         return Outcome.MISMATCH
-    if code in THROTTLING_CODES or status == _THROTTLING_STATUS:
+    if code in THROTTLING_CODES or status == _THROTTLING_STATUS or modeled.get(code) is True:
         return Outcome.THROTTLED
+    if code in REFUSED_CODES or code in modeled:
+        return Outcome.REFUSED
     if status in TRANSIENT_STATUS_CODES:
         return Outcome.AMBIGUOUS
     return Outcome.FINAL

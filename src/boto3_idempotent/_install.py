@@ -59,8 +59,15 @@ def install(session: Any = None, policy: RetryPolicy | None = None) -> None:
 def uninstall(session: Any = None) -> None:
     """Undo :func:`install`: new clients of ``session`` are plain again.
 
-    Clients already created stay wrapped. Harmless when nothing was installed.
+    Clients already created stay wrapped. Harmless when nothing was installed (and
+    creates no default session to find that out).
     """
-    target = _session(session)
+    if session is None:
+        import boto3  # noqa: PLC0415
+
+        session = boto3.DEFAULT_SESSION
+        if session is None:
+            return
+    target = session
     if vars(target).pop(_INSTALLED_ATTR, False):
         del target.client  # the instance attribute; the class's method shows again

@@ -16,7 +16,7 @@ import functools
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
 from ._config import _parse_float
@@ -110,7 +110,7 @@ def idempotent_handler(
         def wrapper(event: Any, context: Any) -> _R:
             work_key = key_of(event, context)
             remaining = getattr(context, "get_remaining_time_in_millis", None)
-            with idempotency_key(work_key):
+            with idempotency_key(work_key, _random_key=key is None):
                 if remaining is None:  # invoked locally without a context: no limit
                     return function(event, context)
                 with time_limit(lambda: remaining() / 1000.0 - seconds):
@@ -128,20 +128,44 @@ def process_sqs_batch(
 
     A redelivered message keeps its ``messageId``, so the calls it makes carry the
     tokens its first delivery sent. Records are handled in order; a record whose
-    handler raises is listed for redelivery and the others go on.
+    handler raises is listed for redelivery and the others go on, except on a FIFO
+    queue, where the first failure stops the batch and every record from it on is
+    listed (so that order within a message group is kept).
 
     Returns:
         The partial batch response Lambda expects (enable ``ReportBatchItemFailures``
         on the event source mapping): ``{"batchItemFailures": [{"itemIdentifier": id}]}``.
+
+    Raises:
+        ValueError: the event is not an SQS event (a record has no ``messageId``).
     """
-    failures: list[dict[str, str]] = []
-    records: Iterable[Mapping[str, Any]] = event.get("Records") or []
+    records: list[Mapping[str, Any]] = list(event.get("Records") or [])
+    message_ids: list[str] = []
     for record in records:
-        message_id = record["messageId"]
+        message_id = record.get("messageId")
+        if not isinstance(message_id, str) or not message_id:
+            raise ValueError("process_sqs_batch() needs an SQS event: each record has a messageId")
+        message_ids.append(message_id)
+    failures: list[dict[str, str]] = []
+    for index, (record, message_id) in enumerate(zip(records, message_ids, strict=True)):
         try:
-            with idempotency_key(message_id):
+            with idempotency_key(message_id, _random_key=True):
                 record_handler(record)
-        except Exception:  # reported to SQS, which redelivers the record
-            logger.warning("SQS record %s failed; SQS will redeliver it", message_id, exc_info=True)
+        except Exception as exc:  # noqa: BLE001, PERF203  (reported to SQS, which redelivers)
+            # The type only: exception messages can carry request parameters.
+            logger.warning(
+                "SQS record %s failed with %s; SQS will redeliver it",
+                message_id,
+                type(exc).__name__,
+                extra={"message_id": message_id, "error_type": type(exc).__name__},
+            )
+            if _is_fifo(record):
+                failures.extend({"itemIdentifier": m} for m in message_ids[index:])
+                break
             failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}
+
+
+def _is_fifo(record: Mapping[str, Any]) -> bool:
+    source = record.get("eventSourceARN")
+    return isinstance(source, str) and source.endswith(".fifo")

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
-from ._tokens import TokenMember
+from ._tokens import DOCUMENTED_MAX_LENGTH, TokenMember
 
 __all__ = [
     "DOCUMENTED_IDEMPOTENT",
+    "EC2_DOCUMENTED_TOKENS",
+    "NOT_TOKENS",
     "READ_ONLY_PREFIXES",
     "UNTRAITED_TOKENS",
     "OperationInfo",
@@ -86,6 +89,34 @@ UNTRAITED_TOKENS: Mapping[tuple[str, str], tuple[tuple[str, ...], ...]] = {
     ("ssm", "StartChangeRequestExecution"): (("ClientToken",),),
 }
 
+#: Members the model traits as idempotency tokens that are not: a session id, a
+#: resource id, a callback id. botocore still fills them; they protect nothing, so
+#: they do not make their operation safe to resend after an ambiguous failure.
+NOT_TOKENS = frozenset(
+    {
+        ("athena", "DeleteNamedQuery", "NamedQueryId"),
+        ("athena", "StopQueryExecution", "QueryExecutionId"),
+        ("bedrock-agentcore", "GetAgentCard", "runtimeSessionId"),
+        ("bedrock-agentcore", "InvokeAgentRuntime", "runtimeSessionId"),
+        ("bedrock-agentcore", "InvokeAgentRuntimeCommand", "runtimeSessionId"),
+        ("chime-sdk-messaging", "ChannelFlowCallback", "CallbackId"),
+        ("elementalinference", "AssociateFeed", "associatedResourceName"),
+        ("elementalinference", "DisassociateFeed", "associatedResourceName"),
+    }
+)
+
+#: The EC2 "Ensuring idempotency" page's client-token list. Its "up to 64 ASCII
+#: characters" bounds a caller's token where the model gives no length.
+EC2_DOCUMENTED_TOKENS = frozenset(
+    {
+        "AllocateHosts", "CopyImage", "CreateEgressOnlyInternetGateway", "CreateFlowLogs",
+        "CreateFpgaImage", "CreateNatGateway", "CreateReservedInstancesListing", "CreateRoute",
+        "CreateVpcEndpoint", "ImportImage", "ImportSnapshot", "ModifyReservedInstances",
+        "PurchaseHostReservation", "PurchaseScheduledInstances", "RequestSpotFleet",
+        "RequestSpotInstances", "RunInstances", "RunScheduledInstances",
+    }
+)  # fmt: skip
+
 #: Operations documented as idempotent without a token: resending them is safe.
 DOCUMENTED_IDEMPOTENT = frozenset(
     {
@@ -134,11 +165,14 @@ class OperationInfo:
         tokens: Its token members, traited ones first.
         resend_safe: Whether an ambiguous failure may be retried (token-protected,
             read-only or documented idempotent).
+        retryable_errors: Error codes the model marks ``retryable``, mapped to whether
+            they are throttling.
     """
 
     name: str
     tokens: tuple[TokenMember, ...]
     resend_safe: bool
+    retryable_errors: Mapping[str, bool]
 
 
 def is_read_only(name: str) -> bool:
@@ -164,13 +198,29 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
     """Build the :class:`OperationInfo` of a botocore ``OperationModel``."""
     name = operation_model.name
     input_shape = operation_model.input_shape
-    paths: list[tuple[str, ...]] = [(m,) for m in operation_model.idempotent_members]
+    paths: list[tuple[str, ...]] = [
+        (m,)
+        for m in operation_model.idempotent_members
+        if (service_name, name, m) not in NOT_TOKENS
+    ]
     for path in UNTRAITED_TOKENS.get((service_name, name), ()):
         if path not in paths:
             paths.append(path)
+    documented = (
+        DOCUMENTED_MAX_LENGTH if service_name == "ec2" and name in EC2_DOCUMENTED_TOKENS else None
+    )
     shapes = [(p, _member_shape(input_shape, p)) for p in paths]
-    tokens = tuple(TokenMember.from_shape(p, shape) for p, shape in shapes if shape is not None)
+    tokens = tuple(
+        TokenMember.from_shape(p, shape, documented) for p, shape in shapes if shape is not None
+    )
     resend_safe = (
         bool(tokens) or is_read_only(name) or (service_name, name) in DOCUMENTED_IDEMPOTENT
     )
-    return OperationInfo(name=name, tokens=tokens, resend_safe=resend_safe)
+    retryable = {
+        getattr(shape, "error_code", None) or shape.name: bool(
+            shape.metadata["retryable"].get("throttling", False)
+        )
+        for shape in getattr(operation_model, "error_shapes", ())
+        if isinstance(shape.metadata.get("retryable"), dict)
+    }
+    return OperationInfo(name, tokens, resend_safe, MappingProxyType(retryable))

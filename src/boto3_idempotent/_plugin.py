@@ -24,16 +24,20 @@ layer counts attempts whatever the client's retry configuration says.
 
 from __future__ import annotations
 
+import hashlib
 import random as _random
 import time
 import warnings
 import weakref
+import zlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError
+from botocore.exceptions import ChecksumError, ClientError
+from botocore.retries.adaptive import ClientRateLimiter
+from botocore.retries.standard import RetryQuotaChecker
 
 from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
 from ._config import RetryPolicy
@@ -57,6 +61,7 @@ _PLUGIN_ATTR = "_boto3_idempotent_plugin"
 _CALL_INFO_ATTR = "_boto3_idempotent_call_info"
 # Keys of botocore's per-call context dict.
 _CTX_TOKEN = "boto3_idempotent.token"  # noqa: S105  (a key name)
+_CTX_FROM_CALLER = "boto3_idempotent.token_from_caller"
 _CTX_START = "boto3_idempotent.start"
 _CTX_TIME_LEFT = "boto3_idempotent.time_left"
 # unique_ids botocore registers its retry handlers under (legacy, standard, adaptive).
@@ -131,6 +136,7 @@ class _Plugin:
         self._clock = clock
         self._random = random
         self._decider: RetryDecider | None = None  # built at the first failed attempt
+        self._crc32 = self._service_name in _CRC32_SERVICES
 
     # -- registration ---------------------------------------------------------------
 
@@ -142,8 +148,7 @@ class _Plugin:
 
     def register(self, events: Any) -> None:
         name = self._event_name
-        events.unregister(f"needs-retry.{name}", unique_id=_BOTOCORE_RETRY_ID.format(name))
-        events.unregister(f"request-created.{name}", unique_id=_BOTOCORE_MAX_SEEDER_ID.format(name))
+        _remove_botocore_retries(events, name)
         prepare_id, retry_id = self._ids()
         # Service-level handlers run before botocore's generic generate_idempotent_uuid.
         events.register(f"before-parameter-build.{name}", self.prepare, unique_id=prepare_id)
@@ -185,8 +190,10 @@ class _Plugin:
                 region = context.get("client_region") or ""
                 seed = scope.seed(self._service_name, region, info.name)
                 _warn_if_short_lived(self._service_name)
-            tokens = [member.apply(params, info.name, seed) for member in info.tokens]
-            context[_CTX_TOKEN] = next((t for t in tokens if t is not None), None)
+            for member in info.tokens:
+                applied = member.apply(params, info.name, seed)
+                if applied is not None and _CTX_TOKEN not in context:
+                    context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = applied
 
     def needs_retry(
         self,
@@ -199,7 +206,6 @@ class _Plugin:
     ) -> float | None:
         """Decide whether botocore resends; sleep here and return 0 if so."""
         context: MutableMapping[str, Any] = request_dict["context"]
-        token: str | None = context.get(_CTX_TOKEN)
         if caught_exception is not None:
             outcome = classify_exception(caught_exception)
             return self._after_failure(
@@ -211,9 +217,14 @@ class _Plugin:
         http_response, parsed = response
         error = parsed.get("Error") or {}
         error_code = error.get("Code") or ""
-        maybe = classify_error(http_response.status_code, error_code, error.get("Message") or "")
+        retryable_errors = self._info(operation).retryable_errors
+        message = error.get("Message") or ""
+        maybe = classify_error(http_response.status_code, error_code, message, retryable_errors)
+        if maybe is None and self._crc32 and not _crc32_matches(http_response):
+            maybe, error_code = Outcome.AMBIGUOUS, "ChecksumError"
         if maybe is None:  # success: the hot path
             self.quota.release(context.get(CTX_COST, NO_RETRY_REFUND))
+            token = context.get(_CTX_TOKEN)
             if token is not None:
                 _note_token(parsed, token)
             return None
@@ -232,37 +243,23 @@ class _Plugin:
         token: str | None = context.get(_CTX_TOKEN)
         if outcome is Outcome.MISMATCH:
             raise self._mismatch(parsed or {}, operation.name, token, attempts, error_code)
-        retryable = outcome in (Outcome.THROTTLED, Outcome.NOT_SENT) or (
+        retryable = outcome in _ALWAYS_RESENT or (
             outcome is Outcome.AMBIGUOUS
             and (self.policy.retry_unsafe or self._info(operation).resend_safe)
         )
-        cost = (
-            TIMEOUT_RETRY_COST if isinstance(caught_exception, TIMEOUT_EXCEPTIONS) else RETRY_COST
-        )
-        # tenacity loads at a client's first failure, never on the success path.
-        from . import _retrying  # noqa: PLC0415
-
-        decider = self._decider
-        if decider is None:
-            decider = self._decider = _retrying.RetryDecider(
-                self.policy,
-                self.quota,
-                service=self._service_name,
-                sleep=self._sleep,
-                clock=self._clock,
-                random=self._random,
+        if retryable:
+            delay = self._decide(
+                outcome, error_code, caught_exception, attempts, operation, context
             )
-        start = context.get(_CTX_START)
-        if start is None:  # wrapped while this call was already under way
-            start = self._clock()
-        call = _retrying.Call(operation.name, token, start, context.get(_CTX_TIME_LEFT), context)
-        attempt = _retrying.Attempt(outcome, error_code, retryable, cost)
-        delay = decider.decide(context, call, attempts, attempt)
-        if delay is not None:
-            if delay > 0:  # testing mode asks for none
-                self._sleep(delay)
-            return 0
+            if delay is not None:
+                if delay > 0:  # testing mode asks for none
+                    self._sleep(delay)
+                return 0
         # Not resent: botocore raises or returns this attempt. Say how the call went.
+        if error_code == "ChecksumError":  # never hand back a body that failed its checksum
+            raise ChecksumError(
+                checksum_type="crc32", expected_checksum="header", actual_checksum="body"
+            )
         exhausted = retryable and attempts >= self.policy.max_attempts
         if parsed is not None:
             metadata = parsed.setdefault("ResponseMetadata", {})
@@ -273,6 +270,40 @@ class _Plugin:
         elif caught_exception is not None:
             setattr(caught_exception, _CALL_INFO_ATTR, CallInfo(attempts, token, exhausted))
         return None
+
+    def _decide(
+        self,
+        outcome: Outcome,
+        error_code: str,
+        caught_exception: BaseException | None,
+        attempts: int,
+        operation: Any,
+        context: MutableMapping[str, Any],
+    ) -> float | None:
+        """Ask the tenacity policy how long to back off before resending; ``None``: stop."""
+        # tenacity loads at a client's first retryable failure, never on the success path.
+        from . import _retrying  # noqa: PLC0415
+
+        decider = self._decider
+        if decider is None:
+            decider = self._decider = _retrying.RetryDecider(
+                self.policy,
+                self.quota,
+                service=self._service_name,
+                clock=self._clock,
+                random=self._random,
+            )
+        token: str | None = context.get(_CTX_TOKEN)
+        log_token = _masked(token) if context.get(_CTX_FROM_CALLER) else token
+        start = context.get(_CTX_START)
+        if start is None:  # wrapped while this call was already under way
+            start = self._clock()
+        time_left = context.get(_CTX_TIME_LEFT)
+        call = _retrying.Call(operation.name, token, log_token, start, time_left, context)
+        timeout = isinstance(caught_exception, TIMEOUT_EXCEPTIONS)
+        cost = TIMEOUT_RETRY_COST if timeout else RETRY_COST
+        attempt = _retrying.Attempt(outcome, error_code, cost)
+        return decider.decide(context, call, attempts, attempt)
 
     def _mismatch(
         self,
@@ -310,6 +341,54 @@ def _warn_if_short_lived(service_name: str) -> None:
         TokenLifetimeWarning,
         stacklevel=2,
     )
+
+
+_ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
+_CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
+
+
+def _crc32_matches(http_response: Any) -> bool:
+    """Whether a body agrees with its x-amz-crc32 header (absent header: nothing to check)."""
+    expected = http_response.headers.get("x-amz-crc32")
+    if expected is None:
+        return True
+    return int(expected) == zlib.crc32(http_response.content) & 0xFFFFFFFF
+
+
+def _masked(token: str | None) -> str | None:
+    """A caller's token may be business data (an order number): logs get a digest."""
+    if token is None:
+        return None
+    return "caller:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
+def _registered(events: Any, event: str) -> list[Any]:
+    """Handlers registered for ``event`` (botocore offers no public way to list them)."""
+    emitter = getattr(events, "_emitter", events)
+    trie = getattr(emitter, "_handlers", None)
+    return list(trie.prefix_search(event)) if trie is not None else []
+
+
+def _remove_botocore_retries(events: Any, name: str) -> None:
+    """Unregister all of botocore's retry machinery from one client's emitter.
+
+    The retry handler (legacy, standard and adaptive modes) and botocore 1.44's
+    attempt-header seeder have unique ids. Standard mode's quota refund and adaptive
+    mode's client-side rate limiter do not: they are found by their owners' types.
+    The rate limiter sleeps on its own, knowing nothing of the deadline, a Lambda
+    handler's remaining time or testing mode, so it goes too.
+    """
+    events.unregister(f"needs-retry.{name}", unique_id=_BOTOCORE_RETRY_ID.format(name))
+    events.unregister(f"request-created.{name}", unique_id=_BOTOCORE_MAX_SEEDER_ID.format(name))
+    owners = (
+        (f"after-call.{name}", RetryQuotaChecker),
+        ("before-send", ClientRateLimiter),
+        ("needs-retry", ClientRateLimiter),
+    )
+    for event, owner in owners:
+        for handler in _registered(events, event):
+            if isinstance(getattr(handler, "__self__", None), owner):
+                events.unregister(event, handler)
 
 
 def _note_token(parsed: dict[str, Any], token: str) -> None:

@@ -7,8 +7,8 @@ botocore owns the loop (it resends the serialized request); tenacity owns the
 decision. Each failed attempt becomes a tenacity *result* (an :class:`Attempt`),
 and ``Retrying.iter`` runs the policy over it:
 
-* ``retry``: the attempt is retryable (the plugin decided from the response table
-  and the operation's safety);
+* ``retry``: always (the plugin consults the policy only for failures that the
+  response table and the operation's safety allow to resend);
 * ``wait``: full jitter, ``[0, min(max_delay, base_delay * 2 ** (n - 1))]``;
 * ``stop``, in order: attempts used up (or testing mode's cap); the backoff would
   end past the deadline
@@ -47,7 +47,6 @@ class Attempt(NamedTuple):
 
     outcome: Outcome
     error_code: str
-    retryable: bool
     cost: int
 
 
@@ -56,6 +55,7 @@ class Call(NamedTuple):
 
     operation_name: str
     token: str | None
+    log_token: str | None  # what logs show: a caller's token is masked
     start: float
     time_left: Callable[[], float] | None  # set inside a Lambda handler
     context: MutableMapping[str, Any]
@@ -69,10 +69,6 @@ class _Stop(tenacity.stop.stop_base):
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
         return self._check(retry_state)
-
-
-def _is_retryable(attempt: Attempt) -> bool:
-    return attempt.retryable
 
 
 def _gave_up(retry_state: tenacity.RetryCallState) -> None:
@@ -103,7 +99,6 @@ class RetryDecider:
         quota: RetryQuota,
         *,
         service: str,
-        sleep: Callable[[float], None],
         clock: Callable[[], float],
         random: Callable[[], float],
     ) -> None:
@@ -113,7 +108,9 @@ class RetryDecider:
         self._clock = clock
         self._random = random
         self._retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_result(_is_retryable),
+            # The plugin asks only about retryable failures (the response table and
+            # the operation's safety are decided before tenacity is consulted).
+            retry=tenacity.retry_always,
             wait=self._wait,
             stop=tenacity.stop_any(
                 tenacity.stop_after_attempt(policy.max_attempts),
@@ -123,7 +120,6 @@ class RetryDecider:
             ),
             before_sleep=self._log_retry,
             retry_error_callback=_gave_up,
-            sleep=sleep,
         )
 
     def decide(
@@ -148,10 +144,19 @@ class RetryDecider:
         state.attempt_number = attempts
         state.set_result(attempt)
         action = self._retrying.iter(state)
-        if isinstance(action, tenacity.DoSleep):
-            state.prepare_for_next_attempt()
-            return float(action)
-        return None
+        if not isinstance(action, tenacity.DoSleep):
+            return None
+        state.prepare_for_next_attempt()
+        delay = float(action)
+        # Hooks and logging ran after the deadline check: check again, strictly.
+        return None if self.overruns(call, delay) else delay
+
+    def overruns(self, call: Call, delay: float) -> bool:
+        """Whether a backoff of ``delay`` seconds, starting now, would end past a limit."""
+        if call.time_left is not None and delay > call.time_left():
+            return True
+        deadline = self.policy.deadline
+        return deadline is not None and self._clock() - call.start + delay > deadline
 
     # -- strategies ---------------------------------------------------------------------
 
@@ -166,11 +171,7 @@ class RetryDecider:
         )
 
     def _past_deadline(self, retry_state: tenacity.RetryCallState) -> bool:
-        call, sleep = _call(retry_state), retry_state.upcoming_sleep
-        if call.time_left is not None and sleep > call.time_left():
-            return True
-        deadline = self.policy.deadline
-        return deadline is not None and self._clock() - call.start + sleep > deadline
+        return self.overruns(_call(retry_state), retry_state.upcoming_sleep)
 
     def _quota_spent(self, retry_state: tenacity.RetryCallState) -> bool:
         call, attempt = _call(retry_state), _attempt(retry_state)
@@ -205,12 +206,12 @@ class RetryDecider:
             attempt.error_code,
             retry_state.attempt_number,
             self.policy.max_attempts,
-            call.token,
+            call.log_token,
             retry_state.upcoming_sleep,
             extra={
                 "operation": call.operation_name,
                 "attempt": retry_state.attempt_number,
-                "token": call.token,
+                "token": call.log_token,
                 "error_code": attempt.error_code,
                 "delay": retry_state.upcoming_sleep,
             },

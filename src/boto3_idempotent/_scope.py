@@ -10,7 +10,7 @@ the scope (1, 2, ...). The same key and the same sequence of calls give the same
 tokens, so a re-run (Lambda retrying an invocation, SQS redelivering a message)
 sends what the first run sent and the service replays its first answers. The key
 cannot be read back from a token; with a secret (``BOTO3_IDEMPOTENT_TOKEN_SECRET``)
-it cannot even be confirmed by guessing.
+a guessed key cannot even be confirmed.
 
 Scopes nest: the innermost one wins, with its own ordinals; when it ends, the outer
 one resumes where it was. State lives in contextvars, so threads and asyncio tasks
@@ -25,10 +25,18 @@ import hashlib
 import hmac
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["SECRET_ENV", "KeyScope", "current_scope", "current_time_left", "idempotency_key"]
+__all__ = [
+    "SECRET_ENV",
+    "KeyScope",
+    "TokenSecretWarning",
+    "current_scope",
+    "current_time_left",
+    "idempotency_key",
+]
 
 SECRET_ENV = "BOTO3_IDEMPOTENT_TOKEN_SECRET"  # noqa: S105  (the variable's name)
 _DEFAULT_SECRET = b"boto3-idempotent/token/v1"
@@ -75,24 +83,47 @@ def current_time_left() -> Callable[[], float] | None:
     return _time_left.get()
 
 
+class TokenSecretWarning(UserWarning):
+    """Tokens are derived from a key of yours without ``BOTO3_IDEMPOTENT_TOKEN_SECRET``."""
+
+
+_warned_no_secret = False
+
+
 @contextmanager
-def idempotency_key(key: str, *, secret: str | bytes | None = None) -> Iterator[None]:
+def idempotency_key(
+    key: str, *, secret: str | bytes | None = None, _random_key: bool = False
+) -> Iterator[None]:
     """Derive the tokens of calls made inside from ``key`` instead of drawing them at random.
 
     Args:
         key: What identifies the unit of work across re-runs: a Lambda request id, an
             SQS message id, an order number. Never shown in tokens or logs.
-        secret: HMAC key; defaults to ``BOTO3_IDEMPOTENT_TOKEN_SECRET``, else a fixed
-            one. With a secret, nobody can test a guessed key against a token seen in
-            CloudTrail. Changing it changes every token (as a new key would).
+        secret: HMAC key; defaults to ``BOTO3_IDEMPOTENT_TOKEN_SECRET``, else a fixed,
+            public one. Without a secret of yours, whoever sees a token (CloudTrail) and
+            can guess candidate keys (order numbers) can check a guess; a
+            :class:`TokenSecretWarning` says so, once per process. Changing the secret
+            changes every token, as a new key would.
 
     Raises:
         ValueError: ``key`` is not a non-empty string, or ``secret`` is empty.
     """
+    global _warned_no_secret  # noqa: PLW0603  (warn once per process)
     if not isinstance(key, str) or not key:
         raise ValueError("idempotency_key() needs a non-empty str key")
     if secret is None:
-        secret = os.environ.get(SECRET_ENV) or _DEFAULT_SECRET
+        secret = os.environ.get(SECRET_ENV)
+    if secret is None:
+        secret = _DEFAULT_SECRET
+        # Lambda request ids and SQS message ids are random: nothing to guess.
+        if not _random_key and not _warned_no_secret:
+            _warned_no_secret = True
+            warnings.warn(
+                f"idempotency_key() without {SECRET_ENV}: anyone who sees a token and can "
+                "guess candidate keys can confirm a guess; set a secret",
+                TokenSecretWarning,
+                stacklevel=3,
+            )
     raw = secret.encode() if isinstance(secret, str) else secret
     if not raw:
         raise ValueError(f"the token secret is empty: set {SECRET_ENV} or pass secret=")

@@ -28,7 +28,9 @@ class TokenMember:
         path: Member names from the input's top level, e.g.
             ``("SpotFleetRequestConfig", "ClientToken")``.
         min_length: The shape's ``min``, or 1.
-        max_length: The shape's ``max``, or the documented 64 when the model is silent.
+        max_length: The shape's ``max``; when the model is silent, the documented 64
+            where a page documents it (EC2's idempotency list), else ``None`` (no limit
+            of ours: the service judges).
         pattern: The shape's pattern, matched against the whole token, as AWS's API
             references present them ("Pattern: [a-zA-Z0-9][-a-zA-Z0-9]*").
         uuid_format: Generate ``str(uuid4())`` (36 characters). ``False`` where the
@@ -37,13 +39,18 @@ class TokenMember:
 
     path: tuple[str, ...]
     min_length: int = 1
-    max_length: int = DOCUMENTED_MAX_LENGTH
+    max_length: int | None = DOCUMENTED_MAX_LENGTH
     pattern: re.Pattern[str] | None = None
     uuid_format: bool = True
 
     @classmethod
-    def from_shape(cls, path: tuple[str, ...], shape: Any) -> TokenMember:
-        """Read the constraints of a botocore string ``shape`` at ``path``."""
+    def from_shape(
+        cls, path: tuple[str, ...], shape: Any, default_max: int | None = None
+    ) -> TokenMember:
+        """Read the constraints of a botocore string ``shape`` at ``path``.
+
+        ``default_max`` applies when the shape declares no ``max``.
+        """
         meta = shape.metadata
         pattern: re.Pattern[str] | None = None
         if meta.get("pattern"):
@@ -54,7 +61,7 @@ class TokenMember:
         member = cls(
             path=path,
             min_length=max(1, int(meta.get("min", 1))),
-            max_length=int(meta.get("max", DOCUMENTED_MAX_LENGTH)),
+            max_length=int(meta["max"]) if "max" in meta else default_max,
             pattern=pattern,
         )
         if not member.accepts(str(uuid.UUID(int=0))):
@@ -76,7 +83,9 @@ class TokenMember:
 
     def accepts(self, value: str) -> bool:
         """Whether the member's shape admits ``value``."""
-        if not self.min_length <= len(value) <= self.max_length:
+        if len(value) < self.min_length:
+            return False
+        if self.max_length is not None and len(value) > self.max_length:
             return False
         if not _PRINTABLE_ASCII.fullmatch(value):
             return False
@@ -97,22 +106,28 @@ class TokenMember:
             )
         if not self.accepts(value):
             pattern = f" matching {self.pattern.pattern!r}" if self.pattern else ""
+            size = f"at least {self.min_length}"
+            if self.max_length is not None:
+                size = f"{self.min_length} to {self.max_length}"
             raise InvalidClientToken(
                 f"{where}: got a client token of {len(value)} characters; expected "
-                f"{self.min_length} to {self.max_length} printable ASCII characters{pattern}"
+                f"{size} printable ASCII characters{pattern}"
             )
         return value
 
     def apply(
         self, params: MutableMapping[str, Any], operation_name: str, seed: bytes | None = None
-    ) -> str | None:
-        """Make sure ``params`` carries a token here; return the token, or ``None``.
+    ) -> tuple[str, bool] | None:
+        """Make sure ``params`` carries a token here.
+
+        Returns:
+            ``(token, from_caller)``, or ``None`` when the parent structure is absent
+            (botocore's validation then reports it).
 
         A caller's token is checked and kept. A missing one is generated (from
         ``seed`` inside an ``idempotency_key`` scope, else at random). Nested
         containers are copied before the token goes in, so a dict the caller reuses
-        for the next call never carries this call's token. ``None`` when the parent
-        structure is absent (botocore's validation then reports it).
+        for the next call never carries this call's token.
         """
         node: Mapping[str, Any] = params
         for name in self.path[:-1]:
@@ -122,7 +137,7 @@ class TokenMember:
             node = child
         value = node.get(self.path[-1])
         if value is not None:
-            return self.check(value, operation_name)
+            return self.check(value, operation_name), True
         token = self.generate(seed)
         parent = params  # the call's own kwargs: botocore fills its tokens in place too
         for name in self.path[:-1]:
@@ -130,4 +145,4 @@ class TokenMember:
             parent[name] = copy
             parent = copy
         parent[self.path[-1]] = token
-        return token
+        return token, False

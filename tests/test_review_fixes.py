@@ -1,0 +1,209 @@
+"""Behaviour found missing in review, proven over HTTP.
+
+Checksums, modeled retryable errors, adaptive mode's limiter, token lengths, traited
+members that are not tokens, deadlines after slow hooks, masked caller tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+
+import pytest
+from botocore.exceptions import ChecksumError, ClientError
+
+from boto3_idempotent import (
+    RetryPolicy,
+    TokenSecretWarning,
+    _scope,
+    idempotency_key,
+    uninstall,
+    wrap,
+)
+from boto3_idempotent._plugin import _registered
+from wire import OK, Reply
+
+RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
+BAD_CRC = Reply(headers=(("x-amz-crc32", str(zlib.crc32(b"something else"))),))
+
+
+def test_dynamodb_body_failing_its_checksum_is_retried_when_safe(make_client, server, sleeps):
+    """GetItem (read-only): a corrupted body is fetched again, as botocore would."""
+    ddb = wrap(make_client("dynamodb"), RetryPolicy(), sleep=sleeps)
+    server.plan(BAD_CRC, Reply(headers=(("x-amz-crc32", str(zlib.crc32(b"{}"))),)))
+
+    ddb.get_item(TableName="t", Key={"k": {"S": "1"}})
+
+    assert server.count() == 2
+
+
+def test_dynamodb_body_failing_its_checksum_is_never_returned(make_client, server, sleeps):
+    """PutItem (not safe to resend): ChecksumError, not a corrupted success."""
+    ddb = wrap(make_client("dynamodb"), RetryPolicy(), sleep=sleeps)
+    server.plan(BAD_CRC)
+
+    with pytest.raises(ChecksumError):
+        ddb.put_item(TableName="t", Item={"k": {"S": "1"}})
+    assert server.count() == 1
+
+
+def test_errors_the_model_marks_retryable_are_resent(make_client, server, sleeps):
+    """DynamoDB PutItem's ReplicatedWriteConflictException (modeled retryable) is retried."""
+    ddb = wrap(make_client("dynamodb"), RetryPolicy(), sleep=sleeps)
+    server.plan(Reply(400, "ReplicatedWriteConflictException"), OK)
+
+    ddb.put_item(TableName="t", Item={"k": {"S": "1"}})
+
+    assert server.count() == 2
+
+
+def test_s3_style_request_timeout_is_resent_even_for_unprotected_mutations(ec2, server):
+    """RequestTimeout says the request was not processed: CreateTags is sent again."""
+    server.plan(Reply(400, "RequestTimeout"), OK)
+
+    ec2.create_tags(Resources=["i-1"], Tags=[{"Key": "k", "Value": "v"}])
+
+    assert server.count() == 2
+
+
+@pytest.fixture
+def ec2(make_client, sleeps):
+    """A wrapped EC2 client on the scripted server."""
+    return wrap(make_client("ec2"), RetryPolicy(), sleep=sleeps)
+
+
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
+def test_no_botocore_retry_machinery_is_left(make_client, mode):
+    """Adaptive mode's rate limiter and standard mode's quota refund go with the handler."""
+    client = make_client("ec2", mode=mode)
+    owners = lambda: {  # noqa: E731
+        type(getattr(h, "__self__", None)).__name__
+        for event in ("before-send", "needs-retry", "after-call.ec2")
+        for h in _registered(client.meta.events, event)
+    }
+    before = owners()
+    wrap(client, RetryPolicy())
+    after = owners()
+
+    assert "RetryQuotaChecker" in before
+    assert ("ClientRateLimiter" in before) == (mode == "adaptive")
+    assert "RetryQuotaChecker" not in after
+    assert "ClientRateLimiter" not in after
+
+
+def test_a_long_caller_token_is_fine_where_ec2_documents_no_64_limit(ec2, server):
+    """CreateLaunchTemplate allows 128 characters: the 64 limit is for the idempotency page's list."""
+    token = "t" * 100
+
+    ec2.create_launch_template(LaunchTemplateName="lt", LaunchTemplateData={}, ClientToken=token)
+
+    assert server.tokens() == [token]
+
+
+def test_a_traited_session_id_does_not_make_an_invocation_safe_to_resend(
+    make_client, server, sleeps
+):
+    """bedrock-agentcore's runtimeSessionId is no idempotency token: a 500 is not resent."""
+    client = wrap(make_client("bedrock-agentcore"), RetryPolicy(), sleep=sleeps)
+    server.plan(Reply(500, "InternalServerException"))
+
+    with pytest.raises(ClientError):
+        client.invoke_agent_runtime(
+            agentRuntimeArn="arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/r",
+            payload=b"{}",
+        )
+
+    assert server.count() == 1
+
+
+def test_a_slow_hook_cannot_make_the_backoff_overrun_the_deadline(make_client, server, clock):
+    """The hook eats the time left: the retry is given up rather than slept past the deadline."""
+
+    def slow_hook(event):
+        clock.now += 1.5  # the hook took 1.5 s
+
+    policy = RetryPolicy(max_attempts=5, deadline=2.0, on_retry=[slow_hook])
+    client = wrap(make_client(), policy, sleep=clock.sleep, clock=clock, random=lambda: 1.0)
+    server.script = lambda seen, prior: Reply(500, "InternalError")
+
+    with pytest.raises(ClientError):
+        client.run_instances(**RUN)
+
+    assert clock.sleeps == []  # 1.5 s spent + a 1 s backoff would end at 2.5 s > 2 s
+    assert server.count() == 1
+
+
+def test_caller_tokens_are_masked_in_log_records(ec2, server, caplog):
+    """A caller's token may be business data: logs carry a digest, generated ones stay."""
+    server.plan(Reply(500, "InternalError"), OK, Reply(500, "InternalError"), OK)
+
+    with caplog.at_level(logging.INFO, logger="boto3_idempotent"):
+        ec2.run_instances(ClientToken="order-4711", **RUN)
+        ec2.run_instances(**RUN)
+
+    caller, generated = [r for r in caplog.records if r.name == "boto3_idempotent"]
+    assert caller.token.startswith("caller:")
+    assert "order-4711" not in caller.getMessage()
+    assert generated.token == server.tokens()[2]
+
+
+def test_non_retryable_errors_never_load_tenacity():
+    """A plain 4xx skips the retry machinery entirely (checked in a fresh interpreter)."""
+    from test_import import run
+
+    out = run(
+        """
+        import sys
+        import boto3
+        from botocore.awsrequest import AWSResponse
+        import boto3_idempotent
+
+        class Raw:
+            def stream(self, **kwargs):
+                yield b"<Response><Errors><Error><Code>InvalidParameterValue</Code></Error></Errors></Response>"
+
+        client = boto3_idempotent.wrap(boto3.client(
+            "ec2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"))
+        client.meta.events.register(
+            "before-send", lambda request, **kw: AWSResponse(request.url, 400, {}, Raw()))
+        try:
+            client.run_instances(ImageId="ami-1", MinCount=1, MaxCount=1)
+        except client.exceptions.ClientError:
+            pass
+        print("tenacity" in sys.modules)
+        """
+    )
+    assert out == "False"
+
+
+def test_a_key_of_yours_without_a_secret_warns_once(ec2, server, monkeypatch):
+    """Guessable keys can be confirmed from tokens unless a secret is set: said once."""
+    monkeypatch.setattr(_scope, "_warned_no_secret", False)
+
+    with pytest.warns(TokenSecretWarning), idempotency_key("order-42"):
+        ec2.run_instances(**RUN)
+    with idempotency_key("order-43"):  # once is enough (an error here under -W error)
+        ec2.run_instances(**RUN)
+
+
+def test_a_secret_or_a_random_key_does_not_warn(ec2, server, monkeypatch, recwarn):
+    """With BOTO3_IDEMPOTENT_TOKEN_SECRET, no warning."""
+    monkeypatch.setattr(_scope, "_warned_no_secret", False)
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TOKEN_SECRET", "s")
+
+    with idempotency_key("order-42"):
+        ec2.run_instances(**RUN)
+
+    assert not [w for w in recwarn if issubclass(w.category, TokenSecretWarning)]
+
+
+def test_uninstall_without_a_default_session_creates_none(monkeypatch):
+    """Nothing installed and no default session: nothing happens, not even a profile lookup."""
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+
+    uninstall()
+
+    assert boto3.DEFAULT_SESSION is None
