@@ -227,3 +227,38 @@ def test_bad_schedules_are_refused(kwargs):
     """A schedule that cannot mean anything raises ValueError naming the field."""
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         FaultSchedule(**kwargs)
+
+
+def test_rest_protocols_pass_through_untouched(aws):
+    """S3 (REST-XML, GET and PUT on paths) works through the proxy, recorded."""
+    s3 = aws.client("s3", config=ONE_ATTEMPT)
+
+    s3.create_bucket(Bucket="orders")
+    s3.put_object(Bucket="orders", Key="a.txt", Body=b"hello")
+
+    assert s3.get_object(Bucket="orders", Key="a.txt")["Body"].read() == b"hello"
+    assert [r.service for r in aws.records] == ["s3", "s3", "s3"]
+    assert all(r.status == 200 for r in aws.records)
+
+
+def test_records_use_botocore_service_names_not_signing_names(aws):
+    """Step Functions signs as 'states'; records, scripts and lifetimes say 'stepfunctions'."""
+    aws.client("stepfunctions", config=ONE_ATTEMPT).list_state_machines()
+
+    assert aws.records[0].service == "stepfunctions"
+
+
+def test_scripts_can_name_the_service(aws):
+    """ECS and Cloud Map both have ListServices: a script for one leaves the other alone."""
+    aws.client("ecs", backend=True).create_cluster(clusterName="default")
+    aws.script("ListServices", Fault.INTERNAL_ERROR, service="servicediscovery")
+
+    aws.client("ecs", config=ONE_ATTEMPT).list_services()
+    with pytest.raises(ClientError):
+        aws.client("servicediscovery", config=ONE_ATTEMPT).list_services()
+
+    assert [(r.service, r.fault) for r in aws.records] == [
+        ("ecs", None),
+        ("servicediscovery", Fault.INTERNAL_ERROR),
+    ]
+    assert aws.attempts("ListServices", service="ecs") == 1

@@ -45,8 +45,6 @@ __all__ = ["DEFAULT_TOKEN_LIFETIMES", "FaultyEndpoint", "RequestRecord"]
 #: Seconds a token is honoured, per botocore service name; others: DEFAULT_TOKEN_LIFETIME.
 DEFAULT_TOKEN_LIFETIMES: Mapping[str, float] = TOKEN_LIFETIMES
 
-# Signing names that differ from botocore's service names.
-_SERVICE_ALIASES = {"states": "stepfunctions", "cloudcontrolapi": "cloudcontrol"}
 # Services that report a mismatch as a ValidationException naming it (Proton's docs).
 _MISMATCH_AS_VALIDATION = frozenset({"proton"})
 
@@ -154,8 +152,10 @@ class FaultyEndpoint:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
-        self._counts: dict[str, Iterator[int]] = {}
-        self._scripts: dict[str, list[Fault | None]] = {}
+        self._counts: dict[tuple[str, str], Iterator[int]] = {}
+        # (service, operation) -> faults; service None: that operation in any service.
+        self._scripts: dict[tuple[str | None, str], list[Fault | None]] = {}
+        self._service_names: dict[str, str] = {}  # signing name -> botocore service name
         self._memory: dict[tuple[str, str, str, str], _Remembered] = {}
         self._key_locks: dict[tuple[str, str, str, str], threading.Lock] = {}
         self._request_ids = itertools.count(1)
@@ -236,6 +236,7 @@ class FaultyEndpoint:
             self._counts.clear()
             self._scripts.clear()
             self._memory.clear()
+            self._key_locks.clear()
         if self._backend is not None:
             connection = http.client.HTTPConnection(*self._backend, timeout=30)
             try:
@@ -246,10 +247,17 @@ class FaultyEndpoint:
 
     # -- configuration and assertions ------------------------------------------------
 
-    def script(self, operation: str, *faults: Fault | None) -> None:
-        """Give the next requests for ``operation`` these faults (``None``: none), in order."""
+    def script(self, operation: str, *faults: Fault | None, service: str | None = None) -> None:
+        """Give the next requests for ``operation`` these faults (``None``: none), in order.
+
+        Args:
+            operation: The operation name, e.g. ``"RunInstances"``.
+            faults: One per request, in order; then the schedule decides again.
+            service: Only this service's operation (ECS and Cloud Map both have a
+                ``CreateService``); ``None``: whichever service it is.
+        """
         with self._lock:
-            self._scripts.setdefault(operation, []).extend(faults)
+            self._scripts.setdefault((service, operation), []).extend(faults)
 
     def client(self, service: str, *, backend: bool = False, **kwargs: Any) -> Any:
         """A boto3 client for this endpoint, region us-east-1, with dummy credentials.
@@ -274,11 +282,11 @@ class FaultyEndpoint:
         with self._lock:
             return list(self._records)
 
-    def attempts(self, operation: str | None = None) -> int:
-        """Requests that arrived (for ``operation``), whatever became of them."""
-        return sum(1 for r in self.records if operation in (None, r.operation))
+    def attempts(self, operation: str | None = None, service: str | None = None) -> int:
+        """Requests that arrived (for ``operation`` of ``service``), whatever became of them."""
+        return sum(1 for r in self.records if _matches(r, operation, service))
 
-    def created(self, operation: str | None = None) -> int:
+    def created(self, operation: str | None = None, service: str | None = None) -> int:
         """Times the backend carried out ``operation`` successfully: resources created."""
         return sum(
             1
@@ -286,19 +294,34 @@ class FaultyEndpoint:
             if r.outcome == "forwarded"
             and r.status is not None
             and r.status < 300
-            and operation in (None, r.operation)
+            and _matches(r, operation, service)
         )
 
     # -- request handling --------------------------------------------------------------
 
-    def _next_fault(self, operation: str) -> Fault | None:
+    def _next_fault(self, service: str, operation: str) -> Fault | None:
         with self._lock:
-            counter = self._counts.setdefault(operation, itertools.count(1))
+            counter = self._counts.setdefault((service, operation), itertools.count(1))
             number = next(counter)
-            scripted = self._scripts.get(operation)
-            if scripted:
-                return scripted.pop(0)
+            for key in ((service, operation), (None, operation)):
+                scripted = self._scripts.get(key)
+                if scripted:
+                    return scripted.pop(0)
         return self.schedule.fault_for(operation, number)
+
+    def _service_name(self, signing_name: str) -> str:
+        """Botocore's name for a signing name (``states`` -> ``stepfunctions``)."""
+        known = self._service_names.get(signing_name)
+        if known is not None:
+            return known
+        available = self._session.get_available_services()
+        if signing_name not in available:
+            # Rare (Step Functions, OpenSearch Serverless, ...): read every model once.
+            for name in available:
+                metadata = self._session.get_service_model(name).metadata
+                signing = metadata.get("signingName") or metadata.get("endpointPrefix")
+                self._service_names.setdefault(signing, name)
+        return self._service_names.setdefault(signing_name, signing_name)
 
     def _record(self, record: RequestRecord) -> None:
         with self._lock:
@@ -329,16 +352,18 @@ class FaultyEndpoint:
         return 400, code, message
 
     def handle(
-        self, request: ParsedRequest, body: bytes, headers: Any
+        self, request: ParsedRequest, body: bytes, headers: Any, method: str, path: str
     ) -> tuple[_Answer | None, bool]:
         """Decide the answer; ``(None, reset)`` means no answer at all."""
-        service = _SERVICE_ALIASES.get(request.service, request.service)
-        fault = self._next_fault(request.operation)
-        token, path = None, None
+        service = self._service_name(request.service) if request.service else ""
+        fault = self._next_fault(service, request.operation)
+        if fault in _FAULT_REPLIES and request.protocol == "other":
+            fault = None  # no error format to answer in: REST protocols get no error faults
+        token, member = None, None
         for candidate in self._token_paths(service, request.operation):
             value = request.get(candidate)
             if isinstance(value, str):
-                token, path = value, candidate
+                token, member = value, candidate
                 break
 
         def record(outcome: str, status: int | None) -> None:
@@ -354,11 +379,11 @@ class FaultyEndpoint:
         if fault is Fault.LATENCY:
             self._sleep(self.schedule.latency)
 
-        if token is None or path is None:
-            answer = self._forward(headers, body)
+        if token is None or member is None:
+            answer = self._forward(method, path, headers, body)
             record("forwarded" if answer.status < 300 else "error", answer.status)
         else:
-            answer, outcome = self._with_token(request, service, token, path, headers, body)
+            answer, outcome = self._with_token(request, service, token, member, headers, body)
             record(outcome, answer.status)
         if fault is Fault.LOST_RESPONSE:
             return None, False
@@ -389,7 +414,7 @@ class FaultyEndpoint:
                     return remembered.answer, "replayed"
                 status, code, message = self._mismatch(request, service)
                 return self._error(request, status, code, message), "mismatch"
-            answer = self._forward(headers, body)
+            answer = self._forward("POST", "/", headers, body)
             if answer.status < 300:
                 with self._lock:
                     self._memory[key] = _Remembered(fingerprint, answer, self._clock())
@@ -398,22 +423,26 @@ class FaultyEndpoint:
 
     def _error(self, request: ParsedRequest, status: int, code: str, message: str) -> _Answer:
         request_id = f"faulty-{next(self._request_ids):08d}"
-        content_type, body = error_body(_reply_protocol(request), code, message, request_id)
+        content_type, body = error_body(_reply_protocol(request), status, code, message, request_id)
         headers = (("Content-Type", content_type), ("x-amzn-RequestId", request_id))
         return _Answer(status, headers, body)
 
-    def _forward(self, headers: Any, body: bytes) -> _Answer:
+    def _forward(self, method: str, path: str, headers: Any, body: bytes) -> _Answer:
         assert self._backend is not None  # noqa: S101  (start() sets it)
         connection = http.client.HTTPConnection(*self._backend, timeout=60)
         try:
             forwarded = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
-            connection.request("POST", "/", body=body, headers=forwarded)
+            connection.request(method, path, body=body, headers=forwarded)
             response = connection.getresponse()
             payload = response.read()
             kept = tuple((k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP)
             return _Answer(response.status, kept, payload)
         finally:
             connection.close()
+
+
+def _matches(record: RequestRecord, operation: str | None, service: str | None) -> bool:
+    return operation in (None, record.operation) and service in (None, record.service)
 
 
 def _reply_protocol(request: ParsedRequest) -> str:
@@ -433,7 +462,9 @@ def _handler(endpoint: FaultyEndpoint) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             request = parse_request(self.headers, body)
             try:
-                answer, reset = endpoint.handle(request, body, self.headers)
+                answer, reset = endpoint.handle(
+                    request, body, self.headers, self.command, self.path
+                )
             except Exception:  # noqa: BLE001  (the backend died: answer like AWS would)
                 answer = endpoint._error(request, 500, "InternalError", "backend failure")  # noqa: SLF001
                 reset = False
@@ -450,6 +481,10 @@ def _handler(endpoint: FaultyEndpoint) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
-            self.wfile.write(answer.body)
+            if self.command != "HEAD":
+                self.wfile.write(answer.body)
+
+        # REST protocols (S3, Lambda, ...) use every method; they are forwarded as they are.
+        do_GET = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_POST  # noqa: N815  (http.server's names)
 
     return Handler

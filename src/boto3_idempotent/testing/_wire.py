@@ -1,8 +1,9 @@
 """Reading AWS requests and writing AWS error responses, in the protocols the endpoint speaks.
 
 Supported: EC2's query protocol, the query protocol (CloudFormation, ...) and
-AWS JSON 1.0/1.1 (DynamoDB, ECS, Proton, ...). Requests in other protocols are
-forwarded untouched, without token bookkeeping or faults that need a body.
+AWS JSON 1.0/1.1 (DynamoDB, ECS, Proton, ...). Requests in REST protocols (S3,
+Lambda, ...) are forwarded as they are (method, path, headers, body), without token
+bookkeeping and without the faults that answer with an error body.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ def parse_request(headers: Any, body: bytes) -> ParsedRequest:
     return ParsedRequest("other", service, region, "", {})
 
 
-def error_body(protocol: str, code: str, message: str, request_id: str) -> tuple[str, bytes]:
+def error_body(
+    protocol: str, status: int, code: str, message: str, request_id: str
+) -> tuple[str, bytes]:
     """The content type and body of an error in ``protocol``'s format."""
     if protocol == "json":
         payload = {"__type": code, "message": message}
@@ -96,8 +99,9 @@ def error_body(protocol: str, code: str, message: str, request_id: str) -> tuple
             f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
         )
     else:
+        fault_type = "Receiver" if status >= 500 else "Sender"
         xml = (
-            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+            f"<ErrorResponse><Error><Type>{fault_type}</Type><Code>{code}</Code>"
             f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
             "</ErrorResponse>"
         )
