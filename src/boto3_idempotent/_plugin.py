@@ -215,19 +215,21 @@ class _Plugin:
         if response is None:
             return None
         http_response, parsed = response
-        error = parsed.get("Error") or {}
-        error_code = error.get("Code") or ""
-        retryable_errors = self._info(operation).retryable_errors
-        message = error.get("Message") or ""
-        maybe = classify_error(http_response.status_code, error_code, message, retryable_errors)
-        if maybe is None and self._crc32 and not _crc32_matches(http_response):
-            maybe, error_code = Outcome.AMBIGUOUS, "ChecksumError"
-        if maybe is None:  # success: the hot path
+        status = http_response.status_code
+        if status < 300 and (not self._crc32 or _crc32_matches(http_response)):
+            # Success: the hot path.
             self.quota.release(context.get(CTX_COST, NO_RETRY_REFUND))
             token = context.get(_CTX_TOKEN)
             if token is not None:
                 _note_token(parsed, token)
             return None
+        error = parsed.get("Error") or {}
+        error_code = error.get("Code") or ""
+        message = error.get("Message") or ""
+        retryable_errors = self._info(operation).retryable_errors
+        maybe = classify_error(status, error_code, message, retryable_errors)
+        if maybe is None:  # a 2xx whose body failed its checksum
+            maybe, error_code = Outcome.AMBIGUOUS, "ChecksumError"
         return self._after_failure(maybe, error_code, parsed, None, attempts, operation, context)
 
     def _after_failure(
