@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 
 def run(code: str) -> str:
     """Run ``code`` in a fresh interpreter (a cold start) and return what it printed."""
@@ -19,29 +21,44 @@ def run(code: str) -> str:
     return result.stdout.strip()
 
 
-def test_import_and_successful_calls_do_not_load_tenacity():
-    """The tenacity package loads at a client's first failed attempt, never on success."""
-    out = run(
-        """
-        import sys
-        import boto3
-        from botocore.awsrequest import AWSResponse
-        import boto3_idempotent
+CANNED_CLIENT = """
+import sys
+import boto3
+from botocore.awsrequest import AWSResponse
+import boto3_idempotent
 
-        class Raw:
-            def stream(self, **kwargs):
-                yield b"<DescribeInstancesResponse><requestId>r</requestId></DescribeInstancesResponse>"
+class Raw:
+    def stream(self, **kwargs):
+        yield {body!r}
 
-        client = boto3_idempotent.wrap(boto3.client(
-            "ec2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"))
-        client.meta.events.register(
-            "before-send", lambda request, **kw: AWSResponse(request.url, 200, {}, Raw()))
-        client.describe_instances()
-        client.run_instances(ImageId="ami-1", MinCount=1, MaxCount=1)
-        print("tenacity" in sys.modules)
-        """
-    )
-    assert out == "False"
+client = boto3_idempotent.wrap(boto3.client(
+    "ec2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"))
+client.meta.events.register(
+    "before-send", lambda request, **kw: AWSResponse(request.url, {status}, {{}}, Raw()))
+calls = [(client.describe_instances, {{}}), (client.run_instances, {{"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}})]
+for call, kwargs in calls:
+    try:
+        call(**kwargs)
+    except client.exceptions.ClientError:
+        pass
+print("tenacity" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, b"<DescribeInstancesResponse><requestId>r</requestId></DescribeInstancesResponse>"),
+        (
+            400,
+            b"<Response><Errors><Error><Code>InvalidParameterValue</Code></Error></Errors></Response>",
+        ),
+    ],
+    ids=["success", "plain-4xx"],
+)
+def test_tenacity_loads_only_when_something_is_retried(status, body):
+    """Neither import, nor successes, nor errors that are never retried load tenacity."""
+    assert run(CANNED_CLIENT.format(status=status, body=body)) == "False"
 
 
 def test_import_creates_no_client_and_opens_no_socket():

@@ -147,35 +147,6 @@ def test_caller_tokens_are_masked_in_log_records(ec2, server, caplog):
     assert generated.token == server.tokens()[2]
 
 
-def test_non_retryable_errors_never_load_tenacity():
-    """A plain 4xx skips the retry machinery entirely (checked in a fresh interpreter)."""
-    from test_import import run
-
-    out = run(
-        """
-        import sys
-        import boto3
-        from botocore.awsrequest import AWSResponse
-        import boto3_idempotent
-
-        class Raw:
-            def stream(self, **kwargs):
-                yield b"<Response><Errors><Error><Code>InvalidParameterValue</Code></Error></Errors></Response>"
-
-        client = boto3_idempotent.wrap(boto3.client(
-            "ec2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"))
-        client.meta.events.register(
-            "before-send", lambda request, **kw: AWSResponse(request.url, 400, {}, Raw()))
-        try:
-            client.run_instances(ImageId="ami-1", MinCount=1, MaxCount=1)
-        except client.exceptions.ClientError:
-            pass
-        print("tenacity" in sys.modules)
-        """
-    )
-    assert out == "False"
-
-
 def test_a_key_of_yours_without_a_secret_warns_once(ec2, server, monkeypatch):
     """Guessable keys can be confirmed from tokens unless a secret is set: said once."""
     monkeypatch.setattr(_scope, "_warned_no_secret", False)
