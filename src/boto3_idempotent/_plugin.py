@@ -9,17 +9,20 @@ One client call, and where this module steps in::
         client state, so concurrent calls on one client cannot see each other's.
     botocore serializes the request once; then, for each attempt, signs and sends
     needs-retry.<service>              _Plugin.needs_retry
-        Success: refund the quota, note the token in ResponseMetadata.
-        Failure: classify it (_classify's table). A mismatch is raised typed.
-        Anything else goes to a tenacity Retrying built once per client: its
-        retry predicate (retryable and safe to resend?), full-jitter wait and
-        stop (attempts, deadline, quota) decide. To retry, we sleep (injectable)
-        and return 0: botocore resends the same serialized body, with the same
-        token, re-signed, with streams rewound.
+        Success (2xx, and for DynamoDB a body matching its x-amz-crc32): refund
+        the quota, note the token in ResponseMetadata. Nothing else.
+        Failure: classify it (_classify's table). A mismatch is raised typed. A
+        failure that may not be resent (a plain 4xx, or an ambiguous failure of
+        an unprotected mutation) is handed back to botocore as it is. Anything
+        else goes to a tenacity Retrying built once per client (full-jitter wait;
+        stop on attempts, deadline or Lambda time left, then quota). To retry, we
+        sleep (injectable) and return 0: botocore resends the same serialized
+        body, with the same token, re-signed, with streams rewound.
 
-botocore's own retry handler (legacy, standard or adaptive mode, all registered
-as ``retry-config-<service>``) is unregistered from the wrapped client, so one
-layer counts attempts whatever the client's retry configuration says.
+All of botocore's retry machinery is unregistered from the wrapped client: the
+legacy, standard or adaptive handler, botocore 1.44's attempt-header seeder,
+standard mode's quota refund and adaptive mode's rate limiter. One layer counts
+attempts, whatever the client's retry configuration says.
 """
 
 from __future__ import annotations
