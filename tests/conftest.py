@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from boto3_idempotent import uninstall
 from wire import RunningServer, WireServer
 
 
@@ -22,6 +23,15 @@ def _clean_environ(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(autouse=True)
+def _nothing_installed_leaks():
+    """A test that install()s for every session, or replaces boto3's default one, undoes it."""
+    before = boto3.DEFAULT_SESSION
+    yield
+    uninstall()
+    boto3.DEFAULT_SESSION = before
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
+
+from boto3_idempotent._standard_mode import installed
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -68,7 +71,7 @@ def test_operations_of_every_service_counts_them():
 
     assert result.returncode == 0, result.stderr
     summary = result.stdout.strip().splitlines()[-1]
-    count = int(summary.split()[0])
+    count = int(summary.split()[0].replace(",", ""))
     assert count > 1000
     assert "from the curated registry" in summary
 
@@ -85,14 +88,49 @@ def test_unknown_service_exits_2_with_suggestions():
 
 def test_policy_shows_each_value_and_its_source():
     """Defaults say 'default'; a set variable names itself."""
-    result = run("policy", env={"BOTO3_IDEMPOTENT_MAX_DELAY": "5"})
+    result = run("policy", env={"BOTO3_IDEMPOTENT_MAX_DELAY": "5", "AWS_MAX_ATTEMPTS": "6"})
 
     assert result.returncode == 0, result.stderr
-    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines() if line}
-    assert rows["max_attempts"] == ["3", "default"]
+    rows = {
+        cells[0]: cells[1:]
+        for cells in (re.split(r"\s{2,}", line) for line in result.stdout.splitlines() if line)
+    }
+    mode = installed()
+    assert rows["max_attempts"] == ["6", "AWS_MAX_ATTEMPTS"]
+    assert rows["base_delay"] == [str(mode.base_delay), mode.name]
+    assert rows["throttle_base_delay"] == [str(mode.throttle_base_delay), mode.name]
     assert rows["max_delay"] == ["5.0", "BOTO3_IDEMPOTENT_MAX_DELAY"]
     assert rows["deadline"] == ["none", "default"]
     assert rows["lambda_margin"] == ["1.0", "default"]
+
+
+def test_policy_without_any_setting_shows_botocores_attempts():
+    """No variable, no profile: botocore's standard-mode attempts, per service too."""
+    result = run("policy", "--json")
+
+    payload = json.loads(result.stdout)
+    mode = installed()
+    assert payload["max_attempts"] == {"value": mode.max_attempts, "source": mode.name}
+    for service, attempts in mode.service_max_attempts.items():
+        assert payload[f"max_attempts[{service}]"]["value"] == attempts
+
+
+def test_policy_reports_every_bad_variable_at_once():
+    """Two bad variables, two lines on stderr, exit 2."""
+    result = run(
+        "policy",
+        env={"BOTO3_IDEMPOTENT_MAX_ATTEMPTS": "x", "BOTO3_IDEMPOTENT_LAMBDA_MARGIN": "soon"},
+    )
+
+    assert result.returncode == 2
+    assert "BOTO3_IDEMPOTENT_MAX_ATTEMPTS='x' is invalid" in result.stderr
+    assert "BOTO3_IDEMPOTENT_LAMBDA_MARGIN='soon' is invalid" in result.stderr
+
+
+def test_policy_treats_an_empty_secret_as_unset():
+    """BOTO3_IDEMPOTENT_TOKEN_SECRET= (empty) is unset, as idempotency_key treats it."""
+    payload = json.loads(run("policy", "--json", env={"BOTO3_IDEMPOTENT_TOKEN_SECRET": ""}).stdout)
+    assert payload["token_secret"] == {"value": "unset", "source": "default"}
 
 
 def test_policy_json_and_the_secret_stays_hidden():

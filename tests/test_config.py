@@ -10,12 +10,14 @@ import pytest
 from boto3_idempotent import ConfigError, RetryPolicy
 
 
-def test_defaults_are_botocore_standard_modes():
-    """3 attempts, 1 s base, 20 s cap, no deadline, no unsafe retries."""
+def test_defaults_follow_the_client_and_botocore():
+    """Unset numbers are None (resolved per client); no deadline, no unsafe retries."""
     policy = RetryPolicy()
-    assert (policy.max_attempts, policy.base_delay, policy.max_delay) == (3, 1.0, 20.0)
+    assert (policy.max_attempts, policy.base_delay, policy.throttle_base_delay) == (None,) * 3
+    assert policy.max_delay is None
     assert policy.deadline is None
     assert policy.retry_unsafe is False
+    assert dict(policy.sources) == {}
 
 
 def test_policy_is_frozen():
@@ -31,15 +33,26 @@ def test_policy_is_frozen():
         ("max_attempts", -1),
         ("max_attempts", 2.5),
         ("max_attempts", True),
+        ("max_attempts", "3"),
         ("base_delay", -0.1),
         ("base_delay", math.nan),
         ("base_delay", math.inf),
+        ("base_delay", 1e12),  # would overflow time.sleep mid-retry
+        ("base_delay", True),
+        ("base_delay", "1"),
+        ("throttle_base_delay", -1),
+        ("throttle_base_delay", 3601),
         ("max_delay", -1.0),
         ("max_delay", math.inf),
+        ("max_delay", 1e12),
         ("deadline", 0),
         ("deadline", -5.0),
         ("deadline", math.nan),
         ("retry_unsafe", "yes"),
+        ("on_retry", None),
+        ("on_retry", "print"),
+        ("on_retry", {"a": print}),
+        ("on_retry", 5),
     ],
 )
 def test_invalid_values_raise_config_error_naming_the_field(field, value):
@@ -52,10 +65,24 @@ def test_invalid_values_raise_config_error_naming_the_field(field, value):
     assert isinstance(raised.value, ValueError)
 
 
-def test_max_delay_below_base_delay_is_rejected():
+@pytest.mark.parametrize("base", ["base_delay", "throttle_base_delay"])
+def test_max_delay_below_a_base_delay_is_rejected(base):
     """The cap cannot be below the first backoff."""
     with pytest.raises(ConfigError, match="max_delay"):
-        RetryPolicy(base_delay=5.0, max_delay=1.0)
+        RetryPolicy(**{base: 5.0}, max_delay=1.0)
+
+
+def test_a_generator_of_hooks_is_kept_not_consumed_by_validation():
+    """on_retry=(h for h in ...) is read once and kept as a tuple."""
+    hooks = [print, repr]
+    policy = RetryPolicy(on_retry=(h for h in hooks))
+    assert policy.on_retry == (print, repr)
+
+
+def test_sources_say_what_was_chosen_in_code():
+    """Fields set in code come from "RetryPolicy"; the rest are left to the client."""
+    policy = RetryPolicy(max_attempts=4, deadline=2.0)
+    assert dict(policy.sources) == {"max_attempts": "RetryPolicy", "deadline": "RetryPolicy"}
 
 
 @pytest.mark.parametrize(
@@ -67,6 +94,9 @@ def test_max_delay_below_base_delay_is_rejected():
         ({"BOTO3_IDEMPOTENT_BASE_DELAY": "0.25"}, RetryPolicy(base_delay=0.25)),
         ({"BOTO3_IDEMPOTENT_BASE_DELAY": "0"}, RetryPolicy(base_delay=0.0)),
         ({"BOTO3_IDEMPOTENT_MAX_DELAY": "5"}, RetryPolicy(max_delay=5.0)),
+        ({"BOTO3_IDEMPOTENT_THROTTLE_BASE_DELAY": "2"}, RetryPolicy(throttle_base_delay=2.0)),
+        ({"BOTO3_IDEMPOTENT_BASE_DELAY": ".5"}, RetryPolicy(base_delay=0.5)),
+        ({"BOTO3_IDEMPOTENT_BASE_DELAY": "5e-2"}, RetryPolicy(base_delay=0.05)),
         ({"BOTO3_IDEMPOTENT_DEADLINE": "2.5"}, RetryPolicy(deadline=2.5)),
         ({"BOTO3_IDEMPOTENT_DEADLINE": ""}, RetryPolicy()),
         ({"BOTO3_IDEMPOTENT_RETRY_UNSAFE": "true"}, RetryPolicy(retry_unsafe=True)),
@@ -88,6 +118,15 @@ def test_from_env_reads_each_variable(environ, expected):
         ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "three"),
         ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "2.5"),
         ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "-1"),
+        ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "\u0663"),  # ARABIC-INDIC DIGIT THREE
+        ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "\uff13"),  # FULLWIDTH DIGIT THREE
+        ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "1_000"),
+        ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "+3"),
+        ("BOTO3_IDEMPOTENT_BASE_DELAY", "1_0"),
+        ("BOTO3_IDEMPOTENT_BASE_DELAY", "\u0661.5"),
+        ("BOTO3_IDEMPOTENT_BASE_DELAY", "1e999"),
+        ("BOTO3_IDEMPOTENT_BASE_DELAY", "4000"),
+        ("BOTO3_IDEMPOTENT_THROTTLE_BASE_DELAY", "-2"),
         ("BOTO3_IDEMPOTENT_BASE_DELAY", "-1"),
         ("BOTO3_IDEMPOTENT_BASE_DELAY", "nan"),
         ("BOTO3_IDEMPOTENT_BASE_DELAY", "soon"),
@@ -108,12 +147,29 @@ def test_from_env_names_the_variable_the_value_and_the_form(variable, value):
     assert raised.value.name == variable
 
 
-def test_from_env_blames_the_variable_that_was_set_when_delays_clash():
-    """BASE_DELAY=30 against the default 20 s cap: the message names BASE_DELAY and the cap."""
+def test_from_env_accepts_a_base_above_the_default_cap():
+    """BASE_DELAY=30 with no MAX_DELAY: the cap is botocore's, lifted to the base (see resolve)."""
+    assert RetryPolicy.from_env({"BOTO3_IDEMPOTENT_BASE_DELAY": "30"}).base_delay == 30.0
+
+
+def test_from_env_reports_every_bad_variable_at_once():
+    """Three bad variables: one ConfigError naming all three, in the order of the table."""
+    environ = {
+        "BOTO3_IDEMPOTENT_MAX_ATTEMPTS": "many",
+        "BOTO3_IDEMPOTENT_DEADLINE": "-1",
+        "BOTO3_IDEMPOTENT_RETRY_UNSAFE": "perhaps",
+    }
     with pytest.raises(ConfigError) as raised:
-        RetryPolicy.from_env({"BOTO3_IDEMPOTENT_BASE_DELAY": "30"})
-    assert raised.value.name == "BOTO3_IDEMPOTENT_BASE_DELAY"
-    assert "20.0" in str(raised.value)
+        RetryPolicy.from_env(environ)
+    assert [e.name for e in raised.value.errors] == list(environ)
+    for variable, value in environ.items():
+        assert f"{variable}={value!r}" in str(raised.value)
+
+
+def test_from_env_notes_which_variable_set_each_field():
+    """Policy and the logs can say where a value came from."""
+    policy = RetryPolicy.from_env({"BOTO3_IDEMPOTENT_MAX_ATTEMPTS": "2"})
+    assert dict(policy.sources) == {"max_attempts": "BOTO3_IDEMPOTENT_MAX_ATTEMPTS"}
 
 
 def test_from_env_blames_max_delay_when_both_are_set():

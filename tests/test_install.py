@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import boto3
 import pytest
 
-from boto3_idempotent import RetryPolicy, install, uninstall
+from boto3_idempotent import RetryPolicy, call_info, install, uninstall
 from wire import Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -16,16 +18,6 @@ CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing
 def session():
     """A fresh boto3 session."""
     return boto3.Session(region_name="us-east-1", **CREDENTIALS)
-
-
-@pytest.fixture(autouse=True)
-def _default_session_restored():
-    """Tests that install on boto3's default session leave it as they found it."""
-    before = boto3.DEFAULT_SESSION
-    yield
-    if boto3.DEFAULT_SESSION is not None:
-        uninstall(boto3.DEFAULT_SESSION)
-    boto3.DEFAULT_SESSION = before
 
 
 def test_clients_created_after_install_are_wrapped(session, endpoint, server):
@@ -101,7 +93,124 @@ def test_install_refuses_what_is_not_a_boto3_session():
         install(object())
 
 
+def test_install_refuses_an_asyncio_session_clearly():
+    """An aioboto3-style session (async clients) is refused with a hint, not half-wrapped."""
+    fake = type("Session", (), {"__module__": "aioboto3.session", "client": print, "_session": 1})
+    with pytest.raises(TypeError, match="asyncio clients"):
+        install(fake())
+
+
 def test_uninstall_without_install_is_harmless(session):
     """Nothing installed, nothing to undo."""
     uninstall(session)
     assert "client" not in vars(session)
+
+
+def test_install_creates_no_session(monkeypatch):
+    """No default session is made (moto, or a profile set later, would not see it)."""
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")  # creating a session would fail
+
+    install()
+
+    assert boto3.DEFAULT_SESSION is None
+
+
+def test_sessions_made_after_install_are_covered(endpoint, server):
+    """install(): a session created afterwards still makes wrapped clients."""
+    install(policy=RetryPolicy(base_delay=0.0))
+    later = boto3.Session(region_name="us-east-1", **CREDENTIALS)
+
+    later.client("ec2", endpoint_url=endpoint).allocate_hosts(
+        AvailabilityZone="us-east-1a", Quantity=1
+    )
+
+    assert server.tokens()[0] is not None
+
+
+@pytest.mark.parametrize("reset_boto3_session", [True, False])
+def test_install_then_moto_gives_wrapped_clients_talking_to_moto(monkeypatch, reset_boto3_session):
+    """install() before mock_aws: clients inside are wrapped (a token goes out) and reach moto."""
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    install(policy=RetryPolicy())
+    sent: list[str] = []
+
+    with mock_aws(config={"core": {"reset_boto3_session": reset_boto3_session}}):
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        # Registered after moto's own before-send stub would answer: a more specific
+        # event runs first, so this sees every request before moto does.
+        ec2.meta.events.register(
+            "before-send.ec2", lambda request, **_: sent.append(str(request.body))
+        )
+        reservation = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)
+        hosts = ec2.allocate_hosts(AvailabilityZone="us-east-1a", Quantity=1)
+
+    assert reservation["Instances"][0]["InstanceId"].startswith("i-")  # moto answered
+    assert hosts["HostIds"]
+    assert len(sent) == 2
+    assert all("ClientToken=" in body for body in sent)
+    assert call_info(hosts).token is not None
+
+
+def test_uninstall_puts_back_a_wrapper_that_was_there_before(session, endpoint):
+    """A tracer's session.client wrapper, installed first, is what uninstall restores."""
+    original = session.client
+    calls: list[str] = []
+
+    def traced(*args, **kwargs):
+        calls.append(args[0])
+        return original(*args, **kwargs)
+
+    session.client = traced
+    install(session, RetryPolicy())
+    wrapped = session.client("ec2", endpoint_url=endpoint)
+    uninstall(session)
+
+    assert session.client is traced
+    assert calls == ["ec2"]  # the tracer saw the client made while installed
+    assert vars(wrapped).get("_boto3_idempotent_plugin") is not None
+
+
+def test_uninstall_of_every_session_restores_the_class_attribute(monkeypatch, endpoint):
+    """A tracer's patch of Session.client on the class survives install() and uninstall()."""
+    cls = boto3.session.Session
+    original = cls.client
+    seen: list[str] = []
+
+    def traced(self, *args, **kwargs):
+        seen.append(args[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, "client", traced)
+    install(policy=RetryPolicy())
+    client = boto3.Session(region_name="us-east-1", **CREDENTIALS).client(
+        "ec2", endpoint_url=endpoint
+    )
+    uninstall()
+
+    assert cls.__dict__["client"] is traced
+    assert seen == ["ec2"]
+    assert vars(client).get("_boto3_idempotent_plugin") is not None
+
+
+def test_a_wrapper_put_on_top_of_ours_keeps_working_after_uninstall(session, endpoint, server):
+    """Someone wrapped our install: uninstall leaves theirs, and ours stops wrapping."""
+    install(session, RetryPolicy())
+    ours = session.client
+
+    @functools.wraps(ours)  # records ours as __wrapped__, as tracers do
+    def tracer(*args, **kwargs):
+        return ours(*args, **kwargs)
+
+    session.client = tracer
+    uninstall(session)
+
+    session.client("ec2", endpoint_url=endpoint).allocate_hosts(
+        AvailabilityZone="us-east-1a", Quantity=1
+    )
+
+    assert server.tokens() == [None]  # plain again: AllocateHosts is untraited

@@ -26,7 +26,7 @@ def ec2(make_client, clock):
     """A wrapped EC2 client whose sleeps advance the fake clock."""
     return wrap(
         make_client("ec2"),
-        RetryPolicy(max_attempts=10),
+        RetryPolicy(max_attempts=10, base_delay=1.0),
         sleep=clock.sleep,
         clock=clock,
         random=lambda: 1.0,

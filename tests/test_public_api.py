@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 import boto3_idempotent
 
@@ -12,14 +12,19 @@ import boto3_idempotent
 def test_all_is_pinned():
     """Adding or removing a public name is a deliberate change: update this list and CHANGELOG."""
     assert boto3_idempotent.__all__ == [
+        "STOP_REASON_METADATA_KEY",
         "TOKEN_LIFETIMES",
         "TOKEN_METADATA_KEY",
         "CallInfo",
         "ConfigError",
+        "EarlierAttemptSucceeded",
         "IdempotentParameterMismatch",
+        "IncompleteResponseError",
         "InvalidClientToken",
         "RetryEvent",
+        "RetryModeWarning",
         "RetryPolicy",
+        "StopReason",
         "TokenLifetimeWarning",
         "TokenSecretWarning",
         "__version__",
@@ -44,6 +49,9 @@ def test_every_exported_name_exists():
 def test_exceptions_subclass_what_callers_already_catch():
     """Adopting the library breaks no except clause."""
     assert issubclass(boto3_idempotent.IdempotentParameterMismatch, ClientError)
+    assert issubclass(boto3_idempotent.EarlierAttemptSucceeded, ClientError)
+    assert issubclass(boto3_idempotent.IncompleteResponseError, ConnectionClosedError)
+    assert issubclass(boto3_idempotent.RetryModeWarning, UserWarning)
     assert issubclass(boto3_idempotent.ConfigError, ValueError)
     assert issubclass(boto3_idempotent.InvalidClientToken, ValueError)
 

@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from boto3_idempotent import RetryPolicy, call_info, wrap
+from boto3_idempotent._standard_mode import installed
 from conftest import FakeClock
 from wire import OK, Reply
 
@@ -55,37 +56,64 @@ def test_the_deadline_counts_time_spent_in_attempts_too(make_client, server):
     assert server.count() == 1
 
 
+def quota_model(calls: int, attempts: int = 3) -> tuple[int, int]:
+    """Requests an outage of ``calls`` calls sends, and the quota left, by the installed line.
+
+    The line's numbers: botocore 1.44 (500 tokens, 14 a retry) or classic (5 a retry).
+    """
+    mode = installed()
+    left, sent = mode.quota_capacity, 0
+    for _ in range(calls):
+        sent += 1
+        for _ in range(attempts - 1):
+            if left < mode.retry_cost:
+                break
+            left -= mode.retry_cost
+            sent += 1
+    return sent, left
+
+
 def test_the_retry_quota_stops_an_outage_from_multiplying_load(make_client, server, sleeps):
-    """500 tokens at 5 a retry: 50 calls retry twice, then calls make one attempt each."""
+    """The quota pays for retries until it is spent; then calls make one attempt each."""
     client = wrap(make_client(), RetryPolicy(max_attempts=3), sleep=sleeps, random=lambda: 0.0)
     outage(server)
+    sent, left = quota_model(60)
+    assert left < installed().retry_cost  # the model agrees the quota is spent by then
 
-    for _ in range(50):
-        with pytest.raises(ClientError):
+    for _ in range(60):
+        with pytest.raises(ClientError) as raised:
             client.run_instances(**RUN)
-    assert server.count() == 150
+    assert server.count() == sent
+    assert call_info(raised.value).stop_reason == "retry_quota"
 
     for _ in range(10):
         with pytest.raises(ClientError):
             client.run_instances(**RUN)
-    assert server.count() == 160
+    assert server.count() == sent + 10
 
 
-def test_successes_refill_the_quota(make_client, server, sleeps):
-    """After the outage, each success gives back a token; five make room for one retry."""
+@pytest.mark.parametrize("short", [0, 1])
+def test_successes_refill_the_quota(make_client, server, sleeps, short):
+    """After the outage each success gives back a token; enough of them pay for a retry."""
     client = wrap(make_client(), RetryPolicy(max_attempts=3), sleep=sleeps, random=lambda: 0.0)
     outage(server)
-    for _ in range(50):
+    for _ in range(60):
         with pytest.raises(ClientError):
             client.run_instances(**RUN)
+    sent, left = quota_model(60)
     server.script = None
+    needed = installed().retry_cost - left
 
-    for _ in range(5):
+    for _ in range(needed - short):
         client.describe_instances()  # each refunds one token
     server.plan(Reply(500, "InternalError"))
-    client.run_instances(**RUN)
+    if short:
+        with pytest.raises(ClientError):
+            client.run_instances(**RUN)
+    else:
+        client.run_instances(**RUN)
 
-    assert server.count("RunInstances") == 150 + 2
+    assert server.count("RunInstances") == sent + (1 if short else 2)
 
 
 def test_each_client_has_its_own_quota(make_client, server, sleeps):
@@ -107,7 +135,8 @@ def test_each_client_has_its_own_quota(make_client, server, sleeps):
 
 def test_one_log_record_per_retry_without_parameters(make_client, server, sleeps, caplog):
     """Each retry logs operation, attempt, token, error code and delay; never the parameters."""
-    client = wrap(make_client(), RetryPolicy(max_attempts=3), sleep=sleeps, random=lambda: 0.5)
+    policy = RetryPolicy(max_attempts=3, base_delay=1.0, throttle_base_delay=1.0)
+    client = wrap(make_client(), policy, sleep=sleeps, random=lambda: 0.5)
     server.plan(Reply(500, "InternalError"), Reply(503, "RequestLimitExceeded"), OK)
     secret = "PASSWORD=hunter2"
 
@@ -115,6 +144,7 @@ def test_one_log_record_per_retry_without_parameters(make_client, server, sleeps
         client.run_instances(UserData=secret, **RUN)
 
     records = [r for r in caplog.records if r.name == "boto3_idempotent"]
+    assert len(records) == 2  # one per retry, nothing else on a call that succeeds
     token = server.tokens()[0]
     assert [(r.operation, r.attempt, r.token, r.error_code, r.delay) for r in records] == [
         ("RunInstances", 1, token, "InternalError", 0.5),

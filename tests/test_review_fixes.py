@@ -16,11 +16,12 @@ from boto3_idempotent import (
     RetryPolicy,
     TokenSecretWarning,
     _scope,
+    call_info,
     idempotency_key,
     uninstall,
     wrap,
 )
-from boto3_idempotent._plugin import _registered
+from boto3_idempotent._botocore_retries import registered as _registered
 from wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -117,20 +118,24 @@ def test_a_traited_session_id_does_not_make_an_invocation_safe_to_resend(
 
 
 def test_a_slow_hook_cannot_make_the_backoff_overrun_the_deadline(make_client, server, clock):
-    """The hook eats the time left: the retry is given up rather than slept past the deadline."""
+    """The hook eats 1.5 of 2 s: the announced retry happens, its backoff cut to what is left."""
+    events = []
 
     def slow_hook(event):
+        events.append(event)
         clock.now += 1.5  # the hook took 1.5 s
 
-    policy = RetryPolicy(max_attempts=5, deadline=2.0, on_retry=[slow_hook])
+    policy = RetryPolicy(max_attempts=5, base_delay=1.0, deadline=2.0, on_retry=[slow_hook])
     client = wrap(make_client(), policy, sleep=clock.sleep, clock=clock, random=lambda: 1.0)
     server.script = lambda seen, prior: Reply(500, "InternalError")
 
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError) as raised:
         client.run_instances(**RUN)
 
-    assert clock.sleeps == []  # 1.5 s spent + a 1 s backoff would end at 2.5 s > 2 s
-    assert server.count() == 1
+    assert clock.sleeps == [0.5]  # 1 s decided at 0 s; 1.5 s spent in the hook; 0.5 s left
+    assert server.count() == 2  # the retry the hook was told about was made
+    assert len(events) == 1  # and the one after it, which would end past 2 s, was not
+    assert call_info(raised.value).stop_reason == "deadline"
 
 
 def test_caller_tokens_are_masked_in_log_records(ec2, server, caplog):

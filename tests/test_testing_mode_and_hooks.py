@@ -58,7 +58,8 @@ def test_testing_mode_can_cap_attempts(make_client, server, sleeps):
 
 def test_the_context_manager_restores_the_previous_state(make_client, server, sleeps):
     """Nested blocks unwind to what was set before; after the last, sleeps are back."""
-    client = wrap(make_client(), RetryPolicy(max_attempts=2), sleep=sleeps, random=lambda: 0.5)
+    policy = RetryPolicy(max_attempts=2, base_delay=1.0)
+    client = wrap(make_client(), policy, sleep=sleeps, random=lambda: 0.5)
     set_testing(True, attempts=3)
     with set_testing(False):
         assert not is_testing()
@@ -82,7 +83,7 @@ def test_testing_attempts_must_be_a_whole_number(attempts):
 def test_on_retry_hooks_get_a_frozen_record(make_client, server, clock):
     """Each retry calls every hook with operation, attempt, token, code, delay and elapsed."""
     events: list[RetryEvent] = []
-    policy = RetryPolicy(max_attempts=3, on_retry=[events.append])
+    policy = RetryPolicy(max_attempts=3, base_delay=1.0, on_retry=[events.append])
     client = wrap(make_client(), policy, sleep=clock.sleep, clock=clock, random=lambda: 1.0)
     server.plan(Reply(500, "InternalError"), Reply(503, "RequestLimitExceeded"), OK)
 

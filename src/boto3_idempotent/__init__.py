@@ -6,27 +6,40 @@ retries by the documented response table with one retry layer. See README.md.
 
 from __future__ import annotations
 
+from ._callinfo import STOP_REASON_METADATA_KEY, TOKEN_METADATA_KEY, CallInfo, StopReason, call_info
 from ._config import RetryPolicy
-from ._exceptions import ConfigError, IdempotentParameterMismatch, InvalidClientToken
+from ._exceptions import (
+    ConfigError,
+    EarlierAttemptSucceeded,
+    IdempotentParameterMismatch,
+    IncompleteResponseError,
+    InvalidClientToken,
+    RetryModeWarning,
+)
 from ._hooks import RetryEvent
 from ._install import install, uninstall
 from ._lambda import idempotent_handler, process_sqs_batch
 from ._lifetimes import TOKEN_LIFETIMES, TokenLifetimeWarning
-from ._plugin import TOKEN_METADATA_KEY, CallInfo, call_info, wrap
+from ._plugin import wrap
 from ._scope import TokenSecretWarning, idempotency_key
 from ._testing_mode import is_testing, set_testing
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
+    "STOP_REASON_METADATA_KEY",
     "TOKEN_LIFETIMES",
     "TOKEN_METADATA_KEY",
     "CallInfo",
     "ConfigError",
+    "EarlierAttemptSucceeded",
     "IdempotentParameterMismatch",
+    "IncompleteResponseError",
     "InvalidClientToken",
     "RetryEvent",
+    "RetryModeWarning",
     "RetryPolicy",
+    "StopReason",
     "TokenLifetimeWarning",
     "TokenSecretWarning",
     "__version__",

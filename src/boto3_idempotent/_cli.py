@@ -29,10 +29,13 @@ def _seconds(text: str) -> float:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__  # noqa: PLC0415
+
     parser = argparse.ArgumentParser(
         prog="python -m boto3_idempotent",
         description="Safe retries for mutating AWS calls.",
     )
+    parser.add_argument("--version", action="version", version=f"boto3-idempotent {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
@@ -94,7 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             else:
                 show_policy(None, as_json=args.json, out=sys.stdout)
-        except (CommandError, ConfigError) as exc:
+        except ConfigError as exc:  # every bad variable, one line each
+            sys.stderr.writelines(
+                f"python -m boto3_idempotent {args.command}: {error.name}={error.value!r}"
+                f" is invalid: expected {error.expected}\n"
+                for error in exc.errors
+            )
+            return 2
+        except CommandError as exc:
             sys.stderr.write(f"python -m boto3_idempotent {args.command}: {exc}\n")
             return 2
         return 0

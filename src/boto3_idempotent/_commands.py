@@ -9,10 +9,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from ._config import ENV_FIELDS, RetryPolicy, env_sources
-from ._lambda import MARGIN_ENV, _margin
+from ._config import RetryPolicy
+from ._exceptions import ConfigError
+from ._lambda import DEFAULT_LAMBDA_MARGIN, MARGIN_ENV, margin_from
 from ._operations import DOCUMENTED_IDEMPOTENT, operation_info
 from ._scope import SECRET_ENV
+from ._settings import CLIENT_CONFIG, resolve
+from ._standard_mode import StandardMode, installed
 
 __all__ = ["CommandError", "list_operations", "show_policy"]
 
@@ -40,7 +43,7 @@ def _rows(session: Any, service: str, *, everything: bool) -> Iterator[Row]:
         for member in info.tokens:
             from_model = len(member.path) == 1 and member.path[0] in traited
             yield Row(service, name, ".".join(member.path), "model" if from_model else "registry")
-        if everything and not info.tokens and info.resend_safe:
+        if everything and not info.tokens and info.safe_without_token:
             documented = (service, name) in DOCUMENTED_IDEMPOTENT
             yield Row(service, name, None, "documented" if documented else "read-only")
 
@@ -51,10 +54,8 @@ def list_operations(service: str | None, *, everything: bool, as_json: bool, out
 
     session = botocore.session.get_session()
     known = session.get_available_services()
-    if service is not None and service not in known:
-        close = difflib.get_close_matches(service, known, n=3)
-        hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-        raise CommandError(f"unknown service {service!r}{hint}; botocore knows {len(known)}")
+    if service is not None:
+        service = _service_name(service, known)
     rows = [
         r
         for s in ([service] if service else known)
@@ -76,8 +77,8 @@ def list_operations(service: str | None, *, everything: bool, as_json: bool, out
     by_source = {s: sum(1 for r in rows if r.source == s) for s in ("model", "registry")}
     services = len({s for s, _ in protected})
     out.write(
-        f"\n{len(protected)} token-protected operations in {services}"
-        f" service{'' if services == 1 else 's'} ({by_source['model']} token members from"
+        f"\n{_count(len(protected), 'token-protected operation')} in"
+        f" {_count(services, 'service')} ({_count(by_source['model'], 'token member')} from"
         f" the model's trait, {by_source['registry']} from the curated registry)"
     )
     if everything:
@@ -86,25 +87,78 @@ def list_operations(service: str | None, *, everything: bool, as_json: bool, out
     out.write("\n")
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 service``, ``2 services``, ``1,501 token members``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _service_name(given: str, known: list[str]) -> str:
+    """Botocore's name for a service, whatever its case; close matches when unknown."""
+    if given in known:
+        return given
+    by_lower = {name.lower(): name for name in known}
+    found = by_lower.get(given.strip().lower())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(given.lower(), list(by_lower), n=3)
+    hint = f" (did you mean: {', '.join(by_lower[c] for c in close)}?)" if close else ""
+    raise CommandError(f"unknown service {given!r}{hint}; botocore knows {len(known)}")
+
+
 _HEADERS = ("service", "operation", "member", "source")
 
 
 def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO) -> None:
     """Print the policy ``wrap(client)`` would use now, each value with where it came from.
 
+    Without a client at hand, attempts that follow "the client's own budget" are read
+    the way botocore would for a client made now: ``AWS_MAX_ATTEMPTS``, then the
+    profile's ``max_attempts``.
+
     Raises:
-        ConfigError: a variable is invalid (the caller turns it into exit status 2).
+        ConfigError: variables are invalid, all of them named (exit status 2).
     """
     env = os.environ if environ is None else environ
-    policy = RetryPolicy.from_env(env)
-    sources = env_sources(env)
-    rows: list[tuple[str, Any, str]] = [(n, getattr(policy, n), sources[n]) for n in ENV_FIELDS]
+    errors: list[ConfigError] = []
+    try:
+        policy = RetryPolicy.from_env(env)
+    except ConfigError as exc:
+        errors.extend(exc.errors)
+        policy = RetryPolicy()
+    try:
+        margin = margin_from(None, env)
+    except ConfigError as exc:
+        errors.append(exc)
+        margin = DEFAULT_LAMBDA_MARGIN
+    if errors:
+        raise ConfigError.combine(errors)
+    mode = installed()
+    budget, budget_source = _botocore_attempts(env)
+    retries = {"total_max_attempts": budget} if budget is not None else None
+    settings = resolve(policy, service_id="", client_retries=retries, mode=mode)
+    sources = dict(settings.sources)
+    if sources["max_attempts"] == CLIENT_CONFIG:
+        sources["max_attempts"] = budget_source
+    rows: list[tuple[str, Any, str]] = [
+        ("max_attempts", settings.max_attempts, sources["max_attempts"]),
+        ("base_delay", settings.base_delay, sources["base_delay"]),
+        ("throttle_base_delay", settings.throttle_base_delay, sources["throttle_base_delay"]),
+        ("max_delay", settings.max_delay, sources["max_delay"]),
+        ("deadline", settings.deadline, sources["deadline"]),
+        ("retry_unsafe", settings.retry_unsafe, sources["retry_unsafe"]),
+        ("retry_quota", _quota(mode), mode.name),
+    ]
+    rows.extend(_per_service(mode, policy, budget))
     margin_set = bool(env.get(MARGIN_ENV, "").strip())
-    rows.append(("lambda_margin", _margin(None, env), MARGIN_ENV if margin_set else "default"))
-    secret_set = bool(env.get(SECRET_ENV))
+    rows.append(("lambda_margin", margin, MARGIN_ENV if margin_set else "default"))
+    secret_set = bool(env.get(SECRET_ENV))  # empty counts as unset
     rows.append(
         ("token_secret", "set" if secret_set else "unset", SECRET_ENV if secret_set else "default")
     )
+    mode_name = env.get("AWS_RETRY_MODE", "").strip().lower()
+    if mode_name:
+        note = "replaced: its rate limiter is not kept" if mode_name == "adaptive" else "replaced"
+        rows.append(("aws_retry_mode", f"{mode_name} ({note})", "AWS_RETRY_MODE"))
     if as_json:
         payload = {name: {"value": value, "source": source} for name, value, source in rows}
         json.dump(payload, out, indent=1)
@@ -116,6 +170,60 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
         f"{name.ljust(width[0])}  {value.ljust(width[1])}  {source}\n"
         for name, value, source in shown
     )
+
+
+def _per_service(
+    mode: StandardMode, policy: RetryPolicy, budget: int | None
+) -> list[tuple[str, Any, str]]:
+    """Botocore's per-service exceptions to its defaults, where nothing overrides them."""
+    rows: list[tuple[str, Any, str]] = []
+    if policy.max_attempts is None and budget is None:
+        rows.extend(
+            (f"max_attempts[{service}]", attempts, mode.name)
+            for service, attempts in sorted(mode.service_max_attempts.items())
+        )
+    if policy.base_delay is None:
+        rows.extend(
+            (f"base_delay[{service}]", base, mode.name)
+            for service, base in sorted(mode.service_base_delay.items())
+        )
+    return rows
+
+
+def _quota(mode: StandardMode) -> str:
+    timeout = (
+        f", {mode.timeout_retry_cost} after a timeout"
+        if mode.timeout_retry_cost != mode.retry_cost
+        else ""
+    )
+    return (
+        f"{mode.quota_capacity} tokens; a retry costs {mode.retry_cost}"
+        f"{timeout}, {mode.throttle_retry_cost} after throttling"
+    )
+
+
+def _botocore_attempts(env: Mapping[str, str]) -> tuple[int | None, str]:
+    """The attempt budget botocore would give a new client, and where it comes from."""
+    raw = env.get("AWS_MAX_ATTEMPTS", "").strip()
+    if raw:
+        try:
+            return max(1, int(raw)), "AWS_MAX_ATTEMPTS"
+        except ValueError:
+            return None, "default"
+    try:
+        import botocore.session  # noqa: PLC0415
+
+        session = botocore.session.get_session()
+        if env.get("AWS_PROFILE"):
+            session.set_config_variable("profile", env["AWS_PROFILE"])
+        value = session.get_scoped_config().get("max_attempts")
+    except Exception:  # noqa: BLE001  (a broken or absent profile: no budget of its own)
+        return None, "default"
+    try:
+        profile = session.get_config_variable("profile") or "default"
+        return (max(1, int(value)), f"profile {profile}") if value is not None else (None, "")
+    except (TypeError, ValueError):
+        return None, "default"
 
 
 def _show(value: object) -> str:

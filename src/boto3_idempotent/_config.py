@@ -1,11 +1,20 @@
-"""The retry policy: a frozen value, validated on construction, readable from the environment."""
+"""The retry policy: a frozen value, validated on construction, readable from the environment.
+
+A field left ``None`` follows the client it is used with: the client's own attempt
+budget (``Config(retries=...)``, ``AWS_MAX_ATTEMPTS``, the profile's ``max_attempts``),
+else the installed botocore's standard retry mode (see ``_standard_mode``). So
+``RetryPolicy()`` never retries more, nor backs off longer, than the client would
+have without the library.
+"""
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ConfigError
@@ -13,19 +22,38 @@ from ._exceptions import ConfigError
 if TYPE_CHECKING:
     from ._hooks import RetryHook
 
-__all__ = ["ENV_FIELDS", "ENV_PREFIX", "ENV_VARS", "RetryPolicy", "env_sources"]
+__all__ = [
+    "ENV_FIELDS",
+    "ENV_PREFIX",
+    "ENV_VARS",
+    "MAX_DELAY_LIMIT",
+    "RetryPolicy",
+    "parse_seconds",
+]
 
 ENV_PREFIX = "BOTO3_IDEMPOTENT_"
 
+#: No single backoff, and no backoff base, may exceed an hour: a larger value is a
+#: unit mistake (milliseconds for seconds), and ``time.sleep`` overflows on huge ones.
+MAX_DELAY_LIMIT = 3600.0
+
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+# ASCII only: int() and float() also take Arabic-Indic and fullwidth digits and '1_000'.
+_WHOLE = re.compile(r"[0-9]+", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 
+_SECONDS = f"a number of seconds from 0 to {MAX_DELAY_LIMIT:g}, in ASCII digits"
 # What each field must look like, said the same way by the constructor and by from_env.
 _EXPECTED = {
-    "max_attempts": "a whole number >= 1 (it counts every attempt, the first one too)",
-    "base_delay": "a finite number of seconds >= 0",
-    "max_delay": "a finite number of seconds >= 0",
-    "deadline": "a finite number of seconds > 0, or unset for no deadline",
+    "max_attempts": (
+        "a whole number >= 1 in ASCII digits (it counts every attempt, the first one too);"
+        " unset: the client's own max_attempts, else botocore's default"
+    ),
+    "base_delay": f"{_SECONDS}; unset: botocore's standard mode",
+    "throttle_base_delay": f"{_SECONDS}; unset: botocore's standard mode",
+    "max_delay": f"{_SECONDS}; unset: botocore's standard mode (20)",
+    "deadline": "a finite number of seconds > 0 in ASCII digits, or unset for no deadline",
     "retry_unsafe": "one of true/false, yes/no, on/off, 1/0",
 }
 
@@ -34,56 +62,71 @@ _EXPECTED = {
 class RetryPolicy:
     """How a wrapped client retries one logical call.
 
-    The defaults are botocore's ``standard`` retry mode (3 attempts, full-jitter
-    backoff from 1 s, capped at 20 s), so wrapping a client changes *which* failures
-    are retried safely, not how long a call can take or how much load an outage sees.
+    Every field has a default that follows the client and the installed botocore,
+    so wrapping changes *which* failures are retried safely, never how long a call
+    can take or how much load an outage sees. Set a field to choose otherwise.
 
     Attributes:
         max_attempts: Attempts on the wire per logical call, the first one included.
-        base_delay: Seconds; the backoff before retry ``n`` is drawn uniformly from
-            ``[0, min(max_delay, base_delay * 2 ** (n - 1))]`` (full jitter).
-        max_delay: Seconds; the cap on any one backoff.
+            ``None``: the client's own budget (``Config(retries={"total_max_attempts":
+            n})``, ``{"max_attempts": n}`` meaning n *retries*, ``AWS_MAX_ATTEMPTS`` or
+            the profile's ``max_attempts``), else botocore's standard mode (3; 4 for
+            DynamoDB on botocore 1.44).
+        base_delay: Seconds; the backoff before retry ``n`` after a transient failure
+            (5xx, timeout, connection error) is drawn uniformly from ``[0,
+            min(max_delay, base_delay * 2 ** (n - 1))]`` (full jitter). ``None``:
+            botocore's (1.44: 0.05, DynamoDB 0.025; 1.43: 1.0).
+        throttle_base_delay: Seconds; the same after throttling. ``None``: botocore's (1.0).
+        max_delay: Seconds; the cap on any one backoff. ``None``: botocore's (20).
         deadline: Seconds for the whole logical call, measured from the call's start;
-            no backoff starts that would end past it. ``None``: no deadline.
-        retry_unsafe: Also resend mutating operations without a client token after an
-            ambiguous failure (5xx, read timeout, connection lost after sending),
-            accepting that the service may act twice.
+            no backoff reaches past it. ``None``: no deadline.
+        retry_unsafe: Also resend calls that carry no client token after an ambiguous
+            failure (5xx, read timeout, connection lost after sending), accepting
+            that the service may act twice.
         on_retry: Callables given a :class:`RetryEvent` before each backoff (logs,
-            metrics, traces). One that raises is logged and skipped. Not read from the
-            environment.
+            metrics, traces); coroutine functions too, on asyncio clients. One that
+            raises is logged and skipped. Not read from the environment.
     """
 
-    max_attempts: int = 3
-    base_delay: float = 1.0
-    max_delay: float = 20.0
+    max_attempts: int | None = None
+    base_delay: float | None = None
+    throttle_base_delay: float | None = None
+    max_delay: float | None = None
     deadline: float | None = None
     retry_unsafe: bool = False
     on_retry: Sequence[RetryHook] = field(default=(), compare=False)
+    #: Where each field set came from: ``"RetryPolicy"`` or the variable (from_env).
+    sources: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         """Reject values that would make the policy meaningless; name the field."""
-        if not _is_int(self.max_attempts) or self.max_attempts < 1:
+        if self.max_attempts is not None and (
+            not _is_int(self.max_attempts) or self.max_attempts < 1
+        ):
             raise ConfigError("max_attempts", self.max_attempts, _EXPECTED["max_attempts"])
-        for name in ("base_delay", "max_delay"):
+        for name in ("base_delay", "throttle_base_delay", "max_delay"):
             value = getattr(self, name)
-            if not _is_number(value) or not math.isfinite(value) or value < 0:
+            if value is not None and not _is_seconds(value, upper=MAX_DELAY_LIMIT):
                 raise ConfigError(name, value, _EXPECTED[name])
-        if self.max_delay < self.base_delay:
-            raise ConfigError(
-                "max_delay",
-                self.max_delay,
-                f"a number of seconds >= base_delay ({self.base_delay})",
-            )
+        for name in ("base_delay", "throttle_base_delay"):
+            value = getattr(self, name)
+            if value is not None and self.max_delay is not None and self.max_delay < value:
+                raise ConfigError(
+                    "max_delay", self.max_delay, f"a number of seconds >= {name} ({value})"
+                )
         if self.deadline is not None and (
-            not _is_number(self.deadline) or not math.isfinite(self.deadline) or self.deadline <= 0
+            not _is_seconds(self.deadline, upper=math.inf) or self.deadline <= 0
         ):
             raise ConfigError("deadline", self.deadline, _EXPECTED["deadline"])
         if not isinstance(self.retry_unsafe, bool):
             raise ConfigError("retry_unsafe", self.retry_unsafe, _EXPECTED["retry_unsafe"])
-        hooks = (self.on_retry,) if callable(self.on_retry) else self.on_retry
-        if isinstance(hooks, (str, bytes)) or not all(callable(h) for h in hooks):
-            raise ConfigError("on_retry", self.on_retry, "a callable or a sequence of callables")
-        object.__setattr__(self, "on_retry", tuple(hooks))  # frozen: normalize once
+        object.__setattr__(self, "on_retry", _hooks(self.on_retry))  # frozen: normalize once
+        given = {name: "RetryPolicy" for name in ENV_FIELDS if getattr(self, name) is not None}
+        if not self.retry_unsafe:  # False is the default, not a choice we can tell apart
+            given.pop("retry_unsafe")
+        object.__setattr__(self, "sources", MappingProxyType(given))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
@@ -94,41 +137,58 @@ class RetryPolicy:
                 counts as unset.
 
         Raises:
-            ConfigError: naming the variable, the value it had and the form expected.
+            ConfigError: naming the variable, the value it had and the form expected;
+                every bad variable at once (``errors``), not only the first.
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        raws: dict[str, str] = {}
+        errors: list[ConfigError] = []
         for name in ENV_FIELDS:
             variable = ENV_VARS[name]
             raw = env.get(variable, "").strip()
             if not raw:
                 continue
+            raws[name] = raw
             try:
-                values[name] = _PARSERS[name](raw)
-            except ValueError:
-                raise ConfigError(variable, raw, _EXPECTED[name]) from None
-        try:
-            return cls(**values)
-        except ConfigError as exc:
-            # Re-say it in terms of the variable the user set. If the field at fault
-            # kept its default, the clash is max_delay (default) < base_delay (set).
-            if exc.name in values:
-                variable = ENV_VARS[exc.name]
-                raise ConfigError(variable, env[variable].strip(), exc.expected) from None
-            variable = ENV_VARS["base_delay"]
-            raise ConfigError(
-                variable,
-                env[variable].strip(),
-                f"a number of seconds <= max_delay ({exc.value}, the default)",
-            ) from None
+                value = _PARSERS[name](raw)
+                cls(**{name: value})  # each value alone; clashes between them below
+            except ValueError as exc:  # ConfigError is one too
+                expected = exc.expected if isinstance(exc, ConfigError) else _EXPECTED[name]
+                errors.append(ConfigError(variable, raw, expected))
+            else:
+                values[name] = value
+        if not errors:
+            try:
+                policy = cls(**values)
+            except ConfigError as exc:  # a clash between two variables (max_delay < base)
+                errors.append(ConfigError(ENV_VARS[exc.name], raws[exc.name], exc.expected))
+            else:
+                sources = {name: ENV_VARS[name] for name in values}
+                object.__setattr__(policy, "sources", MappingProxyType(sources))
+                return policy
+        raise ConfigError.combine(errors)
+
+
+def _hooks(value: object) -> tuple[RetryHook, ...]:
+    if callable(value):
+        return (value,)
+    if value is None or isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ConfigError("on_retry", value, "a callable or a sequence of callables")
+    hooks = tuple(value)  # a generator is read once, here, and kept
+    if not all(callable(h) for h in hooks):
+        raise ConfigError("on_retry", value, "a callable or a sequence of callables")
+    return hooks
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _is_seconds(value: object, *, upper: float) -> bool:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    return math.isfinite(value) and 0 <= value <= upper
 
 
 def _parse_bool(raw: str) -> bool:
@@ -140,30 +200,42 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError(raw)
 
 
-def _parse_float(raw: str) -> float:
+def _parse_int(raw: str) -> int:
+    if not _WHOLE.fullmatch(raw):
+        raise ValueError(raw)
+    return int(raw)
+
+
+def parse_seconds(raw: str) -> float:
+    """A finite decimal number written in ASCII (``"1"``, ``"0.5"``, ``"2e-3"``).
+
+    Raises:
+        ValueError: anything else (``"nan"``, ``"inf"``, ``"1_0"``, ``"٣"``, ``""``).
+    """
+    if not _DECIMAL.fullmatch(raw):
+        raise ValueError(raw)
     value = float(raw)
-    if not math.isfinite(value):  # float() accepts "nan" and "inf"
+    if not math.isfinite(value):  # "1e999"
         raise ValueError(raw)
     return value
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "max_attempts": int,
-    "base_delay": _parse_float,
-    "max_delay": _parse_float,
-    "deadline": _parse_float,
+    "max_attempts": _parse_int,
+    "base_delay": parse_seconds,
+    "throttle_base_delay": parse_seconds,
+    "max_delay": parse_seconds,
+    "deadline": parse_seconds,
     "retry_unsafe": _parse_bool,
 }
 
 #: The fields the environment can set, and the variable behind each.
-ENV_FIELDS = ("max_attempts", "base_delay", "max_delay", "deadline", "retry_unsafe")
+ENV_FIELDS = (
+    "max_attempts",
+    "base_delay",
+    "throttle_base_delay",
+    "max_delay",
+    "deadline",
+    "retry_unsafe",
+)
 ENV_VARS: Mapping[str, str] = {name: ENV_PREFIX + name.upper() for name in ENV_FIELDS}
-
-
-def env_sources(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Where each environment-settable field comes from: its variable, or ``"default"``."""
-    env = os.environ if environ is None else environ
-    return {
-        name: ENV_VARS[name] if env.get(ENV_VARS[name], "").strip() else "default"
-        for name in ENV_FIELDS
-    }

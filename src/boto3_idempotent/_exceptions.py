@@ -1,13 +1,24 @@
-"""Exceptions raised by boto3-idempotent.
+"""Exceptions and warnings raised by boto3-idempotent.
 
     ValueError
     ├── ConfigError                  a bad policy value or environment variable
     └── InvalidClientToken           a caller-supplied token the service would reject
 
     botocore.exceptions.ClientError
-    └── IdempotentParameterMismatch  same token, different parameters
-        └── (combined with the service's own modeled class, when it has one,
-             e.g. DynamoDB's IdempotentParameterMismatchException)
+    ├── IdempotentParameterMismatch  same token, different parameters
+    └── EarlierAttemptSucceeded      a retry was told "already exists": the lost
+                                     first attempt most likely did the work
+        (each combined with the service's own modeled class, when it has one,
+         e.g. DynamoDB's IdempotentParameterMismatchException, Route 53's
+         HostedZoneAlreadyExists)
+
+    botocore.exceptions.ConnectionClosedError
+    └── IncompleteResponseError      the response ended before its Content-Length
+
+    UserWarning
+    ├── TokenLifetimeWarning         (in _lifetimes)
+    ├── TokenSecretWarning           (in _scope)
+    └── RetryModeWarning             the client's retry mode does something we replace
 
 Each one subclasses what callers already catch, so adopting the library breaks
 no ``except`` clause: a mismatch is still a ``ClientError`` and, where the
@@ -17,15 +28,19 @@ service models one, still ``client.exceptions.<ModeledError>``.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 __all__ = [
     "ConfigError",
+    "EarlierAttemptSucceeded",
     "IdempotentParameterMismatch",
+    "IncompleteResponseError",
     "InvalidClientToken",
-    "mismatch_class",
+    "RetryModeWarning",
+    "combined_class",
 ]
 
 
@@ -33,17 +48,31 @@ class ConfigError(ValueError):
     """A retry policy value, or the environment variable it came from, is invalid.
 
     Attributes:
-        name: The field or environment variable at fault.
+        name: The field or environment variable at fault (the first, if several).
         value: The value it had.
         expected: The form it should have.
+        errors: Every problem found, this one first: reading the environment reports
+            all bad variables at once.
     """
 
-    def __init__(self, name: str, value: object, expected: str) -> None:
+    def __init__(
+        self, name: str, value: object, expected: str, *, more: Sequence[ConfigError] = ()
+    ) -> None:
         """Build the message from the variable, its value and the expected form."""
         self.name = name
         self.value = value
         self.expected = expected
-        super().__init__(f"{name}={value!r} is invalid: expected {expected}")
+        self.errors: tuple[ConfigError, ...] = (self, *more)
+        message = f"{name}={value!r} is invalid: expected {expected}"
+        super().__init__("; ".join([message, *(str(error) for error in more)]))
+
+    @classmethod
+    def combine(cls, errors: Sequence[ConfigError]) -> ConfigError:
+        """One error that reports all of ``errors`` (at least one)."""
+        first, *more = errors
+        if not more:
+            return first
+        return cls(first.name, first.value, first.expected, more=more)
 
 
 class InvalidClientToken(ValueError):  # noqa: N818  (reads as what it is, like botocore's ParamValidationError)
@@ -78,27 +107,82 @@ class IdempotentParameterMismatch(ClientError):  # noqa: N818  (the error code's
         return (IdempotentParameterMismatch, (self.response, self.operation_name, self.token))
 
 
-_combined: dict[type[ClientError], type[IdempotentParameterMismatch]] = {}
+class EarlierAttemptSucceeded(ClientError):  # noqa: N818  (says what happened)
+    """A retried create was told "already exists": the earlier attempt most likely succeeded.
+
+    Some services answer a repeated caller reference with an error instead of the
+    first answer: Route 53 ``HostedZoneAlreadyExists`` "when a hosted zone has already
+    been created with the specified CallerReference", CloudFront
+    ``DistributionAlreadyExists``, ... When that error comes back on a *retry* after
+    an ambiguous failure (a 5xx, a lost response), the attempt whose answer was lost
+    most likely did the work. Look the resource up by its reference instead of
+    treating the call as failed. On a first attempt the service's own error is
+    raised as usual (the reference was used before: your code's doing).
+
+    Attributes:
+        operation_name: The operation, e.g. ``"CreateHostedZone"``.
+        token: The reference or client token every attempt carried.
+        attempts: Attempts sent, the first one included.
+    """
+
+    def __init__(
+        self,
+        error_response: Any,
+        operation_name: str,
+        token: str | None = None,
+        attempts: int = 0,
+    ) -> None:
+        """Wrap the parsed error response as botocore does, plus the token and attempts."""
+        super().__init__(error_response, operation_name)
+        self.token = token
+        self.attempts = attempts
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the plain class: the combined classes are built at run time."""
+        args = (self.response, self.operation_name, self.token, self.attempts)
+        return (EarlierAttemptSucceeded, args)
+
+
+class IncompleteResponseError(ConnectionClosedError):
+    """The response ended before the bytes its ``Content-Length`` announced.
+
+    The request may have been carried out: like a connection lost after sending, it
+    is resent only when that is safe, and otherwise raised rather than returning a
+    partial body as a success.
+    """
+
+    fmt = (
+        "The response from {endpoint_url} ended after {received} of its {expected} bytes;"
+        " the request may have been carried out"
+    )
+
+
+class RetryModeWarning(UserWarning):
+    """The client's retry mode does something a wrapped client does not keep (adaptive)."""
+
+
+_E = TypeVar("_E", bound=ClientError)
+_combined: dict[tuple[type[ClientError], type[ClientError]], type[ClientError]] = {}
 _combined_lock = threading.Lock()
 
 
-def mismatch_class(modeled: type[ClientError]) -> type[IdempotentParameterMismatch]:
-    """Return the mismatch class to raise in place of the service's ``modeled`` class.
+def combined_class(ours: type[_E], modeled: type[ClientError]) -> type[_E]:
+    """Return the class to raise in place of the service's ``modeled`` class.
 
-    For a service that models its mismatch error (DynamoDB's
-    ``IdempotentParameterMismatchException``), the result subclasses both, so
-    ``except client.exceptions.IdempotentParameterMismatchException`` keeps working.
-    Built once per modeled class.
+    For a service that models the error (DynamoDB's
+    ``IdempotentParameterMismatchException``, Route 53's ``HostedZoneAlreadyExists``),
+    the result subclasses both ``ours`` and ``modeled``, so ``except
+    client.exceptions.<ModeledError>`` keeps working. Built once per pair.
     """
-    if modeled is ClientError or issubclass(modeled, IdempotentParameterMismatch):
-        return IdempotentParameterMismatch
+    if modeled is ClientError or issubclass(modeled, ours):
+        return ours
     with _combined_lock:
-        cls = _combined.get(modeled)
+        cls = _combined.get((ours, modeled))
         if cls is None:
             cls = type(
                 modeled.__name__,
-                (IdempotentParameterMismatch, modeled),
-                {"__module__": __name__, "__doc__": IdempotentParameterMismatch.__doc__},
+                (ours, modeled),
+                {"__module__": __name__, "__doc__": ours.__doc__},
             )
-            _combined[modeled] = cls
-        return cls
+            _combined[ours, modeled] = cls
+        return cls  # type: ignore[return-value]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 
-__all__ = ["RetryEvent", "RetryHook", "notify"]
+__all__ = ["RetryEvent", "RetryHook", "notify", "notify_async"]
 
 logger = logging.getLogger("boto3_idempotent")
 
@@ -19,11 +20,15 @@ class RetryEvent:
         service: botocore's service name, e.g. ``"ec2"``.
         operation: The operation, e.g. ``"RunInstances"``.
         attempt: The attempt that just failed (1 for the first).
-        token: The client token every attempt carries; ``None`` without a token member.
+        token: The client token every attempt carries, in its log-safe form: a
+            token you passed (it may be business data) as ``caller:<digest>``, a
+            generated one as it is; ``None`` without a token member. Safe to log,
+            to put on a span or in a metric dimension.
         error_code: The service's error code, or the exception's class name when no
             response came (``"ReadTimeoutError"``).
         delay: Seconds the client now backs off before the next attempt.
         elapsed: Seconds since the logical call started.
+        raw_token: The token exactly as sent. Not in ``repr``; never log it.
     """
 
     service: str
@@ -33,16 +38,44 @@ class RetryEvent:
     error_code: str
     delay: float
     elapsed: float
+    raw_token: str | None = field(default=None, repr=False, compare=False)
 
 
-#: A callback; its return value is ignored.
+#: A callback; its return value is ignored (awaited first, on asyncio clients).
 RetryHook = Callable[[RetryEvent], object]
+
+_warned_async_on_sync = False
 
 
 def notify(hooks: Iterable[RetryHook], event: RetryEvent) -> None:
     """Call each hook; one that raises is logged and skipped, never breaks the AWS call."""
+    global _warned_async_on_sync  # noqa: PLW0603  (once per process)
     for hook in hooks:
         try:
-            hook(event)
+            result = hook(event)
+        except Exception:
+            logger.warning("on_retry hook %r failed", hook, exc_info=True)
+            continue
+        if inspect.isawaitable(result):
+            # A coroutine function on a synchronous client: nothing can await it here.
+            close = getattr(result, "close", None)
+            if callable(close):
+                close()
+            if not _warned_async_on_sync:
+                _warned_async_on_sync = True
+                logger.warning("on_retry hook %r is async; a synchronous client skips it", hook)
+
+
+async def notify_async(hooks: Iterable[RetryHook], event: RetryEvent) -> None:
+    """Call each hook, awaiting those that return an awaitable; failures are logged."""
+    for hook in hooks:
+        try:
+            result = hook(event)
+            if inspect.isawaitable(result):
+                await _awaited(result)
         except Exception:  # noqa: PERF203  (each hook fails alone)
             logger.warning("on_retry hook %r failed", hook, exc_info=True)
+
+
+async def _awaited(result: Awaitable[object]) -> None:
+    await result

@@ -1,7 +1,18 @@
-"""``install``: wrap every client a boto3 session creates, for code that builds its own clients."""
+"""``install``: wrap every client boto3 creates, for code that builds its own clients.
+
+``install()`` patches ``boto3.session.Session.client`` on the class, so every
+session gets wrapped clients: boto3's default session whenever it is created (no
+session is created here), sessions made later, and the one moto's ``mock_aws``
+puts in place of the default. ``install(session)`` patches one session instead.
+``uninstall`` puts back exactly what was there before, a wrapper another library
+(a tracer) installed included.
+"""
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from ._config import RetryPolicy
@@ -9,65 +20,115 @@ from ._plugin import wrap
 
 __all__ = ["install", "uninstall"]
 
-_INSTALLED_ATTR = "_boto3_idempotent_installed"
+_MISSING = object()
+_lock = threading.Lock()
 
 
-def _session(session: Any) -> Any:
-    if session is not None:
-        return session
-    import boto3  # noqa: PLC0415  (boto3 is the caller's, not a dependency of ours)
+class _Installed:
+    """Our ``client`` replacement, and what it replaced (to put back)."""
 
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    return boto3.DEFAULT_SESSION
+    def __init__(self, create: Callable[..., Any], policy: RetryPolicy, previous: object) -> None:
+        self.create = create
+        self.policy = policy
+        self.previous = previous  # the attribute as it was (_MISSING: none of its own)
+        self.active = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        client = self.create(*args, **kwargs)
+        return wrap(client, self.policy) if self.active else client
+
+
+def _refuse_async(target: Any) -> None:
+    module = type(target).__module__
+    if module.startswith(("aioboto3", "aiobotocore")):
+        raise TypeError(
+            f"install() takes a boto3.Session; {type(target).__name__} from {module} makes"
+            " asyncio clients: wrap() each client as you enter it (async with ... as client:"
+            " wrap(client))"
+        )
 
 
 def install(session: Any = None, policy: RetryPolicy | None = None) -> None:
-    """Wrap every client that ``session`` creates from now on.
+    """Wrap every client created from now on: by ``session``, or by any boto3 session.
 
     For code that makes its own clients (a library, a framework) and so cannot
-    call :func:`wrap` on them: ``session.client(...)``, and with no session given
-    ``boto3.client(...)``, then return wrapped clients; so do resources, whose
-    clients come from the same place. Clients created before stay as they are.
-    Installing again replaces the policy.
+    call :func:`wrap` on them. Clients created before stay as they are; resources
+    are covered (their clients come from the same place). Installing again
+    replaces the policy.
 
     Args:
-        session: A ``boto3.Session``; ``None``: boto3's default session (created if
-            needed), which ``boto3.client()`` and ``boto3.resource()`` use.
+        session: A ``boto3.Session``. ``None``: every ``boto3.Session``, those that
+            exist and those made later (boto3's default session, which
+            ``boto3.client()`` and ``boto3.resource()`` use, whenever boto3 creates
+            it; the one moto's ``mock_aws`` makes). No session is created here.
         policy: For every new client; ``None``: read from the environment now.
 
     Raises:
         TypeError: ``session`` is not a boto3 session.
         ConfigError: ``policy`` is ``None`` and an environment variable is invalid.
     """
-    target = _session(session)
-    if not callable(getattr(target, "client", None)) or not hasattr(target, "_session"):
-        raise TypeError(f"install() takes a boto3.Session, not {type(target).__name__}")
+    if session is not None:
+        _refuse_async(session)
+        if not callable(getattr(session, "client", None)) or not hasattr(session, "_session"):
+            raise TypeError(f"install() takes a boto3.Session, not {type(session).__name__}")
     if policy is None:
         policy = RetryPolicy.from_env()
-    uninstall(target)
-    create = target.client  # the class's method, bound: what we restore on uninstall
+    with _lock:
+        target = _class() if session is None else session
+        current = vars(target).get("client", _MISSING)
+        if isinstance(current, _Installed):
+            current.policy = policy  # installing again replaces the policy
+            return
+        if session is None:
+            create = target.client  # the function on the class
+            replacement: Any = _Installed(create, policy, current)
 
-    def client(*args: Any, **kwargs: Any) -> Any:
-        return wrap(create(*args, **kwargs), policy)
+            @functools.wraps(create)
+            def client(self: Any, *args: Any, **kwargs: Any) -> Any:
+                return replacement(self, *args, **kwargs)
 
-    client.__doc__ = create.__doc__
-    target.client = client
-    setattr(target, _INSTALLED_ATTR, True)
+            client._boto3_idempotent = replacement  # type: ignore[attr-defined]  # noqa: SLF001
+            target.client = client
+        else:
+            installed = _Installed(session.client, policy, current)
+            functools.update_wrapper(installed, session.client)
+            session.client = installed
 
 
 def uninstall(session: Any = None) -> None:
-    """Undo :func:`install`: new clients of ``session`` are plain again.
+    """Undo :func:`install` for ``session`` (``None``: the all-sessions install).
 
-    Clients already created stay wrapped. Harmless when nothing was installed (and
-    creates no default session to find that out).
+    Puts back exactly what was there, even a wrapper installed after ours stays
+    working (ours then passes clients through unwrapped). Clients already created
+    stay wrapped. Harmless when nothing was installed.
     """
-    if session is None:
-        import boto3  # noqa: PLC0415
-
-        session = boto3.DEFAULT_SESSION
-        if session is None:
+    with _lock:
+        target = _class() if session is None else session
+        current = vars(target).get("client", _MISSING)
+        ours = getattr(current, "_boto3_idempotent", current)
+        if isinstance(ours, _Installed):
+            ours.active = False
+            if ours.previous is _MISSING:
+                delattr(target, "client")
+            else:
+                target.client = ours.previous
             return
-    target = session
-    if vars(target).pop(_INSTALLED_ATTR, False):
-        del target.client  # the instance attribute; the class's method shows again
+        # Someone wrapped on top of ours: leave theirs in place, turn ours off.
+        for candidate in _chain(current):
+            if isinstance(candidate, _Installed):
+                candidate.active = False
+
+
+def _class() -> Any:
+    import boto3.session  # noqa: PLC0415  (boto3 is the caller's, not a dependency of ours)
+
+    return boto3.session.Session
+
+
+def _chain(attribute: object) -> list[object]:
+    """Objects a wrapper may hold ours in: functools' ``__wrapped__`` chain."""
+    seen: list[object] = []
+    while attribute is not None and attribute is not _MISSING and len(seen) < 32:
+        seen.append(getattr(attribute, "_boto3_idempotent", attribute))
+        attribute = getattr(attribute, "__wrapped__", None)
+    return seen

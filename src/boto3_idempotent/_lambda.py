@@ -17,9 +17,9 @@ import logging
 import math
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, overload
+from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
-from ._config import _parse_float
+from ._config import parse_seconds
 from ._exceptions import ConfigError
 from ._scope import idempotency_key, time_limit
 
@@ -32,25 +32,39 @@ MARGIN_ENV = "BOTO3_IDEMPOTENT_LAMBDA_MARGIN"
 DEFAULT_LAMBDA_MARGIN = 1.0
 
 _R = TypeVar("_R")
-Handler = Callable[[Any, Any], _R]
+_E = TypeVar("_E")
+_P = ParamSpec("_P")
+#: A handler: ``(event, context, ...)``; the decorator keeps its exact signature.
+Handler = Callable[Concatenate[_E, Any, _P], _R]
 KeyFunction = Callable[[Any, Any], str]
 
+_MARGIN_EXPECTED = "a finite number of seconds >= 0, in ASCII digits"
 
-def _margin(value: float | None, environ: Mapping[str, str]) -> float:
-    expected = "a finite number of seconds >= 0"
+
+def margin_from(value: object, environ: Mapping[str, str]) -> float:
+    """The margin: ``value`` if given, else ``BOTO3_IDEMPOTENT_LAMBDA_MARGIN``, else 1.0.
+
+    Raises:
+        ConfigError: naming ``margin`` or the variable, the value and the form expected.
+    """
     if value is not None:
-        if not math.isfinite(value) or value < 0:
-            raise ConfigError("margin", value, expected)
-        return value
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise ConfigError("margin", value, _MARGIN_EXPECTED)
+        return float(value)
     raw = environ.get(MARGIN_ENV, "").strip()
     if not raw:
         return DEFAULT_LAMBDA_MARGIN
     try:
-        seconds = _parse_float(raw)
+        seconds = parse_seconds(raw)
     except ValueError:
-        raise ConfigError(MARGIN_ENV, raw, expected) from None
+        raise ConfigError(MARGIN_ENV, raw, _MARGIN_EXPECTED) from None
     if seconds < 0:
-        raise ConfigError(MARGIN_ENV, raw, expected)
+        raise ConfigError(MARGIN_ENV, raw, _MARGIN_EXPECTED)
     return seconds
 
 
@@ -65,22 +79,22 @@ def _request_id(_event: Any, context: Any) -> str:
 
 
 @overload
-def idempotent_handler(handler: Handler[_R], /) -> Handler[_R]: ...
+def idempotent_handler(handler: Handler[_E, _P, _R], /) -> Handler[_E, _P, _R]: ...
 
 
 @overload
 def idempotent_handler(
     *, key: KeyFunction | None = None, margin: float | None = None
-) -> Callable[[Handler[_R]], Handler[_R]]: ...
+) -> Callable[[Handler[_E, _P, _R]], Handler[_E, _P, _R]]: ...
 
 
 def idempotent_handler(
-    handler: Handler[_R] | None = None,
+    handler: Handler[_E, _P, _R] | None = None,
     /,
     *,
     key: KeyFunction | None = None,
     margin: float | None = None,
-) -> Handler[_R] | Callable[[Handler[_R]], Handler[_R]]:
+) -> Handler[_E, _P, _R] | Callable[[Handler[_E, _P, _R]], Handler[_E, _P, _R]]:
     """Decorate a Lambda handler: deterministic tokens, and retries that end in time.
 
     Use bare (``@idempotent_handler``: tokens keyed by ``context.aws_request_id``,
@@ -102,27 +116,35 @@ def idempotent_handler(
     Raises:
         ConfigError: the margin (argument or variable) is not seconds >= 0.
     """
-    seconds = _margin(margin, os.environ)
+    seconds = margin_from(margin, os.environ)
     key_of = key or _request_id
 
-    def decorate(function: Handler[_R]) -> Handler[_R]:
+    def decorate(function: Handler[_E, _P, _R]) -> Handler[_E, _P, _R]:
         @functools.wraps(function)
-        def wrapper(event: Any, context: Any) -> _R:
+        def wrapper(event: _E, context: Any, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
             work_key = key_of(event, context)
             remaining = getattr(context, "get_remaining_time_in_millis", None)
             with idempotency_key(work_key, _random_key=key is None):
-                if remaining is None:  # invoked locally without a context: no limit
-                    return function(event, context)
-                with time_limit(lambda: remaining() / 1000.0 - seconds):
-                    return function(event, context)
+                if not callable(remaining):  # invoked locally without a context: no limit
+                    return function(event, context, *args, **kwargs)
+                with time_limit(functools.partial(_seconds_left, remaining, seconds)):
+                    return function(event, context, *args, **kwargs)
 
         return wrapper
 
     return decorate(handler) if handler is not None else decorate
 
 
+def _seconds_left(remaining: Callable[[], object], margin: float) -> float:
+    """Seconds a retry may still sleep; no limit if the context cannot tell."""
+    millis = remaining()
+    if not isinstance(millis, (int, float)) or isinstance(millis, bool):
+        return math.inf  # a context that answers None (a stand-in in tests, a local run)
+    return millis / 1000.0 - margin
+
+
 def process_sqs_batch(
-    event: Mapping[str, Any], record_handler: Callable[[Mapping[str, Any]], object]
+    event: Mapping[str, Any], record_handler: Callable[[dict[str, Any]], object]
 ) -> dict[str, list[dict[str, str]]]:
     """Handle each SQS record under its own ``messageId`` key; report the failures.
 
@@ -137,14 +159,25 @@ def process_sqs_batch(
         on the event source mapping): ``{"batchItemFailures": [{"itemIdentifier": id}]}``.
 
     Raises:
-        ValueError: the event is not an SQS event (a record has no ``messageId``).
+        ValueError: the event is not an SQS batch: not a mapping, no ``Records`` list,
+            or a record that is not an SQS message (no ``messageId``, another
+            ``eventSource``).
     """
-    records: list[Mapping[str, Any]] = list(event.get("Records") or [])
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    if not isinstance(records, list):
+        # ValueError, as documented: a wrong *event*, whatever its Python type.
+        raise ValueError(  # noqa: TRY004
+            "process_sqs_batch() needs an SQS event: a mapping with a Records list"
+        )
     message_ids: list[str] = []
     for record in records:
-        message_id = record.get("messageId")
-        if not isinstance(message_id, str) or not message_id:
-            raise ValueError("process_sqs_batch() needs an SQS event: each record has a messageId")
+        message_id = record.get("messageId") if isinstance(record, dict) else None
+        source = record.get("eventSource", "aws:sqs") if isinstance(record, dict) else None
+        if not isinstance(message_id, str) or not message_id or source != "aws:sqs":
+            raise ValueError(
+                "process_sqs_batch() needs an SQS event: each record has a messageId and"
+                " eventSource 'aws:sqs'"
+            )
         message_ids.append(message_id)
     failures: list[dict[str, str]] = []
     for index, (record, message_id) in enumerate(zip(records, message_ids, strict=True)):
@@ -166,6 +199,6 @@ def process_sqs_batch(
     return {"batchItemFailures": failures}
 
 
-def _is_fifo(record: Mapping[str, Any]) -> bool:
+def _is_fifo(record: dict[str, Any]) -> bool:
     source = record.get("eventSourceARN")
     return isinstance(source, str) and source.endswith(".fifo")

@@ -11,9 +11,10 @@ Knowledge comes from two places:
   is not an idempotency token. A test checks every entry against the installed
   botocore model.
 
-An operation may be resent after an ambiguous failure (5xx, read timeout,
-connection lost after sending) when it is token-protected, read-only by name,
-or documented idempotent without a token.
+Whether a call may be resent after an ambiguous failure (5xx, read timeout,
+connection lost after sending) is decided per *call*: when its request carries its
+token or caller reference (see ``_plugin``), or when the operation is read-only by
+name or documented idempotent without a token.
 """
 
 from __future__ import annotations
@@ -162,17 +163,30 @@ class OperationInfo:
 
     Attributes:
         name: The operation name, e.g. ``"RunInstances"``.
-        tokens: Its token members, traited ones first.
-        resend_safe: Whether an ambiguous failure may be retried (token-protected,
-            read-only or documented idempotent).
+        tokens: Its token members, traited ones first: filled when the caller
+            leaves them out.
+        references: Member paths of caller-supplied references (Route 53's
+            ``CallerReference``): never invented; a call carrying one is protected.
+        safe_without_token: Read-only, or documented idempotent without a token: an
+            ambiguous failure may be retried even for a call that carries none.
         retryable_errors: Error codes the model marks ``retryable``, mapped to whether
             they are throttling.
+        repeat_conflicts: Error codes the service answers a *repeated* token or
+            reference with, instead of replaying the first answer (Route 53's
+            ``HostedZoneAlreadyExists``).
     """
 
     name: str
     tokens: tuple[TokenMember, ...]
-    resend_safe: bool
+    safe_without_token: bool
     retryable_errors: Mapping[str, bool]
+    references: tuple[tuple[str, ...], ...] = ()
+    repeat_conflicts: frozenset[str] = frozenset()
+
+    @property
+    def protectable(self) -> bool:
+        """Whether a call of this operation can carry a token or a reference."""
+        return bool(self.tokens or self.references)
 
 
 def is_read_only(name: str) -> bool:
@@ -213,9 +227,7 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
     tokens = tuple(
         TokenMember.from_shape(p, shape, documented) for p, shape in shapes if shape is not None
     )
-    resend_safe = (
-        bool(tokens) or is_read_only(name) or (service_name, name) in DOCUMENTED_IDEMPOTENT
-    )
+    safe_without_token = is_read_only(name) or (service_name, name) in DOCUMENTED_IDEMPOTENT
     retryable = {
         getattr(shape, "error_code", None) or shape.name: bool(
             shape.metadata["retryable"].get("throttling", False)
@@ -223,4 +235,4 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         for shape in getattr(operation_model, "error_shapes", ())
         if isinstance(shape.metadata.get("retryable"), dict)
     }
-    return OperationInfo(name, tokens, resend_safe, MappingProxyType(retryable))
+    return OperationInfo(name, tokens, safe_without_token, MappingProxyType(retryable))

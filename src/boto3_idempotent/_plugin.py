@@ -4,171 +4,182 @@ One client call, and where this module steps in::
 
     before-parameter-build.<service>   _Plugin.prepare
         Find the operation's token members (cached per operation). Keep and check
-        a caller's token; generate one where none was given. Note the token and
-        the start time in the call's context: botocore's per-call dict, never
-        client state, so concurrent calls on one client cannot see each other's.
-    botocore serializes the request once; then, for each attempt, signs and sends
+        a caller's token; generate one where none was given; note a caller's
+        reference (Route 53's CallerReference). Note in the call's context (botocore's
+        per-call dict, never client state) the token, the start time, and whether
+        this call is *protected*: its request carries its token or reference.
+    botocore serializes the request once; then, for each attempt:
+    request-created.<service>          _Plugin.request_created
+        An upload stream is put back where the caller had it (botocore rewinds to 0).
+    ... signs and sends; the HTTP session checks the body against Content-Length.
     needs-retry.<service>              _Plugin.needs_retry
         Success (2xx, and for DynamoDB a body matching its x-amz-crc32): refund
         the quota, note the token in ResponseMetadata. Nothing else.
-        Failure: classify it (_classify's table). A mismatch is raised typed. A
-        failure that may not be resent (a plain 4xx, or an ambiguous failure of
-        an unprotected mutation) is handed back to botocore as it is. Anything
-        else goes to a tenacity Retrying built once per client (full-jitter wait;
-        stop on attempts, deadline or Lambda time left, then quota). To retry, we
-        sleep (injectable) and return 0: botocore resends the same serialized
-        body, with the same token, re-signed, with streams rewound.
+        Failure: classify it (_classify's table). A mismatch is raised typed; so is
+        "already exists" on a retry after a lost answer. A failure that may not be
+        resent (a plain 4xx; an ambiguous failure of an unprotected call) is handed
+        back to botocore as it is, its reason noted. Anything else goes to a
+        tenacity Retrying built once per client (_retrying: full-jitter wait with
+        botocore's bases; stop on attempts, deadline or Lambda time left, then
+        quota). To resend: hooks, then the backoff (injectable sleep, cut to the
+        deadline), then return 0; botocore resends the same serialized body, with
+        the same token, re-signed.
 
-All of botocore's retry machinery is unregistered from the wrapped client: the
-legacy, standard or adaptive handler, botocore 1.44's attempt-header seeder,
-standard mode's quota refund and adaptive mode's rate limiter. One layer counts
-attempts, whatever the client's retry configuration says.
+All of botocore's retry machinery is unregistered from the wrapped client (see
+_botocore_retries). Wrapping again swaps the policy inside the registered hooks in
+one assignment, so a call in flight sees the old policy or the new, never no hooks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random as _random
+import threading
 import time
 import warnings
 import weakref
 import zlib
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar, cast
 
 from botocore.client import BaseClient
 from botocore.exceptions import ChecksumError, ClientError
-from botocore.retries.adaptive import ClientRateLimiter
-from botocore.retries.standard import RetryQuotaChecker
 
+from ._botocore_retries import remove_botocore_retries
+from ._callinfo import (
+    CALL_INFO_ATTR,
+    STOP_REASON_METADATA_KEY,
+    TOKEN_METADATA_KEY,
+    CallInfo,
+    StopReason,
+)
 from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
 from ._config import RetryPolicy
-from ._exceptions import IdempotentParameterMismatch, mismatch_class
+from ._exceptions import (
+    EarlierAttemptSucceeded,
+    IdempotentParameterMismatch,
+    RetryModeWarning,
+    combined_class,
+)
 from ._lifetimes import LAMBDA_RETRY_WINDOW, TOKEN_LIFETIMES, TokenLifetimeWarning
 from ._operations import OperationInfo, operation_info
-from ._quota import CTX_COST, NO_RETRY_REFUND, RETRY_COST, TIMEOUT_RETRY_COST, RetryQuota
+from ._quota import CTX_COST, RetryQuota
 from ._scope import current_scope, current_time_left
+from ._settings import Settings, resolve
+from ._transport import check_lengths
+from ._warnings import user_stacklevel
 
 if TYPE_CHECKING:
+    from ._hooks import RetryEvent
     from ._retrying import RetryDecider
 
-__all__ = ["TOKEN_METADATA_KEY", "CallInfo", "call_info", "wrap"]
+__all__ = ["Setup", "wrap"]
 
 _C = TypeVar("_C", bound=BaseClient)
 
-#: The ResponseMetadata key that carries the client token a call sent.
-TOKEN_METADATA_KEY: Final = "IdempotencyToken"  # noqa: S105  (a key name, not a secret)
-
 _PLUGIN_ATTR = "_boto3_idempotent_plugin"
-_CALL_INFO_ATTR = "_boto3_idempotent_call_info"
 # Keys of botocore's per-call context dict.
-_CTX_TOKEN = "boto3_idempotent.token"  # noqa: S105  (a key name)
-_CTX_FROM_CALLER = "boto3_idempotent.token_from_caller"
-_CTX_START = "boto3_idempotent.start"
-_CTX_TIME_LEFT = "boto3_idempotent.time_left"
-# unique_ids botocore registers its retry handlers under (legacy, standard, adaptive).
-_BOTOCORE_RETRY_ID = "retry-config-{}"
-_BOTOCORE_MAX_SEEDER_ID = "seed-max-attempts-{}"  # botocore >= 1.44: amz-sdk-request max=
+_CTX_TOKEN: Final = "boto3_idempotent.token"  # noqa: S105  (a key name)
+_CTX_FROM_CALLER: Final = "boto3_idempotent.token_from_caller"
+_CTX_PROTECTED: Final = "boto3_idempotent.protected"
+_CTX_START: Final = "boto3_idempotent.start"
+_CTX_TIME_LEFT: Final = "boto3_idempotent.time_left"
+_CTX_AMBIGUOUS: Final = "boto3_idempotent.ambiguous_before"
+_CTX_BODY_OFFSET: Final = "boto3_idempotent.body_offset"
+
+_ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
+_CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
+_wrap_lock = threading.Lock()
 
 
-@dataclass(frozen=True)
-class CallInfo:
-    """How a logical call went on the wire; see :func:`call_info`.
+class Setup:
+    """What one ``wrap()`` chose: replaced whole by a re-wrap, in one assignment."""
 
-    Attributes:
-        attempts: Attempts sent, the first one included.
-        token: The client token every attempt carried; ``None`` for operations
-            without a token member.
-        max_attempts_reached: Whether retrying stopped because attempts ran out.
-    """
+    __slots__ = ("_decider", "clock", "random", "settings", "sleep")
 
-    attempts: int
-    token: str | None
-    max_attempts_reached: bool = False
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], Any],
+        clock: Callable[[], float],
+        random: Callable[[], float],
+    ) -> None:
+        self.settings = settings
+        self.sleep = sleep
+        self.clock = clock
+        self.random = random
+        self._decider: RetryDecider | None = None  # built at the first retryable failure
+
+    def decider(self, quota: RetryQuota) -> RetryDecider:
+        """The tenacity policy; tenacity loads here, never on the success path."""
+        decider = self._decider
+        if decider is None:
+            from ._retrying import RetryDecider  # noqa: PLC0415
+
+            # Racing threads may both build one; either is as good as the other.
+            decider = self._decider = RetryDecider(
+                self.settings, quota, clock=self.clock, random=self.random
+            )
+        return decider
 
 
-def call_info(outcome: BaseException | Mapping[str, Any]) -> CallInfo | None:
-    """Tell how many attempts a call made and which token it sent.
+class Resend(NamedTuple):
+    """Back off ``delay`` seconds (hooks first, with ``event``), then resend."""
 
-    Args:
-        outcome: What the call returned (its response dict) or raised. A
-            ``ClientError`` carries it in ``exc.response["ResponseMetadata"]``;
-            a connection error or timeout carries it as an attribute.
+    delay: float
+    event: RetryEvent | None
 
-    Returns:
-        ``None`` when ``outcome`` holds no record (it did not come from a client call).
-    """
-    if isinstance(outcome, ClientError):
-        outcome = outcome.response
-    if isinstance(outcome, BaseException):
-        info = getattr(outcome, _CALL_INFO_ATTR, None)
-        return info if isinstance(info, CallInfo) else None
-    metadata = outcome.get("ResponseMetadata")
-    if not isinstance(metadata, Mapping) or "RetryAttempts" not in metadata:
-        return None
-    token = metadata.get(TOKEN_METADATA_KEY)
-    return CallInfo(
-        attempts=int(metadata["RetryAttempts"]) + 1,
-        token=token if isinstance(token, str) else None,
-        max_attempts_reached=bool(metadata.get("MaxAttemptsReached", False)),
-    )
+
+class Linger(NamedTuple):
+    """Wait ``pause`` seconds, then give up (a long-polling call out of quota)."""
+
+    pause: float
 
 
 class _Plugin:
     """The hooks one wrapped client runs, and the state they share (quota, caches)."""
 
-    def __init__(
-        self,
-        client: BaseClient,
-        policy: RetryPolicy,
-        *,
-        quota: RetryQuota,
-        sleep: Callable[[float], None],
-        clock: Callable[[], float],
-        random: Callable[[], float],
-    ) -> None:
-        self.policy = policy
-        self.quota = quota
+    def __init__(self, client: BaseClient, setup: Setup) -> None:
+        self.setup = setup
+        self.quota = RetryQuota(setup.settings.mode.quota_capacity)
         self._client = weakref.ref(client)
         service_model = client.meta.service_model
-        self._service_name: str = service_model.service_name
-        self._event_name: str = service_model.service_id.hyphenize()
+        self.service_name: str = service_model.service_name
+        self.event_name: str = service_model.service_id.hyphenize()
         self._operations: dict[str, OperationInfo] = {}
-        self._sleep = sleep
-        self._clock = clock
-        self._random = random
-        self._decider: RetryDecider | None = None  # built at the first failed attempt
-        self._crc32 = self._service_name in _CRC32_SERVICES
+        self._crc32 = self.service_name in _CRC32_SERVICES
 
     # -- registration ---------------------------------------------------------------
 
-    def _ids(self) -> tuple[str, str]:
-        return (
-            f"boto3-idempotent-prepare-{self._event_name}",
-            f"boto3-idempotent-needs-retry-{self._event_name}",
-        )
-
     def register(self, events: Any) -> None:
-        name = self._event_name
-        _remove_botocore_retries(events, name)
-        prepare_id, retry_id = self._ids()
-        # Service-level handlers run before botocore's generic generate_idempotent_uuid.
-        events.register(f"before-parameter-build.{name}", self.prepare, unique_id=prepare_id)
-        events.register(f"needs-retry.{name}", self.needs_retry, unique_id=retry_id)
-
-    def unregister(self, events: Any) -> None:
-        prepare_id, retry_id = self._ids()
-        events.unregister(f"before-parameter-build.{self._event_name}", unique_id=prepare_id)
-        events.unregister(f"needs-retry.{self._event_name}", unique_id=retry_id)
+        name = self.event_name
+        remove_botocore_retries(events, name)
+        # Service-level handlers run before botocore's generic ones
+        # (generate_idempotent_uuid, the request signer).
+        events.register(
+            f"before-parameter-build.{name}",
+            self.prepare,
+            unique_id=f"boto3-idempotent-prepare-{name}",
+        )
+        events.register(
+            f"request-created.{name}",
+            self.request_created,
+            unique_id=f"boto3-idempotent-request-created-{name}",
+        )
+        events.register(
+            f"needs-retry.{name}",
+            self.needs_retry,
+            unique_id=f"boto3-idempotent-needs-retry-{name}",
+        )
 
     # -- hooks ----------------------------------------------------------------------
 
-    def _info(self, model: Any) -> OperationInfo:
+    def info(self, model: Any) -> OperationInfo:
+        """What this client knows of one operation (built at its first call)."""
         info = self._operations.get(model.name)
         if info is None:
             # Racing threads may both build it; the results are equal.
-            info = self._operations[model.name] = operation_info(self._service_name, model)
+            info = self._operations[model.name] = operation_info(self.service_name, model)
         return info
 
     def prepare(
@@ -178,11 +189,12 @@ class _Plugin:
         context: MutableMapping[str, Any],
         **kwargs: Any,
     ) -> None:
-        """Put one token per token member into ``params``; note it in the call's context."""
-        info = self._info(model)
+        """Put one token per token member into ``params``; note the call in its context."""
+        setup = self.setup
+        info = self.info(model)
         # Seeds the amz-sdk-request header's max= with our count, not botocore's.
-        context["retries"] = {"max": self.policy.max_attempts}
-        context[_CTX_START] = self._clock()
+        context["retries"] = {"max": _attempt_cap(setup.settings)}
+        context[_CTX_START] = setup.clock()
         time_left = current_time_left()
         if time_left is not None:
             context[_CTX_TIME_LEFT] = time_left
@@ -191,12 +203,42 @@ class _Plugin:
             seed = None
             if scope is not None:
                 region = context.get("client_region") or ""
-                seed = scope.seed(self._service_name, region, info.name)
-                _warn_if_short_lived(self._service_name)
+                seed = scope.seed(self.service_name, region, info.name)
+                _warn_if_short_lived(self.service_name)
             for member in info.tokens:
                 applied = member.apply(params, info.name, seed)
                 if applied is not None and _CTX_TOKEN not in context:
                     context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = applied
+                    context[_CTX_PROTECTED] = True
+        for path in info.references:
+            reference = _at(params, path)
+            if isinstance(reference, str) and reference:
+                context[_CTX_PROTECTED] = True
+                if _CTX_TOKEN not in context:
+                    context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = reference, True
+
+    def request_created(self, request: Any, **kwargs: Any) -> None:
+        """Keep an upload stream at the offset the caller gave it, on every attempt.
+
+        botocore rewinds a stream to 0 before a resend; a file positioned at byte N
+        (a part of a larger file) would then be sent from its start. The first
+        attempt notes the offset, later ones seek back to it, before the signer and
+        the Content-Length read the stream.
+        """
+        seek = getattr(request.body, "seek", None)
+        if seek is None:  # bytes, a form dict, no body: the common case
+            return
+        context = getattr(request, "context", None)
+        if context is None:
+            return
+        offset = context.get(_CTX_BODY_OFFSET)
+        try:
+            if offset is None:
+                context[_CTX_BODY_OFFSET] = request.body.tell()
+            else:
+                seek(offset)
+        except (OSError, ValueError, AttributeError):  # not seekable after all
+            return
 
     def needs_retry(
         self,
@@ -207,119 +249,183 @@ class _Plugin:
         operation: Any,
         **kwargs: Any,
     ) -> float | None:
-        """Decide whether botocore resends; sleep here and return 0 if so."""
+        """Decide whether botocore resends; back off here and return 0 if so."""
         context: MutableMapping[str, Any] = request_dict["context"]
+        body = None
+        if response is not None and caught_exception is None:
+            http_response, parsed = response
+            if self._crc32:
+                body = http_response.content
+            if http_response.status_code < 300 and _crc32_matches(http_response.headers, body):
+                self.succeeded(context, parsed)  # the hot path
+                return None
+        setup = self.setup
+        step = self.failed(setup, response, attempts, caught_exception, context, operation)
+        if step is None:
+            return None
+        if isinstance(step, Linger):
+            setup.sleep(step.pause)
+            return None
+        if step.event is not None and setup.settings.on_retry:
+            from ._hooks import notify  # noqa: PLC0415
+
+            notify(setup.settings.on_retry, step.event)
+        delay = self.cut_to_limits(setup, step.delay, context)
+        if delay > 0:  # testing mode asks for none
+            setup.sleep(delay)
+        return 0
+
+    # -- decisions shared by synchronous and asyncio clients --------------------------
+
+    def succeeded(self, context: MutableMapping[str, Any], parsed: Mapping[str, Any]) -> None:
+        """A 2xx: refund the quota and tell the caller which token went out."""
+        self.quota.release(context.get(CTX_COST, self.setup.settings.mode.no_retry_refund))
+        token = context.get(_CTX_TOKEN)
+        if token is not None:
+            metadata = parsed.get("ResponseMetadata")
+            if metadata is not None:
+                metadata[TOKEN_METADATA_KEY] = token
+
+    def failed(
+        self,
+        setup: Setup,
+        response: tuple[Any, dict[str, Any]] | None,
+        attempts: int,
+        caught_exception: BaseException | None,
+        context: MutableMapping[str, Any],
+        operation: Any,
+    ) -> Resend | Linger | None:
+        """Classify a failed attempt; decide to resend, give up, or raise typed."""
+        info = self.info(operation)
+        failure = self._failure(setup, response, caught_exception, info)
+        if failure is None:
+            return None
+        if failure.parsed is not None:
+            self._raise_typed(failure, attempts, info, context)
+        outcome = failure.outcome
+        protected = context.get(_CTX_PROTECTED, False)
+        retryable = outcome in _ALWAYS_RESENT or (
+            outcome is Outcome.AMBIGUOUS
+            and (protected or info.safe_without_token or setup.settings.retry_unsafe)
+        )
+        reason: StopReason
+        pause = 0.0
+        if retryable:
+            attempt = _attempt(setup.settings, failure, caught_exception)
+            call = self._call(info, context, setup)
+            decision = setup.decider(self.quota).decide(call, attempts, attempt)
+            if decision.delay is not None:
+                if outcome is Outcome.AMBIGUOUS:
+                    context[_CTX_AMBIGUOUS] = True
+                return Resend(decision.delay, decision.event)
+            reason, pause = decision.reason or "max_attempts", decision.pause
+        else:
+            reason = "unsafe_to_resend" if outcome is Outcome.AMBIGUOUS else "not_retryable"
+        self._give_up(failure, reason, attempts, caught_exception, context, info)
+        return Linger(pause) if pause > 0 else None
+
+    def _failure(
+        self,
+        setup: Setup,
+        response: tuple[Any, dict[str, Any]] | None,
+        caught_exception: BaseException | None,
+        info: OperationInfo,
+    ) -> _Failure | None:
+        """What went wrong, by the response table."""
         if caught_exception is not None:
             outcome = classify_exception(caught_exception)
-            return self._after_failure(
-                outcome, type(caught_exception).__name__, None, caught_exception,
-                attempts, operation, context,
-            )  # fmt: skip
+            return _Failure(outcome, type(caught_exception).__name__, None, None)
         if response is None:
             return None
         http_response, parsed = response
-        status = http_response.status_code
-        if status < 300 and (not self._crc32 or _crc32_matches(http_response)):
-            # Success: the hot path.
-            self.quota.release(context.get(CTX_COST, NO_RETRY_REFUND))
-            token = context.get(_CTX_TOKEN)
-            if token is not None:
-                _note_token(parsed, token)
-            return None
         error = parsed.get("Error") or {}
-        error_code = error.get("Code") or ""
+        code = error.get("Code") or ""
         message = error.get("Message") or ""
-        retryable_errors = self._info(operation).retryable_errors
-        maybe = classify_error(status, error_code, message, retryable_errors)
+        maybe = classify_error(http_response.status_code, code, message, info.retryable_errors)
         if maybe is None:  # a 2xx whose body failed its checksum
-            maybe, error_code = Outcome.AMBIGUOUS, "ChecksumError"
-        return self._after_failure(maybe, error_code, parsed, None, attempts, operation, context)
+            maybe, code = Outcome.AMBIGUOUS, "ChecksumError"
+        headers = http_response.headers
+        retry_after = _retry_after(headers) if setup.settings.mode.retry_after else None
+        return _Failure(maybe, code, parsed, retry_after)
 
-    def _after_failure(
+    def _give_up(
         self,
-        outcome: Outcome,
-        error_code: str,
-        parsed: dict[str, Any] | None,
-        caught_exception: BaseException | None,
+        failure: _Failure,
+        reason: StopReason,
         attempts: int,
-        operation: Any,
+        caught_exception: BaseException | None,
         context: MutableMapping[str, Any],
-    ) -> float | None:
-        token: str | None = context.get(_CTX_TOKEN)
-        if outcome is Outcome.MISMATCH:
-            raise self._mismatch(parsed or {}, operation.name, token, attempts, error_code)
-        retryable = outcome in _ALWAYS_RESENT or (
-            outcome is Outcome.AMBIGUOUS
-            and (self.policy.retry_unsafe or self._info(operation).resend_safe)
-        )
-        if retryable:
-            delay = self._decide(
-                outcome, error_code, caught_exception, attempts, operation, context
-            )
-            if delay is not None:
-                if delay > 0:  # testing mode asks for none
-                    self._sleep(delay)
-                return 0
-        # Not resent: botocore raises or returns this attempt. Say how the call went.
-        if error_code == "ChecksumError":  # never hand back a body that failed its checksum
+        info: OperationInfo,
+    ) -> None:
+        """Not resending: log why, and tell the caller through call_info."""
+        _log_no_resend(self.service_name, info.name, failure.error_code, reason)
+        if failure.error_code == "ChecksumError":  # never hand back a body that failed it
             raise ChecksumError(
                 checksum_type="crc32", expected_checksum="header", actual_checksum="body"
             )
-        exhausted = retryable and attempts >= self.policy.max_attempts
-        if parsed is not None:
-            metadata = parsed.setdefault("ResponseMetadata", {})
+        token = context.get(_CTX_TOKEN)
+        if failure.parsed is not None:
+            metadata = failure.parsed.setdefault("ResponseMetadata", {})
             if token is not None:
                 metadata[TOKEN_METADATA_KEY] = token
-            if exhausted:
+            metadata[STOP_REASON_METADATA_KEY] = reason
+            if reason == "max_attempts":
                 metadata["MaxAttemptsReached"] = True
         elif caught_exception is not None:
-            setattr(caught_exception, _CALL_INFO_ATTR, CallInfo(attempts, token, exhausted))
-        return None
+            record = CallInfo(attempts, token, reason == "max_attempts", reason)
+            setattr(caught_exception, CALL_INFO_ATTR, record)
 
-    def _decide(
-        self,
-        outcome: Outcome,
-        error_code: str,
-        caught_exception: BaseException | None,
-        attempts: int,
-        operation: Any,
-        context: MutableMapping[str, Any],
-    ) -> float | None:
-        """Ask the tenacity policy how long to back off before resending; ``None``: stop."""
-        # tenacity loads at a client's first retryable failure, never on the success path.
-        from . import _retrying  # noqa: PLC0415
+    def cut_to_limits(self, setup: Setup, delay: float, context: MutableMapping[str, Any]) -> float:
+        """``delay``, shortened so that it ends by the deadline and the Lambda margin.
 
-        decider = self._decider
-        if decider is None:
-            decider = self._decider = _retrying.RetryDecider(
-                self.policy,
-                self.quota,
-                service=self._service_name,
-                clock=self._clock,
-                random=self._random,
-            )
+        The decision to resend already allowed for the backoff; slow hooks since
+        then may have used some of the time. The resend was announced, so it
+        happens: sooner, never later than the limits.
+        """
+        limit = delay
+        time_left = context.get(_CTX_TIME_LEFT)
+        if time_left is not None:
+            limit = min(limit, time_left())
+        deadline = setup.settings.deadline
+        if deadline is not None:
+            start = context.get(_CTX_START, setup.clock())
+            limit = min(limit, deadline - (setup.clock() - start))
+        return max(0.0, limit)
+
+    def _call(self, info: OperationInfo, context: MutableMapping[str, Any], setup: Setup) -> Any:
+        from ._masking import log_safe  # noqa: PLC0415  (the failure path only)
+        from ._retrying import Call  # noqa: PLC0415
+
         token: str | None = context.get(_CTX_TOKEN)
-        log_token = _masked(token) if context.get(_CTX_FROM_CALLER) else token
         start = context.get(_CTX_START)
         if start is None:  # wrapped while this call was already under way
-            start = self._clock()
-        time_left = context.get(_CTX_TIME_LEFT)
-        call = _retrying.Call(operation.name, token, log_token, start, time_left, context)
-        timeout = isinstance(caught_exception, TIMEOUT_EXCEPTIONS)
-        cost = TIMEOUT_RETRY_COST if timeout else RETRY_COST
-        attempt = _retrying.Attempt(outcome, error_code, cost)
-        return decider.decide(context, call, attempts, attempt)
+            start = context[_CTX_START] = setup.clock()
+        return Call(
+            service=self.service_name,
+            operation_name=info.name,
+            token=token,
+            log_token=log_safe(token, from_caller=bool(context.get(_CTX_FROM_CALLER))),
+            start=start,
+            time_left=context.get(_CTX_TIME_LEFT),
+            context=context,
+        )
 
-    def _mismatch(
+    def _raise_typed(
         self,
-        parsed: dict[str, Any],
-        operation_name: str,
-        token: str | None,
+        failure: _Failure,
         attempts: int,
-        error_code: str,
-    ) -> IdempotentParameterMismatch:
+        info: OperationInfo,
+        context: MutableMapping[str, Any],
+    ) -> None:
+        """Raise the typed errors: a repeat answered as a conflict, a parameter mismatch."""
+        error_code, parsed = failure.error_code, failure.parsed or {}
+        token: str | None = context.get(_CTX_TOKEN)
+        repeat = error_code in info.repeat_conflicts and context.get(_CTX_AMBIGUOUS, False)
+        if not repeat and failure.outcome is not Outcome.MISMATCH:
+            return
         metadata = parsed.setdefault("ResponseMetadata", {})
         metadata["RetryAttempts"] = attempts - 1
+        metadata[STOP_REASON_METADATA_KEY] = "not_retryable"
         if token is not None:
             metadata[TOKEN_METADATA_KEY] = token
         client = self._client()
@@ -327,7 +433,68 @@ class _Plugin:
             "type[ClientError]",
             client.exceptions.from_code(error_code) if client is not None else ClientError,
         )
-        return mismatch_class(modeled)(parsed, operation_name, token)
+        _log_no_resend(self.service_name, info.name, error_code, "not_retryable")
+        if repeat:
+            cls = combined_class(EarlierAttemptSucceeded, modeled)
+            raise cls(parsed, info.name, token, attempts)
+        raise combined_class(IdempotentParameterMismatch, modeled)(parsed, info.name, token)
+
+
+class _Failure(NamedTuple):
+    """A failed attempt, classified."""
+
+    outcome: Outcome
+    error_code: str
+    parsed: dict[str, Any] | None  # None: an exception, no response
+    retry_after: float | None
+
+
+def _attempt(settings: Settings, failure: _Failure, caught_exception: BaseException | None) -> Any:
+    """The failed attempt as the tenacity policy sees it, with what a retry would cost."""
+    from ._retrying import Attempt  # noqa: PLC0415
+
+    mode = settings.mode
+    if failure.outcome is Outcome.THROTTLED:
+        cost = mode.throttle_retry_cost
+    elif isinstance(caught_exception, TIMEOUT_EXCEPTIONS):
+        cost = mode.timeout_retry_cost
+    else:
+        cost = mode.retry_cost
+    return Attempt(failure.outcome, failure.error_code, cost, failure.retry_after)
+
+
+def _attempt_cap(settings: Settings) -> int:
+    from ._testing_mode import current  # noqa: PLC0415
+
+    cap = current().attempts
+    return settings.max_attempts if cap is None else min(cap, settings.max_attempts)
+
+
+def _at(params: Mapping[str, Any], path: tuple[str, ...]) -> object:
+    node: object = params
+    for name in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(name)
+    return node
+
+
+def _log_no_resend(service: str, operation: str, error_code: str, reason: StopReason) -> None:
+    import logging  # noqa: PLC0415
+
+    logger = logging.getLogger("boto3_idempotent")
+    # The quota running out is an outage signal; the rest explains a single call.
+    level = logging.INFO if reason == "retry_quota" else logging.DEBUG
+    if logger.isEnabledFor(level):
+        logger.log(
+            level,
+            "Not resending %s.%s after %s: %s",
+            service,
+            operation,
+            error_code,
+            reason,
+            extra={"operation": operation, "error_code": error_code, "stop_reason": reason},
+        )
 
 
 _warned_services: set[str] = set()
@@ -344,69 +511,57 @@ def _warn_if_short_lived(service_name: str) -> None:
         f" Lambda's retry window ({LAMBDA_RETRY_WINDOW / 3600:.0f} hours for asynchronous"
         " invocations): a re-run after that creates anew despite the deterministic token",
         TokenLifetimeWarning,
-        stacklevel=2,
+        stacklevel=user_stacklevel(),
     )
 
 
-_ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
-_CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
-
-
-def _crc32_matches(http_response: Any) -> bool:
+def _crc32_matches(headers: Any, body: bytes | None) -> bool:
     """Whether a body agrees with its x-amz-crc32 header (absent header: nothing to check)."""
-    expected = http_response.headers.get("x-amz-crc32")
+    if body is None:
+        return True
+    expected = headers.get("x-amz-crc32")
     if expected is None:
         return True
-    return int(expected) == zlib.crc32(http_response.content) & 0xFFFFFFFF
+    try:
+        return int(expected) == zlib.crc32(body) & 0xFFFFFFFF
+    except ValueError:  # not a number: the body cannot be trusted either
+        return False
 
 
-def _masked(token: str | None) -> str | None:
-    """A caller's token may be business data (an order number): logs get a digest."""
-    if token is None:
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from an ``x-amz-retry-after`` header (milliseconds), if it is valid."""
+    raw = headers.get("x-amz-retry-after")
+    if raw is None:
         return None
-    return "caller:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+    try:
+        seconds = int(raw) / 1000.0
+    except (ValueError, OverflowError):
+        return None
+    return seconds if seconds >= 0 else None
 
 
-def _registered(events: Any, event: str) -> list[Any]:
-    """Handlers registered for ``event`` (botocore offers no public way to list them)."""
-    emitter = getattr(events, "_emitter", events)
-    trie = getattr(emitter, "_handlers", None)
-    return list(trie.prefix_search(event)) if trie is not None else []
+_warned_modes: set[str] = set()
 
 
-def _remove_botocore_retries(events: Any, name: str) -> None:
-    """Unregister all of botocore's retry machinery from one client's emitter.
-
-    The retry handler (legacy, standard and adaptive modes) and botocore 1.44's
-    attempt-header seeder have unique ids. Standard mode's quota refund and adaptive
-    mode's client-side rate limiter do not: they are found by their owners' types.
-    The rate limiter sleeps on its own, knowing nothing of the deadline, a Lambda
-    handler's remaining time or testing mode, so it goes too.
-    """
-    events.unregister(f"needs-retry.{name}", unique_id=_BOTOCORE_RETRY_ID.format(name))
-    events.unregister(f"request-created.{name}", unique_id=_BOTOCORE_MAX_SEEDER_ID.format(name))
-    owners = (
-        (f"after-call.{name}", RetryQuotaChecker),
-        ("before-send", ClientRateLimiter),
-        ("needs-retry", ClientRateLimiter),
+def _warn_about_mode(client: BaseClient) -> None:
+    retries = getattr(client.meta.config, "retries", None) or {}
+    mode = retries.get("mode")
+    if mode != "adaptive" or mode in _warned_modes:
+        return
+    _warned_modes.add(mode)
+    warnings.warn(
+        "the client's adaptive retry mode rate-limits sends on the client side; a wrapped"
+        " client replaces it with the library's backoff and retry quota (see README)",
+        RetryModeWarning,
+        stacklevel=user_stacklevel(),
     )
-    for event, owner in owners:
-        for handler in _registered(events, event):
-            if isinstance(getattr(handler, "__self__", None), owner):
-                events.unregister(event, handler)
-
-
-def _note_token(parsed: dict[str, Any], token: str) -> None:
-    metadata = parsed.get("ResponseMetadata")
-    if metadata is not None:
-        metadata[TOKEN_METADATA_KEY] = token
 
 
 def wrap(
     client: _C,
     policy: RetryPolicy | None = None,
     *,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], Any] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     random: Callable[[], float] = _random.random,
 ) -> _C:
@@ -414,12 +569,15 @@ def wrap(
 
     The client is changed in place and returned, so its type (boto3-stubs'
     ``EC2Client`` ...), paginators, waiters and ``boto3.resource(...).meta.client``
-    all go through the policy. Wrapping again replaces the policy and keeps the
-    client's retry quota; hooks and retries never stack.
+    all go through the policy. Wrapping again replaces the policy at once (a call
+    in flight continues under the new one) and keeps the client's retry quota;
+    hooks and retries never stack.
 
     Args:
         client: A botocore client, e.g. ``boto3.client("ec2")``.
         policy: How to retry; read from ``BOTO3_IDEMPOTENT_*`` variables when ``None``.
+            Fields it leaves unset follow the client (its own ``max_attempts``) and
+            the installed botocore's standard retry mode.
         sleep: Waits between attempts (seconds). Tests pass a recorder.
         clock: Monotonic seconds, for the deadline.
         random: Returns a float in ``[0, 1)``, for jitter.
@@ -435,18 +593,19 @@ def wrap(
         )
     if policy is None:
         policy = RetryPolicy.from_env()
-    events = client.meta.events
-    previous: _Plugin | None = vars(client).get(_PLUGIN_ATTR)
-    if previous is not None:
-        previous.unregister(events)
-    plugin = _Plugin(
-        client,
-        policy,
-        quota=previous.quota if previous is not None else RetryQuota(),
-        sleep=sleep,
-        clock=clock,
-        random=random,
+    service_id = client.meta.service_model.service_id.hyphenize()
+    settings = resolve(
+        policy, service_id=service_id, client_retries=getattr(client.meta.config, "retries", None)
     )
-    plugin.register(events)
-    setattr(client, _PLUGIN_ATTR, plugin)
+    setup = Setup(settings, sleep=sleep, clock=clock, random=random)
+    with _wrap_lock:
+        plugin: _Plugin | None = vars(client).get(_PLUGIN_ATTR)
+        if plugin is not None:
+            plugin.setup = setup  # one assignment: calls see the old setup or the new
+            return client
+        plugin = _Plugin(client, setup)
+        plugin.register(client.meta.events)
+        check_lengths(client)
+        setattr(client, _PLUGIN_ATTR, plugin)
+    _warn_about_mode(client)
     return client

@@ -1,21 +1,17 @@
 """A retry quota per wrapped client, so an outage does not multiply load.
 
-The SDKs' standard-mode token bucket: it starts full; each retry takes tokens
-(more after a timeout, which ties up a connection); a success gives back one
-token, or what its last retry took. When the bucket cannot pay, the error of the
-current attempt is raised instead of retrying. Success after success keeps it full.
+The SDKs' standard-mode token bucket: it starts full; each retry takes tokens (how
+many depends on the failure and the botocore line, see ``_standard_mode``); a success
+gives back one token, or what its last retry took. When the bucket cannot pay, the
+error of the current attempt is raised instead of retrying. Success after success
+keeps it full.
 """
 
 from __future__ import annotations
 
 import threading
 
-__all__ = ["NO_RETRY_REFUND", "RETRY_COST", "TIMEOUT_RETRY_COST", "RetryQuota"]
-
-INITIAL_CAPACITY = 500
-RETRY_COST = 5
-TIMEOUT_RETRY_COST = 10
-NO_RETRY_REFUND = 1
+__all__ = ["CTX_COST", "RetryQuota"]
 
 #: Where a call notes what its last retry cost (in botocore's per-call context), so
 #: that its success gives exactly that back.
@@ -25,7 +21,7 @@ CTX_COST = "boto3_idempotent.retry_cost"
 class RetryQuota:
     """A thread-safe bucket of retry tokens."""
 
-    def __init__(self, capacity: int = INITIAL_CAPACITY) -> None:
+    def __init__(self, capacity: int) -> None:
         """Start full, with ``capacity`` tokens."""
         self.capacity = capacity
         self._available = capacity

@@ -3,21 +3,27 @@
 Imported at a client's first failed attempt, never on the success path, so neither
 ``import boto3_idempotent`` nor a call that succeeds pays for tenacity.
 
-botocore owns the loop (it resends the serialized request); tenacity owns the
-decision. Each failed attempt becomes a tenacity *result* (an :class:`Attempt`),
-and ``Retrying.iter`` runs the policy over it:
+botocore (or aiobotocore) owns the loop: it resends the serialized request. tenacity
+owns the decision. Each failed attempt becomes a tenacity *result* (an
+:class:`Attempt`), and ``Retrying.iter`` runs the policy over it:
 
 * ``retry``: always (the plugin consults the policy only for failures that the
-  response table and the operation's safety allow to resend);
-* ``wait``: full jitter, ``[0, min(max_delay, base_delay * 2 ** (n - 1))]``;
+  response table and the call's protection allow to resend);
+* ``wait``: full jitter, ``[0, min(max_delay, base * 2 ** (n - 1))]``, with the
+  throttling base after throttling and the transient base otherwise, lengthened
+  to a service's ``x-amz-retry-after`` where the botocore line honours it;
 * ``stop``, in order: attempts used up (or testing mode's cap); the backoff would
-  end past the deadline
-  or past a Lambda handler's remaining time (less its margin);
-  the retry quota cannot pay (checked last, so it is charged only for retries
-  that happen);
+  end past the deadline, or past a Lambda handler's remaining time less its margin;
+  the retry quota cannot pay (checked last, so it is charged only for retries that
+  happen). The first that fires is the call's stop reason;
 * ``before_sleep``: one log record.
 
-It answers ``DoSleep(delay)`` to resend, anything else to stop.
+:meth:`RetryDecider.decide` answers with a :class:`Decision`. It is synchronous and
+does no I/O but logging: the caller (a synchronous or an asyncio client) then calls
+the hooks and sleeps, so everything announced is a resend that happens.
+``Retrying.iter`` keeps scratch state in a ``threading.local``, which is safe here
+because each ``iter`` call runs to its end without yielding; the per-call
+``RetryCallState`` lives in botocore's per-call context.
 """
 
 from __future__ import annotations
@@ -30,16 +36,19 @@ import tenacity
 
 from . import _testing_mode as testing_mode
 from ._backoff import full_jitter
-from ._hooks import RetryEvent, notify
+from ._classify import Outcome
+from ._hooks import RetryEvent
 from ._quota import CTX_COST, RetryQuota
 
 if TYPE_CHECKING:
-    from ._classify import Outcome
-    from ._config import RetryPolicy
+    from ._callinfo import StopReason
+    from ._settings import Settings
 
-__all__ = ["Attempt", "Call", "RetryDecider"]
+__all__ = ["Attempt", "Call", "Decision", "RetryDecider"]
 
 logger = logging.getLogger("boto3_idempotent")
+
+_STATE_KEY = "boto3_idempotent.retry_state"
 
 
 class Attempt(NamedTuple):
@@ -48,36 +57,52 @@ class Attempt(NamedTuple):
     outcome: Outcome
     error_code: str
     cost: int
+    retry_after: float | None = None  # seconds the service asked for, if it did
 
 
 class Call(NamedTuple):
     """The logical call a tenacity RetryCallState belongs to."""
 
+    service: str
     operation_name: str
     token: str | None
-    log_token: str | None  # what logs show: a caller's token is masked
+    log_token: str | None  # what logs and hooks show: a caller's token is masked
     start: float
     time_left: Callable[[], float] | None  # set inside a Lambda handler
     context: MutableMapping[str, Any]
 
 
-class _Stop(tenacity.stop.stop_base):
-    """A stop condition from a function (tenacity's combinators take stop_base objects)."""
+class Decision(NamedTuple):
+    """What to do after a failed attempt.
 
-    def __init__(self, check: Callable[[tenacity.RetryCallState], bool]) -> None:
-        self._check = check
+    Attributes:
+        delay: Seconds to back off before resending; ``None``: stop.
+        event: What ``on_retry`` hooks are given, when resending.
+        reason: Why retrying stopped, when stopping.
+        pause: Seconds to wait before giving up (a long-polling operation whose
+            quota is spent), else 0.
+    """
+
+    delay: float | None
+    event: RetryEvent | None = None
+    reason: StopReason | None = None
+    pause: float = 0.0
+
+
+class _Stop(tenacity.stop.stop_base):
+    """The stop conditions in order; the first that fires is noted as the reason."""
+
+    def __init__(self, decider: RetryDecider) -> None:
+        self._decider = decider
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        return self._check(retry_state)
+        reason = self._decider.stop_reason(retry_state)
+        retry_state.boto3_idempotent_stop = reason  # type: ignore[attr-defined]
+        return reason is not None
 
 
 def _gave_up(retry_state: tenacity.RetryCallState) -> None:
     """Stop without raising: botocore then raises or returns the last attempt's outcome."""
-
-
-def _testing_cap(retry_state: tenacity.RetryCallState) -> bool:
-    cap = testing_mode.current().attempts
-    return cap is not None and retry_state.attempt_number >= cap
 
 
 def _call(retry_state: tenacity.RetryCallState) -> Call:
@@ -91,121 +116,129 @@ def _attempt(retry_state: tenacity.RetryCallState) -> Attempt:
 
 
 class RetryDecider:
-    """One wrapped client's tenacity policy, shared by all its calls and threads."""
+    """One wrapped client's tenacity policy, shared by all its calls, threads and tasks."""
 
     def __init__(
         self,
-        policy: RetryPolicy,
+        settings: Settings,
         quota: RetryQuota,
         *,
-        service: str,
         clock: Callable[[], float],
         random: Callable[[], float],
     ) -> None:
-        self.policy = policy
-        self._service = service
+        self.settings = settings
         self._quota = quota
         self._clock = clock
         self._random = random
         self._retrying = tenacity.Retrying(
             # The plugin asks only about retryable failures (the response table and
-            # the operation's safety are decided before tenacity is consulted).
+            # the call's protection are decided before tenacity is consulted).
             retry=tenacity.retry_always,
             wait=self._wait,
-            stop=tenacity.stop_any(
-                tenacity.stop_after_attempt(policy.max_attempts),
-                _Stop(_testing_cap),
-                _Stop(self._past_deadline),
-                _Stop(self._quota_spent),
-            ),
+            stop=_Stop(self),
             before_sleep=self._log_retry,
             retry_error_callback=_gave_up,
         )
 
-    def decide(
-        self, context: MutableMapping[str, Any], call: Call, attempts: int, attempt: Attempt
-    ) -> float | None:
-        """Seconds to back off before resending, or ``None`` to stop.
+    def decide(self, call: Call, attempts: int, attempt: Attempt) -> Decision:
+        """Back off and resend, or stop, after a failed attempt.
 
         Args:
-            context: botocore's per-call dict; holds this call's tenacity state.
             call: The call, as noted before its first attempt.
             attempts: Attempts sent so far, as botocore counts them.
             attempt: How the last one failed.
         """
-        key = "boto3_idempotent.retry_state"
-        state: tenacity.RetryCallState | None = context.get(key)
-        if state is None:
+        held = call.context.get(_STATE_KEY)
+        if held is not None and held[0] is self:
+            state: tenacity.RetryCallState = held[1]
+        else:
+            # A new call, or one whose client was re-wrapped since its last attempt:
+            # either way this decider's own state, with the count carried over.
             state = tenacity.RetryCallState(self._retrying, fn=None, args=(call,), kwargs={})
-            context[key] = state
-            self._retrying.begin()  # this thread's tenacity statistics start afresh
+            call.context[_STATE_KEY] = (self, state)
+        # Statistics are tenacity's, per thread; ours live in the per-call state.
+        # Starting them afresh on every decision keeps them valid whatever thread,
+        # task or re-wrap the call went through (no KeyError('idle_for')).
+        self._retrying.begin()
         # Keep tenacity's count in step with the wire (another needs-retry handler,
         # such as S3's region redirector, may have resent without asking us).
         state.attempt_number = attempts
         state.set_result(attempt)
         action = self._retrying.iter(state)
-        if not isinstance(action, tenacity.DoSleep):
-            return None
-        state.prepare_for_next_attempt()
-        delay = float(action)
-        # Hooks and logging ran after the deadline check: check again, strictly.
-        return None if self.overruns(call, delay) else delay
+        if isinstance(action, tenacity.DoSleep):
+            state.prepare_for_next_attempt()
+            delay = float(action)
+            event = RetryEvent(
+                service=call.service,
+                operation=call.operation_name,
+                attempt=attempts,
+                token=call.log_token,
+                error_code=attempt.error_code,
+                delay=delay,
+                elapsed=self._clock() - call.start,
+                raw_token=call.token,
+            )
+            return Decision(delay, event=event)
+        reason: StopReason = getattr(state, "boto3_idempotent_stop", None) or "max_attempts"
+        pause = 0.0
+        if reason == "retry_quota" and call.operation_name in self.settings.long_polling:
+            # botocore's standard mode: a poll loop must not spin against a failing
+            # service once the quota is spent, so back off once before giving up.
+            pause = min(state.upcoming_sleep, self.remaining(call))
+        return Decision(None, reason=reason, pause=max(0.0, pause))
 
-    def overruns(self, call: Call, delay: float) -> bool:
-        """Whether a backoff of ``delay`` seconds, starting now, would end past a limit."""
-        if call.time_left is not None and delay > call.time_left():
-            return True
-        deadline = self.policy.deadline
-        return deadline is not None and self._clock() - call.start + delay > deadline
+    def remaining(self, call: Call) -> float:
+        """Seconds a backoff starting now may last: to the deadline or the Lambda margin."""
+        limit = float("inf")
+        if call.time_left is not None:
+            limit = call.time_left()
+        deadline = self.settings.deadline
+        if deadline is not None:
+            limit = min(limit, deadline - (self._clock() - call.start))
+        return limit
 
     # -- strategies ---------------------------------------------------------------------
 
     def _wait(self, retry_state: tenacity.RetryCallState) -> float:
         if testing_mode.is_testing():
             return 0.0
-        return full_jitter(
-            retry_state.attempt_number,
-            self.policy.base_delay,
-            self.policy.max_delay,
-            self._random,
-        )
+        attempt, settings = _attempt(retry_state), self.settings
+        throttled = attempt.outcome is Outcome.THROTTLED
+        base = settings.throttle_base_delay if throttled else settings.base_delay
+        delay = full_jitter(retry_state.attempt_number, base, settings.max_delay, self._random)
+        if attempt.retry_after is not None:
+            # botocore 1.44: at least what the service asked, at most a few seconds more.
+            extra = settings.mode.retry_after_extra
+            delay = max(delay, min(attempt.retry_after, delay + extra))
+        return delay
 
-    def _past_deadline(self, retry_state: tenacity.RetryCallState) -> bool:
-        return self.overruns(_call(retry_state), retry_state.upcoming_sleep)
-
-    def _quota_spent(self, retry_state: tenacity.RetryCallState) -> bool:
+    def stop_reason(self, retry_state: tenacity.RetryCallState) -> StopReason | None:
+        """The first stop condition that holds, or ``None`` to resend."""
         call, attempt = _call(retry_state), _attempt(retry_state)
+        number = retry_state.attempt_number
+        cap = testing_mode.current().attempts
+        if number >= self.settings.max_attempts or (cap is not None and number >= cap):
+            return "max_attempts"
+        delay = retry_state.upcoming_sleep
+        if call.time_left is not None and delay > call.time_left():
+            return "lambda_time_left"
+        deadline = self.settings.deadline
+        if deadline is not None and self._clock() - call.start + delay > deadline:
+            return "deadline"
         if not self._quota.acquire(attempt.cost):
-            logger.info(
-                "Not retrying %s after %s: the client's retry quota is spent",
-                call.operation_name,
-                attempt.error_code,
-                extra={"operation": call.operation_name, "error_code": attempt.error_code},
-            )
-            return True
+            return "retry_quota"
         call.context[CTX_COST] = attempt.cost
-        return False
+        return None
 
     def _log_retry(self, retry_state: tenacity.RetryCallState) -> None:
         call, attempt = _call(retry_state), _attempt(retry_state)
-        if self.policy.on_retry:
-            event = RetryEvent(
-                service=self._service,
-                operation=call.operation_name,
-                attempt=retry_state.attempt_number,
-                token=call.token,
-                error_code=attempt.error_code,
-                delay=retry_state.upcoming_sleep,
-                elapsed=self._clock() - call.start,
-            )
-            notify(self.policy.on_retry, event)
         # Never parameters or responses: UserData, passwords and keys travel in them.
         logger.info(
             "Retrying %s after %s on attempt %d of %d (token %s), sleeping %.3f s",
             call.operation_name,
             attempt.error_code,
             retry_state.attempt_number,
-            self.policy.max_attempts,
+            self.settings.max_attempts,
             call.log_token,
             retry_state.upcoming_sleep,
             extra={

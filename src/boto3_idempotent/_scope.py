@@ -13,9 +13,11 @@ cannot be read back from a token; with a secret (``BOTO3_IDEMPOTENT_TOKEN_SECRET
 a guessed key cannot even be confirmed.
 
 Scopes nest: the innermost one wins, with its own ordinals; when it ends, the outer
-one resumes where it was. State lives in contextvars, so threads and asyncio tasks
-each see their own scope (a thread started inside a scope does not inherit it
-unless run in a copied context).
+one resumes where it was. A nested scope with the *same* key and secret as an
+enclosing one continues that scope's numbering (it would otherwise hand its first
+call the token the enclosing scope's first call already sent). State lives in
+contextvars, so threads and asyncio tasks each see their own scope (a thread started
+inside a scope does not inherit it unless run in a copied context).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from ._warnings import user_stacklevel
 
 __all__ = [
     "SECRET_ENV",
@@ -45,14 +49,19 @@ _DEFAULT_SECRET = b"boto3-idempotent/token/v1"
 class KeyScope:
     """One ``idempotency_key`` scope: its key, secret and per-operation call counters."""
 
-    __slots__ = ("_counters", "_key", "_lock", "_secret")
+    __slots__ = ("_counters", "_key", "_lock", "_secret", "outer")
 
-    def __init__(self, key: str, secret: bytes) -> None:
+    def __init__(self, key: str, secret: bytes, outer: KeyScope | None = None) -> None:
         """Hold the key and secret; counters start at zero."""
         self._key = key.encode()
         self._secret = secret
         self._counters: dict[tuple[str, str, str], int] = {}
         self._lock = threading.Lock()  # a scope may be shared through a copied context
+        self.outer = outer
+
+    def same(self, key: bytes, secret: bytes) -> bool:
+        """Whether this scope derives from ``key`` with ``secret``."""
+        return hmac.compare_digest(self._key, key) and hmac.compare_digest(self._secret, secret)
 
     def seed(self, service: str, region: str, operation: str) -> bytes:
         """The next call's seed for ``operation``: counts the call, then derives."""
@@ -112,7 +121,8 @@ def idempotency_key(
     if not isinstance(key, str) or not key:
         raise ValueError("idempotency_key() needs a non-empty str key")
     if secret is None:
-        secret = os.environ.get(SECRET_ENV)
+        # Empty counts as unset, as for every other variable of ours.
+        secret = os.environ.get(SECRET_ENV) or None
     if secret is None:
         secret = _DEFAULT_SECRET
         # Lambda request ids and SQS message ids are random: nothing to guess.
@@ -122,12 +132,16 @@ def idempotency_key(
                 f"idempotency_key() without {SECRET_ENV}: anyone who sees a token and can "
                 "guess candidate keys can confirm a guess; set a secret",
                 TokenSecretWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
     raw = secret.encode() if isinstance(secret, str) else secret
     if not raw:
-        raise ValueError(f"the token secret is empty: set {SECRET_ENV} or pass secret=")
-    reset = _scope.set(KeyScope(key, raw))
+        raise ValueError("secret= is empty: pass a non-empty secret, or None")
+    scope = enclosing = _scope.get()
+    while scope is not None and not scope.same(key.encode(), raw):
+        scope = scope.outer
+    # The same key again: share the enclosing scope's numbering, never restart it.
+    reset = _scope.set(scope if scope is not None else KeyScope(key, raw, enclosing))
     try:
         yield
     finally:

@@ -1,0 +1,94 @@
+"""What a call did on the wire, read back from its response or exception: ``call_info``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal, cast, get_args
+
+from botocore.exceptions import ClientError
+
+__all__ = [
+    "CALL_INFO_ATTR",
+    "STOP_REASON_METADATA_KEY",
+    "TOKEN_METADATA_KEY",
+    "CallInfo",
+    "StopReason",
+    "call_info",
+]
+
+#: The ResponseMetadata key that carries the client token a call sent.
+TOKEN_METADATA_KEY: Final = "IdempotencyToken"  # noqa: S105  (a key name, not a secret)
+#: The ResponseMetadata key that says why a failed call was not resent (again).
+STOP_REASON_METADATA_KEY: Final = "RetryStopReason"
+#: Where an exception without a response (a timeout, a lost connection) carries it.
+CALL_INFO_ATTR: Final = "_boto3_idempotent_call_info"
+
+#: Why a failed call was not resent (again):
+#:
+#: * ``"max_attempts"``: attempts ran out (the policy's, or ``set_testing``'s cap);
+#: * ``"deadline"``: the next backoff would have ended past the policy's deadline;
+#: * ``"lambda_time_left"``: ... or within the Lambda margin of the function's timeout;
+#: * ``"retry_quota"``: the client's retry quota is spent (an outage: fail fast);
+#: * ``"not_retryable"``: the response table says no (a 4xx, a mismatch, ...);
+#: * ``"unsafe_to_resend"``: an ambiguous failure (5xx, lost response) of a call that
+#:   carried no client token, which the service might carry out twice.
+StopReason = Literal[
+    "max_attempts",
+    "deadline",
+    "lambda_time_left",
+    "retry_quota",
+    "not_retryable",
+    "unsafe_to_resend",
+]
+_STOP_REASONS = frozenset(get_args(StopReason))
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """How a logical call went on the wire; see :func:`call_info`.
+
+    Attributes:
+        attempts: Attempts sent, the first one included.
+        token: The client token every attempt carried; ``None`` for operations
+            without a token member.
+        max_attempts_reached: Whether retrying stopped because attempts ran out.
+        stop_reason: Why a failed call was not resent (again), see
+            :data:`StopReason`; ``None`` for a success.
+    """
+
+    attempts: int
+    token: str | None
+    max_attempts_reached: bool = False
+    stop_reason: StopReason | None = None
+
+
+def call_info(outcome: BaseException | Mapping[str, Any]) -> CallInfo | None:
+    """Tell how many attempts a call made, which token it sent, and why it stopped.
+
+    Args:
+        outcome: What the call returned (its response dict) or raised. A
+            ``ClientError`` carries it in ``exc.response["ResponseMetadata"]``;
+            a connection error or timeout carries it as an attribute.
+
+    Returns:
+        ``None`` when ``outcome`` holds no record (it did not come from a client call).
+    """
+    if isinstance(outcome, ClientError):
+        outcome = outcome.response
+    if isinstance(outcome, BaseException):
+        info = getattr(outcome, CALL_INFO_ATTR, None)
+        return info if isinstance(info, CallInfo) else None
+    metadata = outcome.get("ResponseMetadata")
+    if not isinstance(metadata, Mapping) or "RetryAttempts" not in metadata:
+        return None
+    token = metadata.get(TOKEN_METADATA_KEY)
+    reason = metadata.get(STOP_REASON_METADATA_KEY)
+    if reason not in _STOP_REASONS:
+        reason = None
+    return CallInfo(
+        attempts=int(metadata["RetryAttempts"]) + 1,
+        token=token if isinstance(token, str) else None,
+        max_attempts_reached=bool(metadata.get("MaxAttemptsReached", False)),
+        stop_reason=cast("StopReason | None", reason),
+    )

@@ -1,0 +1,60 @@
+"""A transport check botocore leaves out: a response shorter than its Content-Length.
+
+botocore reads non-streaming bodies with urllib3's ``enforce_content_length`` off,
+so a connection that closes mid-body hands the parser a truncated document: an
+AWS JSON body cut after its headers parses as ``{}`` and comes back as a success
+with an empty result; a cut XML body raises ``ResponseParserError``, which is never
+retried. A wrapped client's HTTP session checks the length first and raises
+:class:`IncompleteResponseError` (a ``ConnectionClosedError``) instead, which the
+response table treats like any connection lost after sending: resent where that is
+safe, raised otherwise, never returned as a success.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._exceptions import IncompleteResponseError
+
+__all__ = ["check_lengths"]
+
+
+class _LengthCheckingSession:
+    """botocore's HTTP session with the body length checked against Content-Length."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def send(self, request: Any) -> Any:
+        response = self.inner.send(request)
+        if request.stream_output or request.method == "HEAD":
+            return response  # no body read here (streaming), or none to read (HEAD)
+        expected = response.headers.get("content-length")
+        if expected is None:
+            return response
+        received = len(response.content)
+        try:
+            complete = received >= int(expected)
+        except ValueError:  # not a number: nothing to check against
+            return response
+        if complete:
+            return response
+        raise IncompleteResponseError(
+            endpoint_url=request.url, received=received, expected=expected, request=request
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def check_lengths(client: Any) -> None:
+    """Give ``client``'s endpoint a length-checking HTTP session (once; idempotent)."""
+    endpoint: Any = getattr(client, "_endpoint", None)
+    session = getattr(endpoint, "http_session", None)
+    if session is None or isinstance(session, _LengthCheckingSession):
+        return
+    if not callable(getattr(session, "send", None)):  # pragma: no cover - not botocore's
+        return
+    endpoint.http_session = _LengthCheckingSession(session)
