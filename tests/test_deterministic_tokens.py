@@ -186,8 +186,9 @@ def test_short_lived_tokens_warn_once(make_client, server, sleeps, monkeypatch):
         }
     ]
 
-    with idempotency_key("k"), pytest.warns(TokenLifetimeWarning, match="10 minutes"):
+    with idempotency_key("k"), pytest.warns(TokenLifetimeWarning, match="10 minutes") as caught:
         ddb.transact_write_items(TransactItems=items)
+    assert caught[0].filename == __file__  # the user's line, not botocore's hooks module
     with idempotency_key("k"):
         ddb.transact_write_items(TransactItems=items)  # once is enough: no second warning
 

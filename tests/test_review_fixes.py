@@ -156,8 +156,9 @@ def test_a_key_of_yours_without_a_secret_warns_once(ec2, server, monkeypatch):
     """Guessable keys can be confirmed from tokens unless a secret is set: said once."""
     monkeypatch.setattr(_scope, "_warned_no_secret", False)
 
-    with pytest.warns(TokenSecretWarning), idempotency_key("order-42"):
+    with pytest.warns(TokenSecretWarning) as caught, idempotency_key("order-42"):
         ec2.run_instances(**RUN)
+    assert caught[0].filename == __file__  # the user's with-statement, not contextlib's
     with idempotency_key("order-43"):  # once is enough (an error here under -W error)
         ec2.run_instances(**RUN)
 
