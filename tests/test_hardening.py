@@ -368,6 +368,18 @@ def test_an_overlong_caller_token_is_refused_before_any_pattern_runs(make_client
     assert server.count() == 0
 
 
+def test_a_member_the_model_leaves_open_is_bounded_too(make_client, server):
+    """The connecthealth clientToken has no max and a pattern that is quadratic on spaces."""
+    client = wrap(make_client("connecthealth"), RetryPolicy())
+
+    with pytest.raises(InvalidClientToken, match="expected 1 to 4096 printable ASCII"):
+        client.start_medical_coding_job(
+            domainId="d", clientToken=" " * 32_000, inputDataConfig={}, outputDataConfig={}
+        )
+
+    assert server.count() == 0
+
+
 @pytest.mark.parametrize(
     "event",
     [

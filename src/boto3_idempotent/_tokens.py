@@ -6,18 +6,33 @@ import hashlib
 import re
 import uuid
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ._exceptions import InvalidClientToken
 
-__all__ = ["DOCUMENTED_MAX_LENGTH", "TokenMember"]
+__all__ = ["DOCUMENTED_MAX_LENGTH", "LONGEST_TOKEN", "PRINTABLE", "TokenMember"]
 
 #: The documented contract (EC2, Proton, Alibaba): up to 64 ASCII characters.
 #: Applies where the model declares no length of its own.
 DOCUMENTED_MAX_LENGTH = 64
 
-_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")
+#: No token member of any model allows more (the largest ``max`` declared); it bounds
+#: a member the model leaves open, and the work a shape's pattern can do on a caller's
+#: token (some patterns take quadratic time on long input that fails them).
+LONGEST_TOKEN = 4096
+
+#: Characters a token may hold unless its documentation narrows them (printable ASCII).
+PRINTABLE = (0x20, 0x7E)
+_CHARSETS: dict[tuple[int, int], re.Pattern[str]] = {}
+
+
+def _charset(allowed: tuple[int, int]) -> re.Pattern[str]:
+    pattern = _CHARSETS.get(allowed)
+    if pattern is None:
+        low, high = (re.escape(chr(c)) for c in allowed)
+        pattern = _CHARSETS[allowed] = re.compile(f"[{low}-{high}]+")
+    return pattern
 
 
 @dataclass(frozen=True)
@@ -28,28 +43,41 @@ class TokenMember:
         path: Member names from the input's top level, e.g.
             ``("SpotFleetRequestConfig", "ClientToken")``.
         min_length: The shape's ``min``, or 1.
-        max_length: The shape's ``max``; when the model is silent, the documented 64
-            where a page documents it (EC2's idempotency list), else ``None`` (no limit
-            of ours: the service judges).
+        max_length: The tightest of the shape's ``max`` and the documented limit
+            (ECS: "up to 36 ASCII characters"; EC2's idempotency page: 64); when both
+            are silent, :data:`LONGEST_TOKEN`.
         pattern: The shape's pattern, matched against the whole token, as AWS's API
             references present them ("Pattern: [a-zA-Z0-9][-a-zA-Z0-9]*").
         uuid_format: Generate ``str(uuid4())`` (36 characters). ``False`` where the
             shape forbids it (ACM: at most 32 word characters): ``uuid4().hex``.
+        allowed: The range of character codes allowed, inclusive: printable ASCII, or
+            what the documentation says (ECS: "in the range of 33-126").
     """
 
     path: tuple[str, ...]
     min_length: int = 1
-    max_length: int | None = DOCUMENTED_MAX_LENGTH
+    max_length: int = DOCUMENTED_MAX_LENGTH
     pattern: re.Pattern[str] | None = None
     uuid_format: bool = True
+    allowed: tuple[int, int] = PRINTABLE
 
     @classmethod
     def from_shape(
-        cls, path: tuple[str, ...], shape: Any, default_max: int | None = None
+        cls,
+        path: tuple[str, ...],
+        shape: Any,
+        default_max: int | None = None,
+        *,
+        documented: tuple[int | None, tuple[int, int] | None] | None = None,
     ) -> TokenMember:
         """Read the constraints of a botocore string ``shape`` at ``path``.
 
-        ``default_max`` applies when the shape declares no ``max``.
+        Args:
+            path: Where the member is.
+            shape: Its botocore shape.
+            default_max: Applies when neither the shape nor ``documented`` has a max.
+            documented: ``(max_length, allowed)`` from the member's documentation,
+                where it says more than the model (either may be ``None``).
         """
         meta = shape.metadata
         pattern: re.Pattern[str] | None = None
@@ -58,14 +86,21 @@ class TokenMember:
                 pattern = re.compile(meta["pattern"])
             except re.error:  # a Java-only construct: leave the check to the service
                 pattern = None
+        doc_max, allowed = documented or (None, None)
+        limits = [int(meta["max"])] if "max" in meta else []
+        if doc_max is not None:
+            limits.append(doc_max)
+        if not limits:
+            limits.append(default_max or LONGEST_TOKEN)
         member = cls(
             path=path,
             min_length=max(1, int(meta.get("min", 1))),
-            max_length=int(meta["max"]) if "max" in meta else default_max,
+            max_length=min(*limits, LONGEST_TOKEN),
             pattern=pattern,
+            allowed=allowed or PRINTABLE,
         )
         if not member.accepts(str(uuid.UUID(int=0))):
-            member = cls(path, member.min_length, member.max_length, pattern, uuid_format=False)
+            member = replace(member, uuid_format=False)
         return member
 
     def generate(self, seed: bytes | None = None) -> str:
@@ -83,11 +118,10 @@ class TokenMember:
 
     def accepts(self, value: str) -> bool:
         """Whether the member's shape admits ``value``."""
-        if len(value) < self.min_length:
+        # Length first: it bounds what the patterns below can cost.
+        if not self.min_length <= len(value) <= self.max_length:
             return False
-        if self.max_length is not None and len(value) > self.max_length:
-            return False
-        if not _PRINTABLE_ASCII.fullmatch(value):
+        if not _charset(self.allowed).fullmatch(value):
             return False
         return self.pattern is None or self.pattern.fullmatch(value) is not None
 
@@ -106,12 +140,15 @@ class TokenMember:
             )
         if not self.accepts(value):
             pattern = f" matching {self.pattern.pattern!r}" if self.pattern else ""
-            size = f"at least {self.min_length}"
-            if self.max_length is not None:
-                size = f"{self.min_length} to {self.max_length}"
+            low, high = self.allowed
+            kind = (
+                "printable ASCII characters"
+                if self.allowed == PRINTABLE
+                else f"ASCII characters in the range {low}-{high}"
+            )
             raise InvalidClientToken(
                 f"{where}: got a client token of {len(value)} characters; expected "
-                f"{size} printable ASCII characters{pattern}"
+                f"{self.min_length} to {self.max_length} {kind}{pattern}"
             )
         return value
 
