@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -50,6 +49,8 @@ _warned_async_on_sync = False
 def notify(hooks: Iterable[RetryHook], event: RetryEvent) -> None:
     """Call each hook; one that raises is logged and skipped, never breaks the AWS call."""
     global _warned_async_on_sync  # noqa: PLW0603  (once per process)
+    import inspect  # noqa: PLC0415  (the failure path only; inspect costs import time)
+
     for hook in hooks:
         try:
             result = hook(event)
@@ -68,6 +69,8 @@ def notify(hooks: Iterable[RetryHook], event: RetryEvent) -> None:
 
 async def notify_async(hooks: Iterable[RetryHook], event: RetryEvent) -> None:
     """Call each hook, awaiting those that return an awaitable; failures are logged."""
+    import inspect  # noqa: PLC0415
+
     for hook in hooks:
         try:
             result = hook(event)
