@@ -24,8 +24,13 @@ class RawRequest:
     body: bytes
 
 
-def response(status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-             *, content_length: int | None = None) -> bytes:  # fmt: skip
+def response(
+    status: int,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    *,
+    content_length: int | None = None,
+) -> bytes:
     """An HTTP/1.1 response; ``content_length`` may lie about the body that follows."""
     reason = {200: "OK", 400: "Bad Request", 500: "Internal Server Error", 503: "Slow Down"}
     lines = [f"HTTP/1.1 {status} {reason.get(status, 'Status')}"]

@@ -48,8 +48,9 @@ def decisions(caplog):
         ),
     ],
 )
-def test_a_decision_not_to_resend_is_logged_and_told(make_client, server, caplog, call, reply,
-                                                     reason, code):  # fmt: skip
+def test_a_decision_not_to_resend_is_logged_and_told(
+    make_client, server, caplog, call, reply, reason, code
+):
     """DEBUG: operation, reason and error code; call_info says the same; no parameters."""
     ec2 = wrap(make_client(), RetryPolicy(max_attempts=6), sleep=lambda _: None)
     server.plan(reply)
@@ -87,8 +88,13 @@ def test_running_out_of_attempts_is_told(make_client, server, caplog):
 
 def test_the_lambda_time_left_is_told(make_client, server, clock):
     """A backoff that would run into the Lambda margin: lambda_time_left."""
-    ec2 = wrap(make_client(), RetryPolicy(max_attempts=5, base_delay=1.0), sleep=clock.sleep,
-               clock=clock, random=lambda: 1.0)  # fmt: skip
+    ec2 = wrap(
+        make_client(),
+        RetryPolicy(max_attempts=5, base_delay=1.0),
+        sleep=clock.sleep,
+        clock=clock,
+        random=lambda: 1.0,
+    )
     server.script = lambda seen, prior: Reply(500, "InternalError")
 
     @idempotent_handler
@@ -107,8 +113,9 @@ def test_a_timeout_without_a_response_carries_its_reason_too(make_client):
 
     from wire import closed_port_url
 
-    ec2 = wrap(make_client(url=closed_port_url()), RetryPolicy(max_attempts=2),
-               sleep=lambda _: None)  # fmt: skip
+    ec2 = wrap(
+        make_client(url=closed_port_url()), RetryPolicy(max_attempts=2), sleep=lambda _: None
+    )
 
     with pytest.raises(EndpointConnectionError) as raised:
         ec2.create_subnet(VpcId="vpc-1", CidrBlock="10.0.0.0/24")
@@ -166,8 +173,13 @@ def test_the_same_call_made_after_wrapping_is_resent(make_client, server):
 def test_a_deadline_stop_is_told(make_client, server):
     """deadline: the next backoff would have ended past it."""
     clock = FakeClock()
-    ec2 = wrap(make_client(), RetryPolicy(max_attempts=5, base_delay=1.0, deadline=0.5),
-               sleep=clock.sleep, clock=clock, random=lambda: 1.0)  # fmt: skip
+    ec2 = wrap(
+        make_client(),
+        RetryPolicy(max_attempts=5, base_delay=1.0, deadline=0.5),
+        sleep=clock.sleep,
+        clock=clock,
+        random=lambda: 1.0,
+    )
     server.plan(Reply(500, "InternalError"))
 
     with pytest.raises(ClientError) as raised:

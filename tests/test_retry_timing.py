@@ -126,8 +126,9 @@ def test_a_base_above_botocores_cap_lifts_the_cap():
 def test_a_wrapped_clients_backoffs_on_the_wire(make_client, server, service, reply, throttled):
     """Over HTTP, the recorded backoffs (random pinned to 1) are botocore's ceilings."""
     sleeps: list[float] = []
-    client = wrap(make_client(service), RetryPolicy(max_attempts=3), sleep=sleeps.append,
-                  random=lambda: 1.0)  # fmt: skip
+    client = wrap(
+        make_client(service), RetryPolicy(max_attempts=3), sleep=sleeps.append, random=lambda: 1.0
+    )
     server.plan(reply, reply, OK)
     service_id = client.meta.service_model.service_id.hyphenize()
 
