@@ -24,7 +24,7 @@ from ._plugin import wrap
 from ._scope import TokenSecretWarning, idempotency_key
 from ._testing_mode import is_testing, set_testing
 
-__version__ = "0.2.0.dev0"
+__version__ = "0.1.0.dev0"
 
 __all__ = [
     "STOP_REASON_METADATA_KEY",

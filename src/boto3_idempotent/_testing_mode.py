@@ -54,7 +54,10 @@ def set_testing(testing: bool, *, attempts: int | None = None) -> TestingMode:
 
     In testing mode no retry sleeps, and with ``attempts`` no call makes more than that
     many attempts (``attempts=1``: no retries at all). Everything else (which failures
-    are retried, tokens, the quota) stays as in production.
+    are retried, tokens, the quota, the number of attempts) stays as in production.
+    Unlike stamina's ``set_testing(True)``, which also cuts calls to one attempt, this
+    keeps them: your tests see the retries production makes. ``attempts=1`` gives
+    stamina's behaviour.
 
     Use it as a call (``set_testing(True)`` in a fixture) or as a context manager,
     which restores the previous state at the end of the block::
