@@ -17,7 +17,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._endpoint import DEFAULT_TOKEN_LIFETIMES, ClientKwargs, FaultyEndpoint, RequestRecord
+    from ._contract import DEFAULT_TOKEN_LIFETIMES
+    from ._endpoint import ClientKwargs, FaultyEndpoint, RequestRecord
     from ._faults import DEFAULT_FAULTS, Fault, FaultSchedule
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
 
 _MODULES = {
     "DEFAULT_FAULTS": "._faults",
-    "DEFAULT_TOKEN_LIFETIMES": "._endpoint",
+    "DEFAULT_TOKEN_LIFETIMES": "._contract",
     "ClientKwargs": "._endpoint",
     "Fault": "._faults",
     "FaultSchedule": "._faults",

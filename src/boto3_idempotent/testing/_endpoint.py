@@ -6,12 +6,12 @@ replays the first answer, or refuses with the mismatch error. The proxy adds tha
 contract in front of moto, and the faults that make retries matter::
 
     client ──HTTP──> proxy (127.0.0.1:port) ──HTTP──> moto ThreadedMotoServer
-                     │ 0. which operation? (RPC: named in the request; REST: its route)
+                     │ 0. which operation? (RPC: named in the request; REST: its route, _rest.py)
                      │ 1. fault before the backend? 500 / 503 / throttle / 400 / reset
                      │ 2. token seen (same region, operation, within its lifetime)?
                      │      same parameters  -> replay the first response, moto untouched
                      │      other parameters -> the service's mismatch error
-                     │ 3. else forward to moto; remember a 2xx under the token
+                     │ 3. else forward to moto; remember a 2xx under the token (_contract.py)
                      └ 4. lost response? close the connection without answering
 
 Every request is recorded (operation, token, fault, outcome), and
@@ -22,7 +22,6 @@ and service name given to the endpoint is checked against botocore's models
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import http.client
@@ -38,13 +37,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
-from boto3_idempotent._classify import MISMATCH_CODES
-from boto3_idempotent._lifetimes import DEFAULT_TOKEN_LIFETIME, TOKEN_LIFETIMES
-from boto3_idempotent._operations import operation_info
-
+from ._contract import Answer, TokenContract
 from ._faults import FAULT_REPLIES, Fault, FaultSchedule
 from ._names import Names
-from ._rest import RestRoutes, virtual_host_bucket
+from ._rest import REST_PROTOCOLS, RestNames, virtual_host_bucket
 from ._wire import ParsedRequest, error_body, parse_request
 
 if TYPE_CHECKING:
@@ -53,20 +49,14 @@ if TYPE_CHECKING:
 else:
     _boto3_client = None
 
-__all__ = ["DEFAULT_TOKEN_LIFETIMES", "ClientKwargs", "FaultyEndpoint", "RequestRecord"]
+__all__ = ["ClientKwargs", "FaultyEndpoint", "RequestRecord"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-#: Seconds a token is honoured, per botocore service name; others: DEFAULT_TOKEN_LIFETIME.
-DEFAULT_TOKEN_LIFETIMES: Mapping[str, float] = TOKEN_LIFETIMES
-
-# Services that report a mismatch as a ValidationException naming it (Proton's docs).
-_MISMATCH_AS_VALIDATION = frozenset({"proton"})
 
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "date", "server"}
 )
-_REST_PROTOCOLS = ("rest-json", "rest-xml")
 
 
 class ClientKwargs(TypedDict):
@@ -107,20 +97,6 @@ class RequestRecord:
     status: int | None
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class _Remembered:
-    fingerprint: str
-    answer: _Answer
-    at: float
-
-
 class FaultyEndpoint:
     """A local AWS endpoint that honours client tokens and injects faults.
 
@@ -146,7 +122,7 @@ class FaultyEndpoint:
     Args:
         schedule: Random faults; none when ``None``. :meth:`script` adds exact ones.
         token_lifetimes: Seconds a token is honoured, per service; merged over
-            :data:`DEFAULT_TOKEN_LIFETIMES`.
+            :data:`~boto3_idempotent.testing.DEFAULT_TOKEN_LIFETIMES`.
         clock: Monotonic seconds, for token expiry (tests pass a fake one).
         sleep: Waits for :attr:`Fault.LATENCY`.
     """
@@ -162,8 +138,7 @@ class FaultyEndpoint:
         """Configure; nothing starts until :meth:`start` or ``with``."""
         self._names = Names()
         self.schedule = schedule or FaultSchedule()
-        self._lifetimes = {**DEFAULT_TOKEN_LIFETIMES, **(token_lifetimes or {})}
-        self._clock = clock
+        self._contract = TokenContract(self._names, token_lifetimes or {}, clock)
         self._sleep = sleep
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
@@ -171,12 +146,8 @@ class FaultyEndpoint:
         # (service, operation) -> faults; service None: that operation in any service.
         self._scripts: dict[tuple[str | None, str], list[Fault | None]] = {}
         self._service_names: dict[str, str] = {}  # signing name -> botocore service name
-        # service -> (its REST protocol, its routes); None: not a REST service.
-        self._routes: dict[str, tuple[str, RestRoutes] | None] = {}
-        self._memory: dict[tuple[str, str, str, str], _Remembered] = {}
-        self._key_locks: dict[tuple[str, str, str, str], threading.Lock] = {}
+        self._rest = RestNames(self._names)
         self._request_ids = itertools.count(1)
-        self._infos: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._moto: Any = None
         self._backend: tuple[str, int] | None = None
         self._httpd: ThreadingHTTPServer | None = None
@@ -254,8 +225,7 @@ class FaultyEndpoint:
             self._records.clear()
             self._counts.clear()
             self._scripts.clear()
-            self._memory.clear()
-            self._key_locks.clear()
+        self._contract.reset()
         if self._backend is not None:
             connection = http.client.HTTPConnection(*self._backend, timeout=30)
             try:
@@ -399,73 +369,21 @@ class FaultyEndpoint:
         self._names.meet(service)
         return service
 
-    def _rest_routes(self, service: str) -> tuple[str, RestRoutes] | None:
-        """The REST protocol and routes of ``service``; ``None`` if it speaks no REST."""
-        if service not in self._routes:
-            found = None
-            with contextlib.suppress(Exception):  # an unknown service has no routes
-                model = self._names.session.get_service_model(service)
-                protocols = model.metadata.get("protocols") or [model.metadata.get("protocol")]
-                rest = [p for p in protocols if p in _REST_PROTOCOLS]
-                if rest:
-                    found = (rest[0], RestRoutes(model))
-            with self._lock:
-                self._routes[service] = found
-        return self._routes[service]
-
-    def _name_rest(
-        self, request: ParsedRequest, service: str, method: str, path: str, headers: Any
-    ) -> ParsedRequest:
-        """A request in no RPC protocol, named by its REST route if it has one."""
-        found = self._rest_routes(service) if service else None
-        if found is None:
-            return request
-        protocol, routes = found
-        bucket = virtual_host_bucket(headers.get("Host", "")) if service == "s3" else None
-        target = f"/{bucket}{path}" if bucket else path
-        operation = routes.operation(method, target, headers.keys())
-        return dataclasses.replace(request, protocol=protocol, operation=operation)
-
     def _record(self, record: RequestRecord) -> None:
         with self._lock:
             self._records.append(record)
 
-    def _token_paths(self, service: str, operation: str) -> tuple[tuple[str, ...], ...]:
-        key = (service, operation)
-        paths = self._infos.get(key)
-        if paths is None:
-            try:
-                model = self._names.session.get_service_model(service).operation_model(operation)
-            except Exception:  # noqa: BLE001  (an unknown service or operation has no tokens)
-                paths = ()
-            else:
-                paths = tuple(m.path for m in operation_info(service, model).tokens)
-            self._infos[key] = paths
-        return paths
-
-    def _mismatch(self, request: ParsedRequest, service: str) -> tuple[int, str, str]:
-        message = "The client token was used before with different parameters."
-        if service in _MISMATCH_AS_VALIDATION:
-            return 400, "ValidationException", f"IdempotentParameterMismatch: {message}"
-        code = "IdempotentParameterMismatch"
-        if request.protocol != "ec2":
-            with contextlib.suppress(Exception):
-                model = self._names.session.get_service_model(service)
-                modeled = {s.name for s in model.error_shapes}
-                code = next(iter(sorted(modeled & MISMATCH_CODES)), code)
-        return 400, code, message
-
     def handle(
         self, request: ParsedRequest, body: bytes, headers: Any, method: str, path: str
-    ) -> tuple[_Answer | None, bool]:
+    ) -> tuple[Answer | None, bool]:
         """Decide the answer; ``(None, reset)`` means no answer at all."""
         service = self._service_name(request.service) if request.service else ""
         if request.protocol == "other":
-            request = self._name_rest(request, service, method, path, headers)
+            request = self._rest.name(request, service, method, path, headers)
         fault = self._next_fault(service, request.operation)
         if fault in FAULT_REPLIES and request.protocol == "other":
             fault = None  # no error format to answer in
-        token, member = self._token(service, request)
+        token, member = self._contract.token(service, request)
 
         def record(outcome: str, status: int | None) -> None:
             self._record(RequestRecord(service, request.operation, token, fault, outcome, status))
@@ -480,65 +398,26 @@ class FaultyEndpoint:
         if fault is Fault.LATENCY:
             self._sleep(self.schedule.latency)
 
+        forward = functools.partial(self._forward, method, path, headers, body)
         if token is None or member is None:
-            answer = self._forward(method, path, headers, body)
+            answer = forward()
             record("forwarded" if answer.status < 300 else "error", answer.status)
         else:
-            answer, outcome = self._with_token(
-                request, service, token, member, (method, path, headers, body)
+            error = functools.partial(self._error, request)
+            answer, outcome = self._contract.answer(
+                request, service, (token, member), forward, error
             )
             record(outcome, answer.status)
         if fault is Fault.LOST_RESPONSE:
             return None, False
         return answer, False
 
-    def _token(
-        self, service: str, request: ParsedRequest
-    ) -> tuple[str, tuple[str, ...]] | tuple[None, None]:
-        """The client token a request carries, and the member path it is at."""
-        for member in self._token_paths(service, request.operation):
-            value = request.get(member)
-            if isinstance(value, str):
-                return value, member
-        return None, None
-
-    def _with_token(
-        self,
-        request: ParsedRequest,
-        service: str,
-        token: str,
-        member: tuple[str, ...],
-        forward: tuple[str, str, Any, bytes],
-    ) -> tuple[_Answer, str]:
-        key = (service, request.region, request.operation, token)
-        fingerprint = request.fingerprint(member)
-        with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:  # a second attempt in flight waits for the first one's answer
-            with self._lock:
-                remembered = self._memory.get(key)
-                lifetime = self._lifetimes.get(service, DEFAULT_TOKEN_LIFETIME)
-                if remembered is not None and self._clock() - remembered.at > lifetime:
-                    del self._memory[key]
-                    remembered = None
-            if remembered is not None:
-                if remembered.fingerprint == fingerprint:
-                    return remembered.answer, "replayed"
-                status, code, message = self._mismatch(request, service)
-                return self._error(request, status, code, message), "mismatch"
-            answer = self._forward(*forward)
-            if answer.status < 300:
-                with self._lock:
-                    self._memory[key] = _Remembered(fingerprint, answer, self._clock())
-                return answer, "forwarded"
-            return answer, "error"
-
-    def _error(self, request: ParsedRequest, status: int, code: str, message: str) -> _Answer:
+    def _error(self, request: ParsedRequest, status: int, code: str, message: str) -> Answer:
         request_id = f"faulty-{next(self._request_ids):08d}"
         headers, body = error_body(_reply_protocol(request), status, code, message, request_id)
-        return _Answer(status, (*headers, ("x-amzn-RequestId", request_id)), body)
+        return Answer(status, (*headers, ("x-amzn-RequestId", request_id)), body)
 
-    def _forward(self, method: str, path: str, headers: Any, body: bytes) -> _Answer:
+    def _forward(self, method: str, path: str, headers: Any, body: bytes) -> Answer:
         assert self._backend is not None  # noqa: S101  (start() sets it)
         connection = http.client.HTTPConnection(*self._backend, timeout=60)
         try:
@@ -549,7 +428,7 @@ class FaultyEndpoint:
             response = connection.getresponse()
             payload = response.read()
             kept = tuple((k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP)
-            return _Answer(response.status, kept, payload)
+            return Answer(response.status, kept, payload)
         finally:
             connection.close()
 
@@ -559,7 +438,7 @@ def _matches(record: RequestRecord, operation: str | None, service: str | None) 
 
 
 def _reply_protocol(request: ParsedRequest) -> str:
-    known = ("ec2", "query", "json", *_REST_PROTOCOLS)
+    known = ("ec2", "query", "json", *REST_PROTOCOLS)
     return request.protocol if request.protocol in known else "json"
 
 

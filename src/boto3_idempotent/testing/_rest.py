@@ -24,14 +24,24 @@ Build routes from a model no client has called: botocore's S3 handler
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import ipaddress
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["RestRoutes", "virtual_host_bucket"]
+if TYPE_CHECKING:
+    from ._names import Names
+    from ._wire import ParsedRequest
+
+__all__ = ["REST_PROTOCOLS", "RestNames", "RestRoutes", "virtual_host_bucket"]
+
+#: The REST protocols, as botocore's models name them.
+REST_PROTOCOLS = ("rest-json", "rest-xml")
 
 _LABEL = re.compile(r"\{([^}]+)\}")
 
@@ -92,6 +102,44 @@ class RestRoutes:
             ):
                 best = route
         return best.operation if best is not None else ""
+
+
+class RestNames:
+    """Names requests by their REST route, per service; caches each service's routes."""
+
+    def __init__(self, names: Names) -> None:
+        """Read no model yet."""
+        self._names = names
+        self._lock = threading.Lock()
+        # service -> (its REST protocol, its routes); None: it speaks no REST protocol.
+        self._services: dict[str, tuple[str, RestRoutes] | None] = {}
+
+    def name(
+        self, request: ParsedRequest, service: str, method: str, target: str, headers: Any
+    ) -> ParsedRequest:
+        """``request`` with its REST protocol and operation, if ``service`` speaks REST."""
+        found = self._routes(service) if service else None
+        if found is None:
+            return request
+        protocol, routes = found
+        bucket = virtual_host_bucket(headers.get("Host", "")) if service == "s3" else None
+        operation = routes.operation(
+            method, f"/{bucket}{target}" if bucket else target, headers.keys()
+        )
+        return dataclasses.replace(request, protocol=protocol, operation=operation)
+
+    def _routes(self, service: str) -> tuple[str, RestRoutes] | None:
+        if service not in self._services:
+            found = None
+            with contextlib.suppress(Exception):  # an unknown service has no routes
+                model = self._names.session.get_service_model(service)
+                protocols = model.metadata.get("protocols") or [model.metadata.get("protocol")]
+                rest = [p for p in protocols if p in REST_PROTOCOLS]
+                if rest:
+                    found = (rest[0], RestRoutes(model))
+            with self._lock:
+                self._services[service] = found
+        return self._services[service]
 
 
 def virtual_host_bucket(host: str) -> str | None:
