@@ -93,10 +93,28 @@ def test_schedule_operations_are_checked_and_take_method_names(faulty_endpoint):
     assert [r.fault for r in faulty_endpoint.records] == [None, Fault.INTERNAL_ERROR]
 
 
-def test_the_constructor_checks_its_schedule_too():
-    """FaultyEndpoint(schedule) refuses a misspelled operation before starting anything."""
-    with pytest.raises(ValueError, match="did you mean 'TransactWriteItems'"):
-        FaultyEndpoint(FaultSchedule(rate=0.5, operations=frozenset({"TransactWriteItem"})))
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"schedule": FaultSchedule(rate=0.5, operations=frozenset({"TransactWriteItem"}))},
+            "did you mean 'TransactWriteItems'",
+        ),
+        ({"token_lifetimes": {"dynamo": 60.0}}, "service='dynamo' is not a botocore service"),
+    ],
+)
+def test_the_constructor_checks_its_names_too(kwargs, message):
+    """A misspelled operation in the schedule or service in token_lifetimes: refused at once."""
+    with pytest.raises(ValueError, match=message):
+        FaultyEndpoint(**kwargs)
+
+
+def test_token_lifetimes_take_botocore_service_names():
+    """A known service name is accepted and its lifetime used (the negative rows are above)."""
+    aws = FaultyEndpoint(token_lifetimes={"dynamodb": 60.0, "stepfunctions": 900.0})
+
+    assert aws._contract._lifetimes["dynamodb"] == 60.0
+    assert aws._contract._lifetimes["stepfunctions"] == 900.0
 
 
 def test_a_name_in_two_services_counts_both_without_service(faulty_endpoint):

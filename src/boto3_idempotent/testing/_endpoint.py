@@ -138,7 +138,8 @@ class FaultyEndpoint:
         """Configure; nothing starts until :meth:`start` or ``with``."""
         self._names = Names()
         self.schedule = schedule or FaultSchedule()
-        self._contract = TokenContract(self._names, token_lifetimes or {}, clock)
+        lifetimes = {self._names.service(s): t for s, t in (token_lifetimes or {}).items()}
+        self._contract = TokenContract(self._names, lifetimes, clock)
         self._sleep = sleep
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
