@@ -94,7 +94,8 @@ def test_a_conftest_that_still_names_the_plugin_does_not_register_it_twice(tmp_p
     """pytest_plugins = [the module] next to the entry point: loaded once, tests pass."""
     (tmp_path / "conftest.py").write_text(f"pytest_plugins = [{PLUGIN!r}]\n")
     (tmp_path / "test_launch.py").write_text(
-        "def test_fixture(faulty_endpoint):\n    assert faulty_endpoint.records == []\n"
+        "def test_loaded(pytestconfig):\n"
+        f"    assert pytestconfig.pluginmanager.get_plugin({PLUGIN!r}) is not None\n"
     )
 
     result = run_pytest(tmp_path)
