@@ -105,10 +105,6 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
-# The fault-injecting endpoint's fixture, enabled the way README tells users to.
-pytest_plugins = ["boto3_idempotent.testing.pytest_plugin"]
-
-
 class FakeClock:
     """A monotonic clock that moves only when the code under test sleeps."""
 

@@ -25,7 +25,7 @@ def aws(faulty_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("ORDERS_TABLE", "orders")
     monkeypatch.setenv("BOTO3_IDEMPOTENT_BASE_DELAY", "0")  # retries without waiting
-    faulty_endpoint.client("dynamodb", backend=True).create_table(
+    faulty_endpoint.backend_client("dynamodb").create_table(
         TableName="orders",
         KeySchema=[{"AttributeName": "order_id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "order_id", "AttributeType": "S"}],
@@ -47,7 +47,7 @@ def load(name):
 
 def stored(aws):
     """The orders table as moto holds it: {order_id: instance_id}."""
-    items = aws.client("dynamodb", backend=True).scan(TableName="orders")["Items"]
+    items = aws.backend_client("dynamodb").scan(TableName="orders")["Items"]
     return {i["order_id"]["S"]: i["instance_id"]["S"] for i in items}
 
 
@@ -65,7 +65,7 @@ def test_async_handler_rerun_after_a_crash_creates_one_instance(aws):
     launched = aws.records[0]
     assert launched.operation == "RunInstances"
     assert stored(aws) == {"o-1": result["instance_id"]}
-    reservations = aws.client("ec2", backend=True).describe_instances()["Reservations"]
+    reservations = aws.backend_client("ec2").describe_instances()["Reservations"]
     assert [i["InstanceId"] for r in reservations for i in r["Instances"]] == [
         result["instance_id"]
     ]

@@ -27,7 +27,7 @@ def ec2(aws):
 
 def instances(aws, region="us-east-1"):
     """Instances moto really holds, asked without faults."""
-    reservations = aws.client("ec2", backend=True, region_name=region).describe_instances()
+    reservations = aws.backend_client("ec2", region_name=region).describe_instances()
     return [i for r in reservations["Reservations"] for i in r["Instances"]]
 
 
@@ -43,7 +43,7 @@ def create_table(ddb):
 
 def test_moto_alone_duplicates_a_repeated_token(aws):
     """Control: moto itself makes a second instance for the same ClientToken."""
-    backend = aws.client("ec2", backend=True)
+    backend = aws.backend_client("ec2")
     backend.run_instances(ClientToken="t-1", **RUN)
     backend.run_instances(ClientToken="t-1", **RUN)
     assert len(instances(aws)) == 2
@@ -250,7 +250,7 @@ def test_records_use_botocore_service_names_not_signing_names(aws):
 
 def test_scripts_can_name_the_service(aws):
     """ECS and Cloud Map both have ListServices: a script for one leaves the other alone."""
-    aws.client("ecs", backend=True).create_cluster(clusterName="default")
+    aws.backend_client("ecs").create_cluster(clusterName="default")
     aws.script("ListServices", Fault.INTERNAL_ERROR, service="servicediscovery")
 
     aws.client("ecs", config=ONE_ATTEMPT).list_services()

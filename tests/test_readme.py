@@ -42,11 +42,9 @@ def env(faulty_endpoint):
 
 @pytest.mark.parametrize(("line", "code"), blocks(), ids=[f"line-{n}" for n, _ in blocks()])
 def test_readme_block_runs(line, code, env, tmp_path):
-    """Run the block as a script; a conftest/test pair runs under pytest."""
-    if code.startswith("# conftest.py\n"):
-        conftest, test = code.split("# test_launch.py\n")
-        (tmp_path / "conftest.py").write_text(conftest)
-        (tmp_path / "test_launch.py").write_text(test)
+    """Run the block as a script; a block headed "# test_<name>.py" runs under pytest."""
+    if code.startswith("# test_"):
+        (tmp_path / code.split("\n", 1)[0].removeprefix("# ")).write_text(code)
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)]
     else:
         script = tmp_path / "block.py"

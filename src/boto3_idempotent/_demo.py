@@ -183,7 +183,7 @@ def run_demo(
     results = []
     with FaultyEndpoint(schedule) as endpoint:
         # moto loads its EC2 data on first use (about a second): not either client's time.
-        for _, create in _creates(endpoint.client("ec2", backend=True)):
+        for _, create in _creates(endpoint.backend_client("ec2")):
             create()
         endpoint.reset()
         bare = endpoint.client("ec2", config=Config(retries={"total_max_attempts": 1}))

@@ -6,20 +6,24 @@ replays the first answer, or refuses with the mismatch error. The proxy adds tha
 contract in front of moto, and the faults that make retries matter::
 
     client ──HTTP──> proxy (127.0.0.1:port) ──HTTP──> moto ThreadedMotoServer
+                     │ 0. which operation? (RPC: named in the request; REST: its route, _rest.py)
                      │ 1. fault before the backend? 500 / 503 / throttle / 400 / reset
                      │ 2. token seen (same region, operation, within its lifetime)?
                      │      same parameters  -> replay the first response, moto untouched
                      │      other parameters -> the service's mismatch error
-                     │ 3. else forward to moto; remember a 2xx under the token
+                     │ 3. else forward to moto; remember a 2xx under the token (_contract.py)
                      └ 4. lost response? close the connection without answering
 
 Every request is recorded (operation, token, fault, outcome), and
-:meth:`FaultyEndpoint.created` counts what the backend really did.
+:meth:`FaultyEndpoint.created` counts what the backend really did. Every operation
+and service name given to the endpoint is checked against botocore's models
+(``_names.py``), so a misspelled name raises instead of matching nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
+import functools
 import http.client
 import itertools
 import logging
@@ -31,54 +35,42 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
-from boto3_idempotent._classify import MISMATCH_CODES
-from boto3_idempotent._lifetimes import DEFAULT_TOKEN_LIFETIME, TOKEN_LIFETIMES
-from boto3_idempotent._operations import operation_info
-
-from ._faults import Fault, FaultSchedule
+from ._contract import Answer, TokenContract
+from ._faults import FAULT_REPLIES, Fault, FaultSchedule
+from ._names import Names
+from ._rest import REST_PROTOCOLS, RestNames, virtual_host_bucket
 from ._wire import ParsedRequest, error_body, parse_request
 
-__all__ = ["DEFAULT_TOKEN_LIFETIMES", "FaultyEndpoint", "RequestRecord"]
+if TYPE_CHECKING:
+    # Only its type matters: with boto3-stubs, one overload per service name.
+    from boto3 import client as _boto3_client
+else:
+    _boto3_client = None
 
-#: Seconds a token is honoured, per botocore service name; others: DEFAULT_TOKEN_LIFETIME.
-DEFAULT_TOKEN_LIFETIMES: Mapping[str, float] = TOKEN_LIFETIMES
+__all__ = ["ClientKwargs", "FaultyEndpoint", "RequestRecord"]
 
-# Services that report a mismatch as a ValidationException naming it (Proton's docs).
-_MISMATCH_AS_VALIDATION = frozenset({"proton"})
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-# (status, code) of each fault that answers in place of the backend, per protocol.
-_FAULT_REPLIES: Mapping[Fault, Mapping[str, tuple[int, str]]] = {
-    Fault.INTERNAL_ERROR: {
-        "ec2": (500, "InternalError"),
-        "query": (500, "InternalFailure"),
-        "json": (500, "InternalServerError"),
-    },
-    Fault.UNAVAILABLE: {
-        "ec2": (503, "Unavailable"),
-        "query": (503, "ServiceUnavailable"),
-        "json": (503, "ServiceUnavailableException"),
-    },
-    Fault.THROTTLE_503: {
-        "ec2": (503, "RequestLimitExceeded"),
-        "query": (503, "Throttling"),
-        "json": (503, "ThrottlingException"),
-    },
-    Fault.THROTTLE_400: {
-        "ec2": (400, "Throttling"),
-        "query": (400, "Throttling"),
-        "json": (400, "ThrottlingException"),
-    },
-    Fault.CLIENT_ERROR: {
-        "ec2": (400, "InvalidParameterValue"),
-        "query": (400, "ValidationError"),
-        "json": (400, "ValidationException"),
-    },
-}
+
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "date", "server"}
 )
+
+
+class ClientKwargs(TypedDict):
+    """What :meth:`FaultyEndpoint.client_kwargs` gives: ``boto3.client(name, **kwargs)``."""
+
+    endpoint_url: str
+    region_name: str
+    aws_access_key_id: str
+    aws_secret_access_key: str
+
+
+def _typed_like(like: _F, make: Callable[..., Any]) -> _F:  # noqa: ARG001  (its type only)
+    """``make``, with the type of ``like`` (its overloads too) for type checkers."""
+    return cast("_F", make)
 
 
 @dataclass(frozen=True)
@@ -87,7 +79,8 @@ class RequestRecord:
 
     Attributes:
         service: botocore's service name (``"ec2"``), or the signing name if unknown.
-        operation: The operation name (``"RunInstances"``), ``""`` if not parsed.
+        operation: The operation's model name (``"RunInstances"``, ``"PutObject"``);
+            ``""`` if the request matched no operation.
         token: The client token it carried, or ``None``.
         fault: The fault injected, or ``None``.
         outcome: ``"forwarded"`` (the backend acted), ``"replayed"`` (the first
@@ -104,20 +97,6 @@ class RequestRecord:
     status: int | None
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class _Remembered:
-    fingerprint: str
-    answer: _Answer
-    at: float
-
-
 class FaultyEndpoint:
     """A local AWS endpoint that honours client tokens and injects faults.
 
@@ -129,10 +108,21 @@ class FaultyEndpoint:
             ec2.run_instances(...)
             assert aws.created("RunInstances") == 1
 
+    Operations are named as the model names them (``"RunInstances"``) or as the
+    client's method (``"run_instances"``); any other name raises ``ValueError``.
+
+    Attributes:
+        client: ``client(service_name, **kwargs)``: a boto3 client for this endpoint,
+            region us-east-1, dummy credentials; ``kwargs`` go to ``boto3.client``
+            (``config=``, ``region_name=``). Typed as ``boto3.client``: with boto3-stubs
+            installed, ``aws.client("ec2")`` is an ``EC2Client``.
+        backend_client: The same for moto directly (no faults, no token contract, not
+            recorded), to check state.
+
     Args:
         schedule: Random faults; none when ``None``. :meth:`script` adds exact ones.
         token_lifetimes: Seconds a token is honoured, per service; merged over
-            :data:`DEFAULT_TOKEN_LIFETIMES`.
+            :data:`~boto3_idempotent.testing.DEFAULT_TOKEN_LIFETIMES`.
         clock: Monotonic seconds, for token expiry (tests pass a fake one).
         sleep: Waits for :attr:`Fault.LATENCY`.
     """
@@ -146,9 +136,10 @@ class FaultyEndpoint:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Configure; nothing starts until :meth:`start` or ``with``."""
+        self._names = Names()
         self.schedule = schedule or FaultSchedule()
-        self._lifetimes = {**DEFAULT_TOKEN_LIFETIMES, **(token_lifetimes or {})}
-        self._clock = clock
+        lifetimes = {self._names.service(s): t for s, t in (token_lifetimes or {}).items()}
+        self._contract = TokenContract(self._names, lifetimes, clock)
         self._sleep = sleep
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
@@ -156,14 +147,17 @@ class FaultyEndpoint:
         # (service, operation) -> faults; service None: that operation in any service.
         self._scripts: dict[tuple[str | None, str], list[Fault | None]] = {}
         self._service_names: dict[str, str] = {}  # signing name -> botocore service name
-        self._memory: dict[tuple[str, str, str, str], _Remembered] = {}
-        self._key_locks: dict[tuple[str, str, str, str], threading.Lock] = {}
+        self._rest = RestNames(self._names)
         self._request_ids = itertools.count(1)
-        self._infos: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._moto: Any = None
         self._backend: tuple[str, int] | None = None
         self._httpd: ThreadingHTTPServer | None = None
-        self._session: Any = None
+        self.client = _typed_like(
+            _boto3_client, functools.partial(self._make_client, self.client_kwargs)
+        )
+        self.backend_client = _typed_like(
+            _boto3_client, functools.partial(self._make_client, self._backend_kwargs)
+        )
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -194,10 +188,7 @@ class FaultyEndpoint:
                 "boto3_idempotent.testing needs moto's server: "
                 "pip install 'boto3-idempotent[testing]'"
             ) from exc
-        import botocore.session  # noqa: PLC0415
-
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
-        self._session = botocore.session.get_session()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         self._backend = self._moto.get_host_and_port()
@@ -235,8 +226,7 @@ class FaultyEndpoint:
             self._records.clear()
             self._counts.clear()
             self._scripts.clear()
-            self._memory.clear()
-            self._key_locks.clear()
+        self._contract.reset()
         if self._backend is not None:
             connection = http.client.HTTPConnection(*self._backend, timeout=30)
             try:
@@ -247,34 +237,67 @@ class FaultyEndpoint:
 
     # -- configuration and assertions ------------------------------------------------
 
+    @property
+    def schedule(self) -> FaultSchedule:
+        """The random faults; assign a new :class:`FaultSchedule` to change them.
+
+        Its ``operations`` are checked like :meth:`script`'s names, and client method
+        names (``run_instances``) become model names.
+        """
+        return self._schedule
+
+    @schedule.setter
+    def schedule(self, schedule: FaultSchedule) -> None:
+        if schedule.operations is not None:
+            names = frozenset(self._names.operation(o) for o in schedule.operations)
+            schedule = dataclasses.replace(schedule, operations=names)
+        self._schedule = schedule
+
     def script(self, operation: str, *faults: Fault | None, service: str | None = None) -> None:
         """Give the next requests for ``operation`` these faults (``None``: none), in order.
 
         Args:
-            operation: The operation name, e.g. ``"RunInstances"``.
+            operation: ``"RunInstances"`` or ``"run_instances"``; REST operations too
+                (``"PutObject"``).
             faults: One per request, in order; then the schedule decides again.
             service: Only this service's operation (ECS and Cloud Map both have a
                 ``CreateService``); ``None``: whichever service it is.
-        """
-        with self._lock:
-            self._scripts.setdefault((service, operation), []).extend(faults)
 
-    def client(self, service: str, *, backend: bool = False, **kwargs: Any) -> Any:
-        """A boto3 client for this endpoint, region us-east-1, with dummy credentials.
+        Raises:
+            ValueError: ``service`` is not a botocore service, or ``operation`` is not
+                one of its operations (of any service's, without ``service``).
+        """
+        key = self._key(operation, service)
+        with self._lock:
+            self._scripts.setdefault(key, []).extend(faults)
+
+    def client_kwargs(self, *, backend: bool = False) -> ClientKwargs:
+        """Arguments for ``boto3.client(name, **aws.client_kwargs())`` (or a session's).
+
+        The same endpoint, region and dummy credentials as :attr:`client`, for code
+        that makes its own clients; typed, so boto3-stubs' per-service types apply.
 
         Args:
-            service: The botocore service name, e.g. ``"ec2"``.
-            backend: Talk to moto directly (no faults, not recorded), to check state.
-            kwargs: More arguments for ``boto3.client`` (``config=``, ``region_name=``).
+            backend: Moto's own URL instead of the proxy's (no faults, not recorded).
         """
-        import boto3  # noqa: PLC0415
+        return {
+            "endpoint_url": self.backend_url if backend else self.url,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
 
-        kwargs.setdefault("endpoint_url", self.backend_url if backend else self.url)
-        kwargs.setdefault("region_name", "us-east-1")
-        kwargs.setdefault("aws_access_key_id", "testing")
-        kwargs.setdefault("aws_secret_access_key", "testing")
+    def _backend_kwargs(self) -> ClientKwargs:
+        return self.client_kwargs(backend=True)
+
+    def _make_client(
+        self, defaults: Callable[[], ClientKwargs], service_name: str, **kwargs: Any
+    ) -> Any:
+        import boto3  # noqa: PLC0415  (only with [testing]; not at import time)
+
+        self._names.meet(service_name)
         make: Any = boto3.client  # one signature for every service name
-        return make(service, **kwargs)
+        return make(service_name, **{**defaults(), **kwargs})
 
     @property
     def records(self) -> list[RequestRecord]:
@@ -283,11 +306,21 @@ class FaultyEndpoint:
             return list(self._records)
 
     def attempts(self, operation: str | None = None, service: str | None = None) -> int:
-        """Requests that arrived (for ``operation`` of ``service``), whatever became of them."""
+        """Requests that arrived (for ``operation`` of ``service``), whatever became of them.
+
+        Raises:
+            ValueError: An unknown service or operation, as for :meth:`script`.
+        """
+        operation, service = self._filter(operation, service)
         return sum(1 for r in self.records if _matches(r, operation, service))
 
     def created(self, operation: str | None = None, service: str | None = None) -> int:
-        """Times the backend carried out ``operation`` successfully: resources created."""
+        """Times the backend carried out ``operation`` successfully: resources created.
+
+        Raises:
+            ValueError: An unknown service or operation, as for :meth:`script`.
+        """
+        operation, service = self._filter(operation, service)
         return sum(
             1
             for r in self.records
@@ -296,6 +329,18 @@ class FaultyEndpoint:
             and r.status < 300
             and _matches(r, operation, service)
         )
+
+    def _key(self, operation: str, service: str | None) -> tuple[str | None, str]:
+        if service is not None:
+            service = self._names.service(service)
+        return service, self._names.operation(operation, service)
+
+    def _filter(self, operation: str | None, service: str | None) -> tuple[str | None, str | None]:
+        if operation is not None:
+            service, operation = self._key(operation, service)
+        elif service is not None:
+            service = self._names.service(service)
+        return operation, service
 
     # -- request handling --------------------------------------------------------------
 
@@ -307,70 +352,45 @@ class FaultyEndpoint:
                 scripted = self._scripts.get(key)
                 if scripted:
                     return scripted.pop(0)
-        return self.schedule.fault_for(operation, number)
+        return self._schedule.fault_for(operation, number)
 
     def _service_name(self, signing_name: str) -> str:
         """Botocore's name for a signing name (``states`` -> ``stepfunctions``)."""
         known = self._service_names.get(signing_name)
         if known is not None:
             return known
-        available = self._session.get_available_services()
+        available = self._names.available()
         if signing_name not in available:
             # Rare (Step Functions, OpenSearch Serverless, ...): read every model once.
-            for name in available:
-                metadata = self._session.get_service_model(name).metadata
+            for name in sorted(available):
+                metadata = self._names.session.get_service_model(name).metadata
                 signing = metadata.get("signingName") or metadata.get("endpointPrefix")
                 self._service_names.setdefault(signing, name)
-        return self._service_names.setdefault(signing_name, signing_name)
+        service = self._service_names.setdefault(signing_name, signing_name)
+        self._names.meet(service)
+        return service
 
     def _record(self, record: RequestRecord) -> None:
         with self._lock:
             self._records.append(record)
 
-    def _token_paths(self, service: str, operation: str) -> tuple[tuple[str, ...], ...]:
-        key = (service, operation)
-        paths = self._infos.get(key)
-        if paths is None:
-            try:
-                model = self._session.get_service_model(service).operation_model(operation)
-            except Exception:  # noqa: BLE001  (an unknown service or operation has no tokens)
-                paths = ()
-            else:
-                paths = tuple(m.path for m in operation_info(service, model).tokens)
-            self._infos[key] = paths
-        return paths
-
-    def _mismatch(self, request: ParsedRequest, service: str) -> tuple[int, str, str]:
-        message = "The client token was used before with different parameters."
-        if service in _MISMATCH_AS_VALIDATION:
-            return 400, "ValidationException", f"IdempotentParameterMismatch: {message}"
-        code = "IdempotentParameterMismatch"
-        if request.protocol != "ec2":
-            with contextlib.suppress(Exception):
-                modeled = {s.name for s in self._session.get_service_model(service).error_shapes}
-                code = next(iter(sorted(modeled & MISMATCH_CODES)), code)
-        return 400, code, message
-
     def handle(
         self, request: ParsedRequest, body: bytes, headers: Any, method: str, path: str
-    ) -> tuple[_Answer | None, bool]:
+    ) -> tuple[Answer | None, bool]:
         """Decide the answer; ``(None, reset)`` means no answer at all."""
         service = self._service_name(request.service) if request.service else ""
+        if request.protocol == "other":
+            request = self._rest.name(request, service, method, path, headers)
         fault = self._next_fault(service, request.operation)
-        if fault in _FAULT_REPLIES and request.protocol == "other":
-            fault = None  # no error format to answer in: REST protocols get no error faults
-        token, member = None, None
-        for candidate in self._token_paths(service, request.operation):
-            value = request.get(candidate)
-            if isinstance(value, str):
-                token, member = value, candidate
-                break
+        if fault in FAULT_REPLIES and request.protocol == "other":
+            fault = None  # no error format to answer in
+        token, member = self._contract.token(service, request)
 
         def record(outcome: str, status: int | None) -> None:
             self._record(RequestRecord(service, request.operation, token, fault, outcome, status))
 
-        if fault in _FAULT_REPLIES:
-            status, code = _FAULT_REPLIES[fault][_reply_protocol(request)]  # type: ignore[index]
+        if fault in FAULT_REPLIES:
+            status, code = FAULT_REPLIES[fault][_reply_protocol(request)]  # type: ignore[index]
             record("fault", status)
             return self._error(request, status, code, f"Injected fault: {fault.value}"), False  # type: ignore[union-attr]
         if fault is Fault.RESET:
@@ -379,64 +399,37 @@ class FaultyEndpoint:
         if fault is Fault.LATENCY:
             self._sleep(self.schedule.latency)
 
+        forward = functools.partial(self._forward, method, path, headers, body)
         if token is None or member is None:
-            answer = self._forward(method, path, headers, body)
+            answer = forward()
             record("forwarded" if answer.status < 300 else "error", answer.status)
         else:
-            answer, outcome = self._with_token(request, service, token, member, headers, body)
+            error = functools.partial(self._error, request)
+            answer, outcome = self._contract.answer(
+                request, service, (token, member), forward, error
+            )
             record(outcome, answer.status)
         if fault is Fault.LOST_RESPONSE:
             return None, False
         return answer, False
 
-    def _with_token(
-        self,
-        request: ParsedRequest,
-        service: str,
-        token: str,
-        path: tuple[str, ...],
-        headers: Any,
-        body: bytes,
-    ) -> tuple[_Answer, str]:
-        key = (service, request.region, request.operation, token)
-        fingerprint = request.fingerprint(path)
-        with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:  # a second attempt in flight waits for the first one's answer
-            with self._lock:
-                remembered = self._memory.get(key)
-                lifetime = self._lifetimes.get(service, DEFAULT_TOKEN_LIFETIME)
-                if remembered is not None and self._clock() - remembered.at > lifetime:
-                    del self._memory[key]
-                    remembered = None
-            if remembered is not None:
-                if remembered.fingerprint == fingerprint:
-                    return remembered.answer, "replayed"
-                status, code, message = self._mismatch(request, service)
-                return self._error(request, status, code, message), "mismatch"
-            answer = self._forward("POST", "/", headers, body)
-            if answer.status < 300:
-                with self._lock:
-                    self._memory[key] = _Remembered(fingerprint, answer, self._clock())
-                return answer, "forwarded"
-            return answer, "error"
-
-    def _error(self, request: ParsedRequest, status: int, code: str, message: str) -> _Answer:
+    def _error(self, request: ParsedRequest, status: int, code: str, message: str) -> Answer:
         request_id = f"faulty-{next(self._request_ids):08d}"
-        content_type, body = error_body(_reply_protocol(request), status, code, message, request_id)
-        headers = (("Content-Type", content_type), ("x-amzn-RequestId", request_id))
-        return _Answer(status, headers, body)
+        headers, body = error_body(_reply_protocol(request), status, code, message, request_id)
+        return Answer(status, (*headers, ("x-amzn-RequestId", request_id)), body)
 
-    def _forward(self, method: str, path: str, headers: Any, body: bytes) -> _Answer:
+    def _forward(self, method: str, path: str, headers: Any, body: bytes) -> Answer:
         assert self._backend is not None  # noqa: S101  (start() sets it)
         connection = http.client.HTTPConnection(*self._backend, timeout=60)
         try:
             forwarded = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
+            if virtual_host_bucket(headers.get("Host", "")):  # S3's bucket is in the host
+                forwarded["Host"] = headers["Host"]
             connection.request(method, path, body=body, headers=forwarded)
             response = connection.getresponse()
             payload = response.read()
             kept = tuple((k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP)
-            return _Answer(response.status, kept, payload)
+            return Answer(response.status, kept, payload)
         finally:
             connection.close()
 
@@ -446,7 +439,8 @@ def _matches(record: RequestRecord, operation: str | None, service: str | None) 
 
 
 def _reply_protocol(request: ParsedRequest) -> str:
-    return request.protocol if request.protocol in ("ec2", "query", "json") else "json"
+    known = ("ec2", "query", "json", *REST_PROTOCOLS)
+    return request.protocol if request.protocol in known else "json"
 
 
 def _handler(endpoint: FaultyEndpoint) -> type[BaseHTTPRequestHandler]:
@@ -460,7 +454,7 @@ def _handler(endpoint: FaultyEndpoint) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
-            request = parse_request(self.headers, body)
+            request = parse_request(self.headers, body, self.path)
             try:
                 answer, reset = endpoint.handle(
                     request, body, self.headers, self.command, self.path
@@ -484,7 +478,7 @@ def _handler(endpoint: FaultyEndpoint) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(answer.body)
 
-        # REST protocols (S3, Lambda, ...) use every method; they are forwarded as they are.
+        # REST protocols (S3, Lambda, ...) use every method.
         do_GET = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_POST  # noqa: N815  (http.server's names)
 
     return Handler

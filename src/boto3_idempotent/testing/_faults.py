@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_FAULTS", "Fault", "FaultSchedule"]
+__all__ = ["DEFAULT_FAULTS", "FAULT_REPLIES", "Fault", "FaultSchedule"]
 
 
 class Fault(enum.Enum):
@@ -16,11 +17,11 @@ class Fault(enum.Enum):
     INTERNAL_ERROR = "500"
     #: HTTP 503 ServiceUnavailable, before the backend sees the request.
     UNAVAILABLE = "503"
-    #: Throttling with status 503 (EC2's RequestLimitExceeded; elsewhere ThrottlingException).
+    #: Throttling with status 503 (EC2 RequestLimitExceeded, S3 SlowDown, else Throttling...).
     THROTTLE_503 = "throttle-503"
     #: Throttling with status 400 (Throttling; JSON services: ThrottlingException).
     THROTTLE_400 = "throttle-400"
-    #: HTTP 400 with a plain client error (InvalidParameterValue / ValidationException).
+    #: HTTP 400 with a plain client error (InvalidParameterValue, InvalidArgument, ...).
     CLIENT_ERROR = "400"
     #: The connection is reset after the request arrived, before the backend sees it.
     RESET = "reset"
@@ -29,6 +30,46 @@ class Fault(enum.Enum):
     #: The request is forwarded after a delay (FaultSchedule.latency seconds).
     LATENCY = "latency"
 
+
+#: (status, error code) of each fault that answers in place of the backend, per protocol:
+#: codes the service family uses, which botocore and this library classify like AWS's.
+FAULT_REPLIES: Mapping[Fault, Mapping[str, tuple[int, str]]] = {
+    Fault.INTERNAL_ERROR: {
+        "ec2": (500, "InternalError"),
+        "query": (500, "InternalFailure"),
+        "json": (500, "InternalServerError"),
+        "rest-xml": (500, "InternalError"),
+        "rest-json": (500, "InternalServerException"),
+    },
+    Fault.UNAVAILABLE: {
+        "ec2": (503, "Unavailable"),
+        "query": (503, "ServiceUnavailable"),
+        "json": (503, "ServiceUnavailableException"),
+        "rest-xml": (503, "ServiceUnavailable"),
+        "rest-json": (503, "ServiceUnavailableException"),
+    },
+    Fault.THROTTLE_503: {
+        "ec2": (503, "RequestLimitExceeded"),
+        "query": (503, "Throttling"),
+        "json": (503, "ThrottlingException"),
+        "rest-xml": (503, "SlowDown"),
+        "rest-json": (503, "ThrottlingException"),
+    },
+    Fault.THROTTLE_400: {
+        "ec2": (400, "Throttling"),
+        "query": (400, "Throttling"),
+        "json": (400, "ThrottlingException"),
+        "rest-xml": (400, "Throttling"),
+        "rest-json": (400, "ThrottlingException"),
+    },
+    Fault.CLIENT_ERROR: {
+        "ec2": (400, "InvalidParameterValue"),
+        "query": (400, "ValidationError"),
+        "json": (400, "ValidationException"),
+        "rest-xml": (400, "InvalidArgument"),
+        "rest-json": (400, "ValidationException"),
+    },
+}
 
 #: The transient faults a random schedule draws from: what an outage looks like.
 DEFAULT_FAULTS: tuple[Fault, ...] = (
@@ -52,7 +93,8 @@ class FaultSchedule:
         rate: Probability in ``[0, 1]`` that a request gets a fault.
         seed: Any integer; the same seed gives the same schedule.
         faults: The faults to draw from, uniformly.
-        operations: Only these operations get faults; ``None``: every operation.
+        operations: Only these operations get faults (model names; an endpoint checks
+            them and turns client method names into model names); ``None``: all.
         latency: Seconds that :attr:`Fault.LATENCY` adds.
     """
 

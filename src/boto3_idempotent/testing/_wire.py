@@ -1,9 +1,17 @@
 """Reading AWS requests and writing AWS error responses, in the protocols the endpoint speaks.
 
-Supported: EC2's query protocol, the query protocol (CloudFormation, ...) and
-AWS JSON 1.0/1.1 (DynamoDB, ECS, Proton, ...). Requests in REST protocols (S3,
-Lambda, ...) are forwarded as they are (method, path, headers, body), without token
-bookkeeping and without the faults that answer with an error body.
+Requests: EC2's query protocol, the query protocol (CloudFormation, ...) and AWS JSON
+1.0/1.1 (DynamoDB, ECS, Proton, ...) name their operation and carry their parameters;
+REST requests (S3, Lambda, ...) are named by their route (``_rest.py``), and their
+parameters are not read (no token bookkeeping).
+
+Errors, in each protocol's own form, so botocore parses the code the endpoint meant::
+
+    ec2        <Response><Errors><Error><Code>..           text/xml
+    query      <ErrorResponse><Error><Type><Code>..        text/xml
+    json       {"__type": code, "message": ..}             application/x-amz-json-1.1
+    rest-xml   <Error><Code>..</Code>..</Error>            application/xml (S3's form)
+    rest-json  x-amzn-ErrorType: code, {"message": ..}     application/json
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
 __all__ = ["ParsedRequest", "error_body", "parse_request"]
@@ -26,11 +34,12 @@ class ParsedRequest:
     """What the endpoint needs to know of a request.
 
     Attributes:
-        protocol: ``"ec2"``, ``"query"``, ``"json"`` or ``"other"``.
+        protocol: ``"ec2"``, ``"query"``, ``"json"``, ``"rest-xml"``, ``"rest-json"``
+            or ``"other"`` (not understood).
         service: The signing name from the credential scope (``"ec2"``, ``"dynamodb"``).
         region: The region from the credential scope.
         operation: The operation name, or ``""`` if unknown.
-        params: The form fields (query) or the decoded body (JSON).
+        params: The form fields (query) or the decoded body (JSON); REST: none read.
     """
 
     protocol: str
@@ -64,11 +73,21 @@ class ParsedRequest:
         return json.dumps(body, sort_keys=True)
 
 
-def parse_request(headers: Any, body: bytes) -> ParsedRequest:
-    """Parse what the proxy received; never raises (unknown things become ``"other"``)."""
-    scope = _SCOPE.search(headers.get("Authorization", ""))
+def parse_request(headers: Any, body: bytes, target: str = "/") -> ParsedRequest:
+    """Parse what the proxy received; never raises (unknown things become ``"other"``).
+
+    A request in no RPC protocol comes back as ``"other"`` with its service and region;
+    the endpoint then names it by its REST route.
+    """
+    # The credential scope: signed headers, or a presigned URL's X-Amz-Credential.
+    query = dict(parse_qsl(urlsplit(target).query))
+    scope = _SCOPE.search(headers.get("Authorization", "")) or _SCOPE.search(
+        "Credential=" + query.get("X-Amz-Credential", "")
+    )
     service = scope["service"] if scope else ""
     region = scope["region"] if scope else ""
+    if not scope and "AWSAccessKeyId" in query and "Signature" in query:
+        service = "s3"  # a presigned URL in Signature Version 2: only S3 still makes them
     target = headers.get("X-Amz-Target")
     content_type = headers.get("Content-Type", "")
     if target:
@@ -86,12 +105,23 @@ def parse_request(headers: Any, body: bytes) -> ParsedRequest:
 
 def error_body(
     protocol: str, status: int, code: str, message: str, request_id: str
-) -> tuple[str, bytes]:
-    """The content type and body of an error in ``protocol``'s format."""
+) -> tuple[tuple[tuple[str, str], ...], bytes]:
+    """The headers (content type and protocol-specific ones) and body of an error."""
     if protocol == "json":
         payload = {"__type": code, "message": message}
-        return "application/x-amz-json-1.1", json.dumps(payload).encode()
+        return (("Content-Type", "application/x-amz-json-1.1"),), json.dumps(payload).encode()
+    if protocol == "rest-json":
+        headers = (("Content-Type", "application/json"), ("x-amzn-ErrorType", code))
+        return headers, json.dumps({"message": message}).encode()
     code, message = escape(code), escape(message)
+    if protocol == "rest-xml":
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f"<Error><Code>{code}</Code><Message>{message}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        )
+        headers = (("Content-Type", "application/xml"), ("x-amz-request-id", request_id))
+        return headers, xml.encode()
     if protocol == "ec2":
         xml = (
             '<?xml version="1.0" encoding="UTF-8"?>'
@@ -105,4 +135,4 @@ def error_body(
             f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
             "</ErrorResponse>"
         )
-    return "text/xml", xml.encode()
+    return (("Content-Type", "text/xml"),), xml.encode()
