@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 
 from boto3_idempotent import uninstall
+from raw_server import RawServer
 from wire import RunningServer, WireServer
 
 
@@ -71,6 +72,35 @@ def make_client(endpoint):
         )
 
     return make
+
+
+@pytest.fixture
+def raw_server():
+    """Start raw_server.RawServer instances answering as told; all are closed after the test."""
+    started: list[RawServer] = []
+
+    def start(answer) -> RawServer:
+        server = RawServer(answer)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+def raw_client(service: str, url: str, **config):
+    """A real boto3 client on a raw server (path-style S3), with dummy credentials."""
+    if service == "s3":
+        config.setdefault("s3", {"addressing_style": "path"})
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(**config),
+    )
 
 
 def run_in_threads(count: int, work) -> None:

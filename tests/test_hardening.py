@@ -16,7 +16,6 @@ import sys
 import threading
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from boto3_idempotent import (
@@ -31,8 +30,8 @@ from boto3_idempotent import (
     process_sqs_batch,
     wrap,
 )
-from conftest import FakeClock, run_in_threads
-from raw_server import RawServer, response
+from conftest import FakeClock, raw_client, run_in_threads
+from raw_server import response
 from wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -108,24 +107,9 @@ STORED = response(200, b"", {"ETag": '"etag"'})
 
 
 @pytest.fixture
-def s3_server():
+def s3_server(raw_server):
     """A raw server: SlowDown to the first request, 200 after."""
-    raw = RawServer(lambda request, number: SLOW_DOWN if number == 1 else STORED)
-    yield raw
-    raw.close()
-
-
-def s3_client(url: str):
-    """A real S3 client on the raw server (path-style, like an S3-compatible endpoint)."""
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}),
-        **CREDENTIALS,
-    )
+    return raw_server(lambda request, number: SLOW_DOWN if number == 1 else STORED)
 
 
 @pytest.mark.parametrize("kind", ["bytesio", "file"])
@@ -136,7 +120,7 @@ def test_a_retried_upload_sends_the_bytes_from_the_callers_offset(s3_server, tmp
     path.write_bytes(data)
     body = io.BytesIO(data) if kind == "bytesio" else path.open("rb")
     body.seek(30)
-    s3 = wrap(s3_client(s3_server.url), RetryPolicy(), sleep=lambda _: None)
+    s3 = wrap(raw_client("s3", s3_server.url), RetryPolicy(), sleep=lambda _: None)
 
     with body:
         s3.put_object(Bucket="bucket", Key="part", Body=body)
@@ -151,7 +135,7 @@ def test_bare_botocore_would_resend_from_byte_zero(s3_server):
     body = io.BytesIO(data)
     body.seek(30)
 
-    s3_client(s3_server.url).put_object(Bucket="bucket", Key="part", Body=body)
+    raw_client("s3", s3_server.url).put_object(Bucket="bucket", Key="part", Body=body)
 
     assert [r.body for r in s3_server.requests] == [data[30:], data]
 
@@ -173,23 +157,18 @@ def truncated_then_whole(body: bytes, content_type: str, cut: int):
     return answer
 
 
-@pytest.mark.parametrize("cut", [0, 10])
-def test_a_truncated_json_success_is_resent_when_the_call_is_protected(cut):
-    """EKS CreateCluster (clientRequestToken): resent, and the whole answer is returned."""
-    raw = RawServer(truncated_then_whole(CLUSTER.encode(), "application/json", cut))
-    import boto3
+def wrapped_on(raw, service: str):
+    """A wrapped client of ``service`` on a raw server, backing off without sleeping."""
+    return wrap(raw_client(service, raw.url), RetryPolicy(), sleep=lambda _: None)
 
-    eks = wrap(
-        boto3.client("eks", endpoint_url=raw.url, region_name="us-east-1", **CREDENTIALS),
-        RetryPolicy(),
-        sleep=lambda _: None,
-    )
-    try:
-        result = eks.create_cluster(
-            name="c", roleArn="arn:aws:iam::1:role/r", resourcesVpcConfig={}
-        )
-    finally:
-        raw.close()
+
+@pytest.mark.parametrize("cut", [0, 10])
+def test_a_truncated_json_success_is_resent_when_the_call_is_protected(raw_server, cut):
+    """EKS CreateCluster (clientRequestToken): resent, and the whole answer is returned."""
+    raw = raw_server(truncated_then_whole(CLUSTER.encode(), "application/json", cut))
+    eks = wrapped_on(raw, "eks")
+
+    result = eks.create_cluster(name="c", roleArn="arn:aws:iam::1:role/r", resourcesVpcConfig={})
 
     assert result["cluster"]["name"] == "c"
     tokens = [json.loads(r.body)["clientRequestToken"] for r in raw.requests]
@@ -197,46 +176,32 @@ def test_a_truncated_json_success_is_resent_when_the_call_is_protected(cut):
     assert tokens[0] == tokens[1]
 
 
-def test_a_truncated_answer_to_an_unprotected_call_raises_instead_of_returning_it():
+def test_a_truncated_answer_to_an_unprotected_call_raises_instead_of_returning_it(raw_server):
     """EC2 CreateTags has no token: one attempt, IncompleteResponseError, never {}."""
-    body = b'<CreateTagsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><return>true</return></CreateTagsResponse>'
-    raw = RawServer(truncated_then_whole(body, "text/xml", 12))
-    import boto3
-
-    ec2 = wrap(
-        boto3.client("ec2", endpoint_url=raw.url, region_name="us-east-1", **CREDENTIALS),
-        RetryPolicy(),
-        sleep=lambda _: None,
+    body = (
+        b'<CreateTagsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        b"<return>true</return></CreateTagsResponse>"
     )
-    try:
-        with pytest.raises(IncompleteResponseError) as raised:
-            ec2.create_tags(Resources=["i-1"], Tags=[{"Key": "k", "Value": "v"}])
-    finally:
-        raw.close()
+    raw = raw_server(truncated_then_whole(body, "text/xml", 12))
+    ec2 = wrapped_on(raw, "ec2")
+
+    with pytest.raises(IncompleteResponseError) as raised:
+        ec2.create_tags(Resources=["i-1"], Tags=[{"Key": "k", "Value": "v"}])
 
     assert len(raw.requests) == 1
     assert "ended after 12 of its" in str(raised.value)
     assert call_info(raised.value).stop_reason == "unsafe_to_resend"
 
 
-def test_a_truncated_xml_success_is_resent_when_protected():
+def test_a_truncated_xml_success_is_resent_when_protected(raw_server):
     """EC2 RunInstances cut after 10 bytes: resent with its token, no ResponseParserError."""
     body = (
         b'<RunInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
         b"<requestId>r</requestId><reservationId>r-1</reservationId></RunInstancesResponse>"
     )
-    raw = RawServer(truncated_then_whole(body, "text/xml", 10))
-    import boto3
+    raw = raw_server(truncated_then_whole(body, "text/xml", 10))
 
-    ec2 = wrap(
-        boto3.client("ec2", endpoint_url=raw.url, region_name="us-east-1", **CREDENTIALS),
-        RetryPolicy(),
-        sleep=lambda _: None,
-    )
-    try:
-        reservation = ec2.run_instances(**RUN)
-    finally:
-        raw.close()
+    reservation = wrapped_on(raw, "ec2").run_instances(**RUN)
 
     assert reservation["ReservationId"] == "r-1"
     tokens = [re.search(rb"ClientToken=([^&]+)", r.body)[1] for r in raw.requests]
@@ -244,14 +209,11 @@ def test_a_truncated_xml_success_is_resent_when_protected():
     assert tokens[0] == tokens[1]
 
 
-def test_a_head_response_has_no_body_to_check(make_client):
+def test_a_head_response_has_no_body_to_check(raw_server):
     """HEAD answers carry the object's Content-Length and no body: not a truncation."""
-    raw = RawServer(lambda request, number: response(200, b"", {"ETag": '"e"'}, content_length=5))
-    s3 = wrap(s3_client(raw.url), RetryPolicy())
-    try:
-        head = s3.head_object(Bucket="bucket", Key="key")
-    finally:
-        raw.close()
+    raw = raw_server(lambda request, number: response(200, b"", {"ETag": '"e"'}, content_length=5))
+
+    head = wrapped_on(raw, "s3").head_object(Bucket="bucket", Key="key")
 
     assert head["ContentLength"] == 5
     assert len(raw.requests) == 1
