@@ -149,6 +149,12 @@ def test_entries_are_in_exactly_one_class():
     assert all(table.classify(e.service, e.operation, e.path) == name for name, e in ALL_ENTRIES)
 
 
+def test_generated_paths_go_through_structures_only():
+    """A token is generated only where a dict leads to it: never inside list elements."""
+    inside = [_id(e) for e in table.GENERATED if {"[]", "{}"} & set(e.path)]
+    assert inside == []
+
+
 @pytest.mark.parametrize(("kind", "entry"), ALL_ENTRIES, ids=[_id(e) for _, e in ALL_ENTRIES])
 def test_every_entry_is_a_string_member_of_the_installed_model(kind, entry):
     """The path leads to a string; it may be missing only from a botocore older than reviewed."""
