@@ -21,8 +21,8 @@ GENERATED
 CALLER_REFERENCES
     Never generated: references the caller chooses and that mean something to
     the caller (Route 53 and CloudFront ``CallerReference``, KMS grant ``Name``,
-    SQS and SNS FIFO ``MessageDeduplicationId``, ...), tokens inside list
-    elements (one per element, required), and Config
+    SQS and SNS FIFO ``MessageDeduplicationId``, ...), tokens inside the
+    elements of a batch (one per element; never generated), and Config
     ``StartResourceEvaluation.ClientToken`` (exactly 64 characters, which no
     generated form fits). A call that carries one is safe to resend; for a path
     through a list (``"[]"``), only if every element carries one.
