@@ -27,17 +27,34 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
-def test_operations_lists_traited_registry_and_nested_members():
-    """EC2: RunInstances from the model, AllocateHosts and the nested spot-fleet token from the registry."""
+def test_operations_lists_traited_scanned_and_nested_members():
+    """EC2: RunInstances from the model, AllocateHosts and the nested spot-fleet token from the scan."""
     result = run("operations", "ec2")
 
     assert result.returncode == 0, result.stderr
     lines = {tuple(line.split()) for line in result.stdout.splitlines()}
     assert ("ec2", "RunInstances", "ClientToken", "model") in lines
-    assert ("ec2", "AllocateHosts", "ClientToken", "registry") in lines
-    assert ("ec2", "RequestSpotFleet", "SpotFleetRequestConfig.ClientToken", "registry") in lines
+    assert ("ec2", "AllocateHosts", "ClientToken", "scan") in lines
+    assert ("ec2", "RequestSpotFleet", "SpotFleetRequestConfig.ClientToken", "scan") in lines
     assert not any(line[1:2] == ("DescribeInstances",) for line in lines)
-    assert "token-protected operations in 1 service (" in result.stdout
+    assert "protected operations in 1 service:" in result.stdout
+
+
+def test_operations_lists_caller_references_including_per_element_ones():
+    """Route 53's CallerReference, and SQS batch entries' MessageDeduplicationId, as references."""
+    route53 = run("operations", "route53")
+    sqs = run("operations", "sqs")
+
+    lines = {tuple(line.split()) for line in (route53.stdout + sqs.stdout).splitlines()}
+    assert ("route53", "CreateHostedZone", "CallerReference", "reference") in lines
+    assert ("sqs", "SendMessageBatch", "Entries.[].MessageDeduplicationId", "reference") in lines
+
+
+def test_a_name_alike_that_is_not_a_token_is_not_listed():
+    """CodePipeline's AcknowledgeThirdPartyJob.clientToken identifies a job: not listed."""
+    result = run("operations", "codepipeline")
+
+    assert "AcknowledgeThirdPartyJob" not in result.stdout
 
 
 def test_operations_all_adds_what_is_resent_without_a_token():
@@ -60,7 +77,7 @@ def test_operations_json_is_machine_readable():
         "service": "cloudformation",
         "operation": "CreateStack",
         "member": "ClientRequestToken",
-        "source": "registry",
+        "source": "scan",
     } in rows
     assert all(set(r) == {"service", "operation", "member", "source"} for r in rows)
 
@@ -70,10 +87,12 @@ def test_operations_of_every_service_counts_them():
     result = run("operations")
 
     assert result.returncode == 0, result.stderr
-    summary = result.stdout.strip().splitlines()[-1]
-    count = int(summary.split()[0].replace(",", ""))
-    assert count > 1000
-    assert "from the curated registry" in summary
+    lines = result.stdout.strip().splitlines()
+    total = int(lines[-4].split()[0].replace(",", ""))
+    by_source = [int(line.split()[0].replace(",", "")) for line in lines[-3:]]
+    assert total > 1600
+    assert sum(by_source) == total
+    assert lines[-2].strip().endswith("(tools/scan_tokens.py), token generated")
 
 
 def test_unknown_service_exits_2_with_suggestions():

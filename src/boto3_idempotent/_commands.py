@@ -30,8 +30,16 @@ class Row:
 
     service: str
     operation: str
-    member: str | None  # dotted path of the token member; None for no-token rows
-    source: str  # model | registry | read-only | documented
+    member: str | None  # dotted path of the member ("[]": each element); None: no member
+    source: str  # model | scan | reference | read-only | documented
+
+
+#: What each source means, for the summary line.
+_SOURCES = (
+    ("model", "the model's idempotencyToken trait"),
+    ("scan", "the reviewed scan (tools/scan_tokens.py), token generated"),
+    ("reference", "a caller reference, never generated"),
+)
 
 
 def _rows(session: Any, service: str, *, everything: bool) -> Iterator[Row]:
@@ -42,8 +50,10 @@ def _rows(session: Any, service: str, *, everything: bool) -> Iterator[Row]:
         traited = set(operation.idempotent_members)
         for member in info.tokens:
             from_model = len(member.path) == 1 and member.path[0] in traited
-            yield Row(service, name, ".".join(member.path), "model" if from_model else "registry")
-        if everything and not info.tokens and info.safe_without_token:
+            yield Row(service, name, ".".join(member.path), "model" if from_model else "scan")
+        for path in info.references:
+            yield Row(service, name, ".".join(path), "reference")
+        if everything and not info.protectable and info.safe_without_token:
             documented = (service, name) in DOCUMENTED_IDEMPOTENT
             yield Row(service, name, None, "documented" if documented else "read-only")
 
@@ -73,18 +83,31 @@ def list_operations(service: str | None, *, everything: bool, as_json: bool, out
             str(getattr(row, h) or "-").ljust(w) for h, w in zip(_HEADERS, widths, strict=True)
         )
         out.write("  ".join(cells).rstrip() + "\n")
-    protected = {(r.service, r.operation) for r in rows if r.member is not None}
-    by_source = {s: sum(1 for r in rows if r.source == s) for s in ("model", "registry")}
-    services = len({s for s, _ in protected})
-    out.write(
-        f"\n{_count(len(protected), 'token-protected operation')} in"
-        f" {_count(services, 'service')} ({_count(by_source['model'], 'token member')} from"
-        f" the model's trait, {by_source['registry']} from the curated registry)"
-    )
+    out.write(summary(rows) + "\n")
     if everything:
         safe = sum(1 for r in rows if r.member is None)
-        out.write(f"; {safe} more resent without a token (read-only or documented idempotent)")
-    out.write("\n")
+        out.write(f"{safe:,} more resent without a token (read-only or documented idempotent)\n")
+
+
+def summary(rows: list[Row]) -> str:
+    """The totals: protected operations and services, then operations by their first source.
+
+    An operation counts once, under the first of model, scan, reference it has.
+    """
+    first: dict[tuple[str, str], str] = {}
+    order = [source for source, _ in _SOURCES]
+    for row in rows:
+        if row.member is None:
+            continue
+        key = (row.service, row.operation)
+        if key not in first or order.index(row.source) < order.index(first[key]):
+            first[key] = row.source
+    services = len({service for service, _ in first})
+    lines = [f"\n{_count(len(first), 'protected operation')} in {_count(services, 'service')}:"]
+    for source, meaning in _SOURCES:
+        number = sum(1 for s in first.values() if s == source)
+        lines.append(f"  {number:>6,}  {meaning}")
+    return "\n".join(lines)
 
 
 def _count(number: int, noun: str) -> str:

@@ -3,13 +3,14 @@
 Knowledge comes from two places:
 
 * the model: botocore marks token members with the ``idempotencyToken`` trait;
-* this module's curated registry: token members that the service documents as
-  idempotency tokens but whose model lacks the trait (EC2 AllocateHosts,
-  RequestSpotFleet's nested token, CloudFormation's ClientRequestToken, ...).
-  Every entry was checked against the member's documentation, never its name:
-  CodePipeline's ``AcknowledgeThirdPartyJob.clientToken`` identifies a job and
-  is not an idempotency token. A test checks every entry against the installed
-  botocore model.
+* the reviewed table (``_token_table``, made with ``tools/scan_tokens.py``): token
+  members that the service documents but whose model lacks the trait (EC2
+  AllocateHosts, RequestSpotFleet's nested token, RAM, CodeBuild, ...), caller
+  references that are never invented (Route 53's ``CallerReference``), members
+  that look like tokens but are not (CodePipeline's
+  ``AcknowledgeThirdPartyJob.clientToken`` identifies a job), limits the
+  documentation states and the model does not, and what a service answers to a
+  repeated token. The table is read at an operation's first call, never at import.
 
 Whether a call may be resent after an ambiguous failure (5xx, read timeout,
 connection lost after sending) is decided per *call*: when its request carries its
@@ -29,82 +30,10 @@ from ._tokens import DOCUMENTED_MAX_LENGTH, TokenMember
 __all__ = [
     "DOCUMENTED_IDEMPOTENT",
     "EC2_DOCUMENTED_TOKENS",
-    "NOT_TOKENS",
     "READ_ONLY_PREFIXES",
-    "UNTRAITED_TOKENS",
     "OperationInfo",
     "operation_info",
 ]
-
-_EC2_UNTRAITED = (
-    # The EC2 "Ensuring idempotency" list, less what the model already traits.
-    "AllocateHosts",
-    "CreateEgressOnlyInternetGateway",
-    "CreateFlowLogs",
-    "CreateFpgaImage",
-    "CreateReservedInstancesListing",
-    "CreateVpcEndpoint",
-    "ImportImage",
-    "ImportSnapshot",
-    "ModifyReservedInstances",
-    "PurchaseHostReservation",
-    "RequestSpotInstances",
-    # Not on that list, but documented on the member as "to ensure the idempotency of
-    # the request".
-    "CopyFpgaImage",
-    "CreateCapacityReservation",
-    "CreateVpcEndpointConnectionNotification",
-    "CreateVpcEndpointServiceConfiguration",
-    "ModifyInstanceCreditSpecification",
-)
-
-#: (service name, operation) -> token member paths the model leaves untraited.
-UNTRAITED_TOKENS: Mapping[tuple[str, str], tuple[tuple[str, ...], ...]] = {
-    **{("ec2", op): (("ClientToken",),) for op in _EC2_UNTRAITED},
-    ("ec2", "RequestSpotFleet"): (("SpotFleetRequestConfig", "ClientToken"),),
-    # "Specify this token if you plan to retry requests so that CloudFormation knows
-    # that you're not attempting to create a stack with the same name."
-    **{
-        ("cloudformation", op): (("ClientRequestToken",),)
-        for op in (
-            "CancelUpdateStack",
-            "ContinueUpdateRollback",
-            "CreateStack",
-            "DeleteStack",
-            "ExecuteChangeSet",
-            "RegisterType",
-            "StartResourceScan",
-            "UpdateStack",
-        )
-    },
-    ("cloudformation", "CreateChangeSet"): (("ClientToken",),),
-    # At most 32 word characters: these get uuid4().hex, not the 36-character form.
-    ("acm", "RequestCertificate"): (("IdempotencyToken",),),
-    ("acm", "PutAccountConfiguration"): (("IdempotencyToken",),),
-    ("acm-pca", "CreateCertificateAuthority"): (("IdempotencyToken",),),
-    ("acm-pca", "IssueCertificate"): (("IdempotencyToken",),),
-    ("ecs", "CreateService"): (("clientToken",),),
-    ("ecs", "CreateTaskSet"): (("clientToken",),),
-    ("ecs", "CreateDaemon"): (("clientToken",),),
-    ("ssm", "StartAutomationExecution"): (("ClientToken",),),
-    ("ssm", "StartChangeRequestExecution"): (("ClientToken",),),
-}
-
-#: Members the model traits as idempotency tokens that are not: a session id, a
-#: resource id, a callback id. botocore still fills them; they protect nothing, so
-#: they do not make their operation safe to resend after an ambiguous failure.
-NOT_TOKENS = frozenset(
-    {
-        ("athena", "DeleteNamedQuery", "NamedQueryId"),
-        ("athena", "StopQueryExecution", "QueryExecutionId"),
-        ("bedrock-agentcore", "GetAgentCard", "runtimeSessionId"),
-        ("bedrock-agentcore", "InvokeAgentRuntime", "runtimeSessionId"),
-        ("bedrock-agentcore", "InvokeAgentRuntimeCommand", "runtimeSessionId"),
-        ("chime-sdk-messaging", "ChannelFlowCallback", "CallbackId"),
-        ("elementalinference", "AssociateFeed", "associatedResourceName"),
-        ("elementalinference", "DisassociateFeed", "associatedResourceName"),
-    }
-)
 
 #: The EC2 "Ensuring idempotency" page's client-token list. Its "up to 64 ASCII
 #: characters" bounds a caller's token where the model gives no length.
@@ -174,6 +103,9 @@ class OperationInfo:
         repeat_conflicts: Error codes the service answers a *repeated* token or
             reference with, instead of replaying the first answer (Route 53's
             ``HostedZoneAlreadyExists``).
+        repeat_marker: Text the error's message must also contain (MTurk answers
+            ``RequestError`` for many things, ``AWS.MechanicalTurk.HitAlreadyExists``
+            for this one), or ``None``.
     """
 
     name: str
@@ -182,6 +114,7 @@ class OperationInfo:
     retryable_errors: Mapping[str, bool]
     references: tuple[tuple[str, ...], ...] = ()
     repeat_conflicts: frozenset[str] = frozenset()
+    repeat_marker: str | None = None
 
     @property
     def protectable(self) -> bool:
@@ -198,35 +131,58 @@ def is_read_only(name: str) -> bool:
     return False
 
 
-def _member_shape(input_shape: Any, path: tuple[str, ...]) -> Any | None:
+Path = tuple[str, ...]
+
+
+def _member_shape(input_shape: Any, path: Path) -> Any | None:
+    """The shape at ``path`` (``"[]"``: a list's element, ``"{}"``: a map's value)."""
     shape = input_shape
     for name in path:
-        members = getattr(shape, "members", None) or {}
-        if name not in members:  # an older model than the registry's
+        if name == "[]":
+            shape = getattr(shape, "member", None)
+        elif name == "{}":
+            shape = getattr(shape, "value", None)
+        else:
+            members = getattr(shape, "members", None) or {}
+            shape = members.get(name)  # None: an older model than the table's
+        if shape is None:
             return None
-        shape = members[name]
     return shape
+
+
+def _sources(service_name: str, operation_model: Any) -> tuple[list[Path], list[Path]]:
+    """Token paths (traited, then the table's generated ones) and caller-reference paths."""
+    from . import _token_table as table  # noqa: PLC0415  (an operation's first call only)
+
+    name = operation_model.name
+    paths: list[Path] = [
+        (member,)
+        for member in operation_model.idempotent_members
+        if not table.is_not_token(service_name, name, (member,))
+    ]
+    paths.extend(p for p in table.generated(service_name, name) if p not in paths)
+    return paths, list(table.caller_references(service_name, name))
 
 
 def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
     """Build the :class:`OperationInfo` of a botocore ``OperationModel``."""
+    from . import _token_table as table  # noqa: PLC0415  (an operation's first call only)
+
     name = operation_model.name
     input_shape = operation_model.input_shape
-    paths: list[tuple[str, ...]] = [
-        (m,)
-        for m in operation_model.idempotent_members
-        if (service_name, name, m) not in NOT_TOKENS
-    ]
-    for path in UNTRAITED_TOKENS.get((service_name, name), ()):
-        if path not in paths:
-            paths.append(path)
-    documented = (
+    paths, references = _sources(service_name, operation_model)
+    default_max = (
         DOCUMENTED_MAX_LENGTH if service_name == "ec2" and name in EC2_DOCUMENTED_TOKENS else None
     )
-    shapes = [(p, _member_shape(input_shape, p)) for p in paths]
-    tokens = tuple(
-        TokenMember.from_shape(p, shape, documented) for p, shape in shapes if shape is not None
-    )
+    tokens: list[TokenMember] = []
+    for path in paths:
+        shape = _member_shape(input_shape, path)
+        if shape is None:  # an older model than the table's
+            continue
+        limit = table.documented_limit(service_name, name, path)
+        documented = (limit.max_length, limit.pattern) if limit is not None else None
+        tokens.append(TokenMember.from_shape(path, shape, default_max, documented=documented))
+    present = [r for r in references if _member_shape(input_shape, r) is not None]
     safe_without_token = is_read_only(name) or (service_name, name) in DOCUMENTED_IDEMPOTENT
     retryable = {
         getattr(shape, "error_code", None) or shape.name: bool(
@@ -235,4 +191,13 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         for shape in getattr(operation_model, "error_shapes", ())
         if isinstance(shape.metadata.get("retryable"), dict)
     }
-    return OperationInfo(name, tokens, safe_without_token, MappingProxyType(retryable))
+    repeat = table.repeat_behaviour(service_name, name)
+    return OperationInfo(
+        name,
+        tuple(tokens),
+        safe_without_token,
+        MappingProxyType(retryable),
+        references=tuple(present),
+        repeat_conflicts=repeat.codes if repeat is not None else frozenset(),
+        repeat_marker=repeat.marker if repeat is not None else None,
+    )

@@ -211,10 +211,10 @@ class _Plugin:
                     context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = applied
                     context[_CTX_PROTECTED] = True
         for path in info.references:
-            reference = _at(params, path)
-            if isinstance(reference, str) and reference:
+            reference = _carried(params, path)
+            if reference is not None:
                 context[_CTX_PROTECTED] = True
-                if _CTX_TOKEN not in context:
+                if reference and _CTX_TOKEN not in context:
                     context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = reference, True
 
     def request_created(self, request: Any, **kwargs: Any) -> None:
@@ -420,7 +420,13 @@ class _Plugin:
         """Raise the typed errors: a repeat answered as a conflict, a parameter mismatch."""
         error_code, parsed = failure.error_code, failure.parsed or {}
         token: str | None = context.get(_CTX_TOKEN)
-        repeat = error_code in info.repeat_conflicts and context.get(_CTX_AMBIGUOUS, False)
+        marker = info.repeat_marker
+        message = str(parsed.get("Error", {}).get("Message", ""))
+        repeat = (
+            error_code in info.repeat_conflicts
+            and (marker is None or marker in message)
+            and context.get(_CTX_AMBIGUOUS, False)
+        )
         if not repeat and failure.outcome is not Outcome.MISMATCH:
             return
         metadata = parsed.setdefault("ResponseMetadata", {})
@@ -470,13 +476,26 @@ def _attempt_cap(settings: Settings) -> int:
     return settings.max_attempts if cap is None else min(cap, settings.max_attempts)
 
 
-def _at(params: Mapping[str, Any], path: tuple[str, ...]) -> object:
-    node: object = params
-    for name in path:
+def _carried(node: object, path: tuple[str, ...]) -> str | None:
+    """The caller's reference at ``path``; ``None`` if any place the path reaches lacks one.
+
+    Through a list (``"[]"``) or a map (``"{}"``), every element must carry one (a batch
+    resent with one element unprotected could act twice on it); the value then is
+    ``""`` (protected, but no single reference to report).
+    """
+    for index, name in enumerate(path):
+        rest = path[index + 1 :]
+        if name in ("[]", "{}"):
+            items = node if isinstance(node, list) else None
+            if name == "{}" and isinstance(node, Mapping):
+                items = list(node.values())
+            if not items or any(_carried(item, rest) is None for item in items):
+                return None
+            return ""
         if not isinstance(node, Mapping):
             return None
         node = node.get(name)
-    return node
+    return node if isinstance(node, str) and node else None
 
 
 def _log_no_resend(service: str, operation: str, error_code: str, reason: StopReason) -> None:
