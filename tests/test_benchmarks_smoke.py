@@ -1,8 +1,9 @@
 """benchmarks/run.py end to end with tiny sizes (--quick), so the benchmarks cannot rot.
 
 Nothing here looks at a timing: the machine decides those. What is checked is that every
-benchmark ran and wrote the keys README and the plots read, with sane values, and that the
-outage counts (which depend on retry logic, not on speed) come out as they must.
+scenario ran and wrote the keys README and the plots read, with sane values, and that the
+counts (which depend on retry logic and seeded fault schedules, not on speed) come out as
+they must.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 OUTAGE_CLIENTS = {"bare_legacy", "bare_standard", "tenacity_standard", "wrapped"}
+SCENARIOS = ("overhead", "import", "outage", "recovery", "threads", "profile")
 
 
 def run_benchmarks(*args: str) -> subprocess.CompletedProcess[str]:
@@ -67,7 +69,7 @@ def test_every_benchmark_ran_and_was_timed(results):
     """Every section is there, with its own run time."""
     assert results["quick"] is True
     assert results["schema"] == 1
-    for section in ("overhead", "import", "outage", "recovery", "threads", "profile"):
+    for section in SCENARIOS:
         assert section in results
         assert results["seconds"][section] >= 0
     assert positive(results["total_seconds"])
@@ -185,11 +187,20 @@ def test_profile_names_the_library_hooks(results):
     assert positive(profile["wrapped_us_per_call_profiled"])
 
 
+PNGS = (
+    "overhead",
+    "attempts_over_time",
+    "recovery",
+    "threads",
+)
+
+
 def test_plots_are_drawn_from_results(results_path, tmp_path):
-    """--plot-from draws the four PNGs (only where matplotlib is installed)."""
+    """--plot-from draws every PNG (only where matplotlib is installed)."""
     pytest.importorskip("matplotlib")
     result = run_benchmarks("--plot-from", str(results_path), "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in ("overhead", "attempts_over_time", "recovery", "threads"):
+    assert sorted(p.stem for p in tmp_path.glob("*.png")) == sorted(PNGS)
+    for name in PNGS:
         png = tmp_path / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
