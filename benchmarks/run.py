@@ -22,6 +22,7 @@ from benchmarks import (
     profiling,
     recovery,
     threads,
+    versus_botocore,
 )
 from benchmarks.runner import Scenario, main
 
@@ -32,6 +33,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     recovery.SCENARIO,
     threads.SCENARIO,
     profiling.SCENARIO,
+    versus_botocore.SCENARIO,
 )
 
 if __name__ == "__main__":
