@@ -303,6 +303,7 @@ def verdicts(data: Json) -> list[Json]:
                     "wrapped": ours,
                     "bare_standard": theirs,
                     "pass": ours <= theirs,
+                    "within_noise": ours - theirs <= noise,
                     "noise": noise,
                     "noise_from": twin,
                     "wrapped_backoff": clients["wrapped"][f"backoff_{stat}"],
@@ -360,6 +361,8 @@ def summary(data: Json) -> list[str]:
         lines.append(f"versus duplicates {name:<13} {row['duplicates']} of {row['created']} hosts")
     for row in data["verdicts"]:
         verdict = "PASS" if row["pass"] else "FAIL"
+        if not row["pass"] and row.get("within_noise"):
+            verdict = "FAIL (within noise)"
         noise = ""
         if "noise" in row:
             twin = row["noise_from"].removeprefix("bare_")

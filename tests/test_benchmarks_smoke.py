@@ -312,5 +312,6 @@ def test_versus_verdicts_name_each_criterion(versus):
     }
     for name, row in verdicts.items():
         assert isinstance(row["pass"], bool)
-        assert ("noise" in row) == name.startswith(("transient", "throttling"))
+        latency = name.startswith(("transient", "throttling"))
+        assert ("noise" in row) == ("within_noise" in row) == latency
     assert verdicts["duplicates"]["pass"] is True
