@@ -1,8 +1,9 @@
 """benchmarks/run.py end to end with tiny sizes (--quick), so the benchmarks cannot rot.
 
 Nothing here looks at a timing: the machine decides those. What is checked is that every
-benchmark ran and wrote the keys README and the plots read, with sane values, and that the
-outage counts (which depend on retry logic, not on speed) come out as they must.
+scenario ran and wrote the keys README and the plots read, with sane values, and that the
+counts (which depend on retry logic and seeded fault schedules, not on speed) come out as
+they must.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pytest
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 OUTAGE_CLIENTS = {"bare_legacy", "bare_standard", "tenacity_standard", "wrapped"}
+VERSUS_CLIENTS = ["bare_legacy", "bare_standard", "bare_adaptive", "wrapped"]
+SCENARIOS = ("overhead", "import", "outage", "recovery", "threads", "profile", "versus_botocore")
 
 
 def run_benchmarks(*args: str) -> subprocess.CompletedProcess[str]:
@@ -67,7 +70,7 @@ def test_every_benchmark_ran_and_was_timed(results):
     """Every section is there, with its own run time."""
     assert results["quick"] is True
     assert results["schema"] == 1
-    for section in ("overhead", "import", "outage", "recovery", "threads", "profile"):
+    for section in SCENARIOS:
         assert section in results
         assert results["seconds"][section] >= 0
     assert positive(results["total_seconds"])
@@ -185,11 +188,130 @@ def test_profile_names_the_library_hooks(results):
     assert positive(profile["wrapped_us_per_call_profiled"])
 
 
+PNGS = (
+    "overhead",
+    "attempts_over_time",
+    "recovery",
+    "threads",
+    "versus_transient",
+    "versus_throttling",
+    "versus_outage",
+    "versus_duplicates",
+)
+
+
 def test_plots_are_drawn_from_results(results_path, tmp_path):
-    """--plot-from draws the four PNGs (only where matplotlib is installed)."""
+    """--plot-from draws every PNG (only where matplotlib is installed)."""
     pytest.importorskip("matplotlib")
     result = run_benchmarks("--plot-from", str(results_path), "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in ("overhead", "attempts_over_time", "recovery", "threads"):
+    assert sorted(p.stem for p in tmp_path.glob("*.png")) == sorted(PNGS)
+    for name in PNGS:
         png = tmp_path / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- versus_botocore: wrap(client) against bare legacy, standard and adaptive modes ----------
+
+
+@pytest.fixture(scope="module")
+def versus(results) -> dict:
+    """The versus_botocore section of the quick run."""
+    return results["versus_botocore"]
+
+
+@pytest.mark.parametrize("part", ["transient", "throttling"])
+def test_versus_latency_is_measured_per_client(versus, part):
+    """p50 <= p99 <= max, one latency per logical call, for each of the four clients."""
+    measured = versus[part]
+    assert list(measured["clients"]) == VERSUS_CLIENTS
+    for row in measured["clients"].values():
+        assert len(row["latencies_ms"]) == measured["logical_calls"]
+        assert 0 < row["p50_ms"] <= row["p99_ms"] <= row["max_ms"]
+        assert positive(row["mean_ms"])
+
+
+@pytest.mark.parametrize("part", ["transient", "throttling"])
+def test_versus_every_client_meets_the_same_faults(versus, part):
+    """Faults depend on (call, attempt): every client meets the same ones, at least one."""
+    clients = versus[part]["clients"]
+    assert len({row["faults"] for row in clients.values()}) == 1
+    assert clients["wrapped"]["faults"] >= 1
+
+
+def test_versus_every_client_draws_the_same_jitter(versus):
+    """Under throttling every policy's base is 1 s, so the seeded draws make equal backoffs."""
+    clients = versus["throttling"]["clients"]
+    assert len({row["backoff_total_s"] for row in clients.values()}) == 1
+    assert clients["wrapped"]["backoff_total_s"] > 0
+
+
+@pytest.mark.parametrize("part", ["transient", "throttling"])
+def test_versus_each_fault_is_retried_or_ends_the_call(versus, part):
+    """Requests = calls + faults - failed calls: counts, whatever the speed."""
+    measured = versus[part]
+    for row in measured["clients"].values():
+        retries = row["faults"] - row["failed_calls"]
+        assert row["requests"] == measured["logical_calls"] + retries
+
+
+def test_versus_outage_load_counts_requests_per_client(versus):
+    """Legacy mode has no quota; standard and adaptive share theirs; every call tried once."""
+    load = versus["outage"]["load"]
+    calls = load["logical_calls"]
+    clients = load["clients"]
+    assert list(clients) == VERSUS_CLIENTS
+    assert clients["bare_legacy"]["requests"] == 5 * calls
+    assert clients["bare_standard"]["requests"] == clients["bare_adaptive"]["requests"]
+    for row in clients.values():
+        assert row["requests"] == sum(row["attempts_by_call"]) >= calls
+    assert clients["wrapped"]["quota_spent_at_call"] is not None
+
+
+def test_versus_recovery_is_measured_per_outage_length(versus):
+    """Never negative; some requests during the outage; one row per outage length."""
+    recovery = versus["outage"]["recovery"]
+    for row in recovery["clients"].values():
+        assert [r["outage_s"] for r in row["by_outage"]] == recovery["outages_s"]
+        for by in row["by_outage"]:
+            assert 0 <= by["recovery_min_s"] <= by["recovery_mean_s"] <= by["recovery_max_s"]
+            assert by["requests_during_outage_mean"] >= 1
+            assert by["logical_calls_mean"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("client", "duplicates_possible"),
+    [("bare_legacy", True), ("bare_standard", True), ("bare_adaptive", True), ("wrapped", False)],
+)
+def test_versus_duplicates_only_without_a_token(versus, client, duplicates_possible):
+    """A lost response duplicates AllocateHosts on every bare client; never on wrap()."""
+    part = versus["duplicates"]
+    lost_first = part["calls_with_first_attempt_lost"]
+    assert lost_first >= 1  # the seeded schedule loses some responses
+    row = part["clients"][client]
+    assert row["requests"] == row["requests_seen_by_endpoint"]
+    assert row["lost_responses"] >= lost_first
+    assert row["created"] == part["logical_calls"] + row["duplicates"]
+    if duplicates_possible:
+        assert row["duplicates"] >= lost_first
+    else:
+        assert row["duplicates"] == 0
+
+
+def test_versus_verdicts_name_each_criterion(versus):
+    """Seven criteria with a verdict each; latency ones carry their noise; duplicates pass."""
+    verdicts = {row["criterion"]: row for row in versus["verdicts"]}
+    assert set(verdicts) == {
+        "transient p50_ms",
+        "transient p99_ms",
+        "throttling p50_ms",
+        "throttling p99_ms",
+        "outage requests",
+        "outage recovery_mean_s",
+        "duplicates",
+    }
+    for name, row in verdicts.items():
+        assert isinstance(row["pass"], bool)
+        latency = name.startswith(("transient", "throttling"))
+        assert ("noise" in row) == ("within_noise" in row) == latency
+    assert verdicts["duplicates"]["pass"] is True
