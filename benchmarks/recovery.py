@@ -1,8 +1,10 @@
 """Recovery: fake seconds from the end of an outage to the first success, wrap() vs tenacity.
 
-A fake clock moves only when a backoff sleeps on it; the server answers 503 while the
-clock is before the outage's end. The application repeats the logical call at once
-until one succeeds.
+A fake clock moves only when something sleeps on it; the server answers 503 while the
+clock is before the outage's end. The application repeats the logical call until one
+succeeds, pausing APP_PAUSE fake seconds after each failure (as a worker loop would:
+once the retry quota is spent a call fails at once, and a loop without a pause would
+spin without the fake clock moving).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ if TYPE_CHECKING:
 OUTAGES = (1.0, 5.0, 10.0, 20.0, 30.0, 60.0, 90.0, 120.0)  # fake seconds
 QUICK_OUTAGES = (1.0, 5.0)
 SEEDS, QUICK_SEEDS = 20, 2
-MAX_LOGICAL_CALLS = 20  # an application loop that would give up eventually
+MAX_LOGICAL_CALLS = 1000  # an application loop that would give up eventually
+APP_PAUSE = 1.0  # fake seconds the application waits after a failed logical call
 
 
 def outage_until(clock: FakeClock, end: float) -> Answer:
@@ -60,12 +63,13 @@ class Recovery:
 
 
 def until_success(server: ScriptedServer, clock: FakeClock, call: Callable[[], object]) -> Recovery:
-    """Repeat the logical ``call`` (no pause between calls) until one succeeds."""
+    """Repeat the logical ``call`` until one succeeds, pausing after each failure."""
     before = server.requests
     for logical in range(1, MAX_LOGICAL_CALLS + 1):
         try:
             call()
         except ClientError:
+            clock.sleep(APP_PAUSE)
             continue
         return Recovery(clock(), server.requests - before, logical)
     raise RuntimeError(f"no success in {MAX_LOGICAL_CALLS} logical calls")

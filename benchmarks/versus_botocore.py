@@ -241,7 +241,7 @@ def duplicates(session: boto3.session.Session, calls: int) -> Json:
     lost_first = sum(fault(number, 1) is not None for number in range(1, calls + 1))
     rows = {}
     with FaultyEndpoint() as aws, botocore_sleeps(no_sleep):
-        aws.client("ec2", backend=True).allocate_hosts(**ALLOCATE_HOSTS)  # moto loads EC2
+        aws.backend_client("ec2").allocate_hosts(**ALLOCATE_HOSTS)  # moto loads EC2
         for name in CLIENTS:
             aws.reset()
             jitter = Jitter(SEED)

@@ -40,8 +40,9 @@ MAX_DELAY_LIMIT = 3600.0
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 # ASCII only: int() and float() also take Arabic-Indic and fullwidth digits and '1_000'.
-_WHOLE = re.compile(r"[0-9]+", re.ASCII)
-_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+# Patterns, not compiled regexes: compiled (and cached by re) only when a variable is read.
+_WHOLE = r"[0-9]+"
+_DECIMAL = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
 
 _SECONDS = f"a number of seconds from 0 to {MAX_DELAY_LIMIT:g}, in ASCII digits"
 # What each field must look like, said the same way by the constructor and by from_env.
@@ -201,7 +202,7 @@ def _parse_bool(raw: str) -> bool:
 
 
 def _parse_int(raw: str) -> int:
-    if not _WHOLE.fullmatch(raw):
+    if not re.fullmatch(_WHOLE, raw, re.ASCII):
         raise ValueError(raw)
     return int(raw)
 
@@ -212,7 +213,7 @@ def parse_seconds(raw: str) -> float:
     Raises:
         ValueError: anything else (``"nan"``, ``"inf"``, ``"1_0"``, ``"٣"``, ``""``).
     """
-    if not _DECIMAL.fullmatch(raw):
+    if not re.fullmatch(_DECIMAL, raw, re.ASCII):
         raise ValueError(raw)
     value = float(raw)
     if not math.isfinite(value):  # "1e999"

@@ -21,9 +21,8 @@ name or documented idempotent without a token.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._tokens import DOCUMENTED_MAX_LENGTH, TokenMember
 
@@ -86,8 +85,7 @@ READ_ONLY_PREFIXES = (
 )
 
 
-@dataclass(frozen=True)
-class OperationInfo:
+class OperationInfo(NamedTuple):
     """What the plugin needs to know about one operation, built once per client.
 
     Attributes:

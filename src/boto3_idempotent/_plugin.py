@@ -39,12 +39,12 @@ import warnings
 import weakref
 import zlib
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from botocore.client import BaseClient
 from botocore.exceptions import ChecksumError, ClientError
 
-from ._botocore_retries import remove_botocore_retries
+from . import _testing_mode as testing_mode
 from ._callinfo import (
     CALL_INFO_ATTR,
     STOP_REASON_METADATA_KEY,
@@ -64,13 +64,12 @@ from ._lifetimes import LAMBDA_RETRY_WINDOW, TOKEN_LIFETIMES, TokenLifetimeWarni
 from ._operations import OperationInfo, operation_info
 from ._quota import CTX_COST, RetryQuota
 from ._scope import current_scope, current_time_left
-from ._settings import Settings, resolve
-from ._transport import check_lengths
 from ._warnings import user_stacklevel
 
 if TYPE_CHECKING:
     from ._hooks import RetryEvent
     from ._retrying import RetryDecider
+    from ._settings import Settings
 
 __all__ = ["Setup", "wrap"]
 
@@ -123,17 +122,24 @@ class Setup:
         return decider
 
 
-class Resend(NamedTuple):
+# Plain slotted classes, not NamedTuples: each NamedTuple costs import time.
+class Resend:
     """Back off ``delay`` seconds (hooks first, with ``event``), then resend."""
 
-    delay: float
-    event: RetryEvent | None
+    __slots__ = ("delay", "event")
+
+    def __init__(self, delay: float, event: RetryEvent | None) -> None:
+        self.delay = delay
+        self.event = event
 
 
-class Linger(NamedTuple):
+class Linger:
     """Wait ``pause`` seconds, then give up (a long-polling call out of quota)."""
 
-    pause: float
+    __slots__ = ("pause",)
+
+    def __init__(self, pause: float) -> None:
+        self.pause = pause
 
 
 class _Plugin:
@@ -142,6 +148,7 @@ class _Plugin:
     def __init__(self, client: BaseClient, setup: Setup) -> None:
         self.setup = setup
         self.quota = RetryQuota(setup.settings.mode.quota_capacity)
+        self._refund = setup.settings.mode.no_retry_refund  # the botocore line's: fixed
         self._client = weakref.ref(client)
         service_model = client.meta.service_model
         self.service_name: str = service_model.service_name
@@ -152,6 +159,8 @@ class _Plugin:
     # -- registration ---------------------------------------------------------------
 
     def register(self, events: Any) -> None:
+        from ._botocore_retries import remove_botocore_retries  # noqa: PLC0415  (at wrap)
+
         name = self.event_name
         remove_botocore_retries(events, name)
         # Service-level handlers run before botocore's generic ones
@@ -191,9 +200,11 @@ class _Plugin:
     ) -> None:
         """Put one token per token member into ``params``; note the call in its context."""
         setup = self.setup
-        info = self.info(model)
+        info = self._operations.get(model.name) or self.info(model)
         # Seeds the amz-sdk-request header's max= with our count, not botocore's.
-        context["retries"] = {"max": _attempt_cap(setup.settings)}
+        cap = testing_mode.state.attempts
+        attempts = setup.settings.max_attempts
+        context["retries"] = {"max": attempts if cap is None else min(cap, attempts)}
         context[_CTX_START] = setup.clock()
         time_left = current_time_left()
         if time_left is not None:
@@ -225,7 +236,9 @@ class _Plugin:
         attempt notes the offset, later ones seek back to it, before the signer and
         the Content-Length read the stream.
         """
-        seek = getattr(request.body, "seek", None)
+        # request.data, the body as given: request.body would prepare (url-encode) it.
+        body = request.data
+        seek = getattr(body, "seek", None)
         if seek is None:  # bytes, a form dict, no body: the common case
             return
         context = getattr(request, "context", None)
@@ -234,7 +247,7 @@ class _Plugin:
         offset = context.get(_CTX_BODY_OFFSET)
         try:
             if offset is None:
-                context[_CTX_BODY_OFFSET] = request.body.tell()
+                context[_CTX_BODY_OFFSET] = body.tell()
             else:
                 seek(offset)
         except (OSError, ValueError, AttributeError):  # not seekable after all
@@ -279,7 +292,7 @@ class _Plugin:
 
     def succeeded(self, context: MutableMapping[str, Any], parsed: Mapping[str, Any]) -> None:
         """A 2xx: refund the quota and tell the caller which token went out."""
-        self.quota.release(context.get(CTX_COST, self.setup.settings.mode.no_retry_refund))
+        self.quota.release(context.get(CTX_COST, self._refund))
         token = context.get(_CTX_TOKEN)
         if token is not None:
             metadata = parsed.get("ResponseMetadata")
@@ -446,13 +459,22 @@ class _Plugin:
         raise combined_class(IdempotentParameterMismatch, modeled)(parsed, info.name, token)
 
 
-class _Failure(NamedTuple):
+class _Failure:
     """A failed attempt, classified."""
 
-    outcome: Outcome
-    error_code: str
-    parsed: dict[str, Any] | None  # None: an exception, no response
-    retry_after: float | None
+    __slots__ = ("error_code", "outcome", "parsed", "retry_after")
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        error_code: str,
+        parsed: dict[str, Any] | None,  # None: an exception, no response
+        retry_after: float | None,
+    ) -> None:
+        self.outcome = outcome
+        self.error_code = error_code
+        self.parsed = parsed
+        self.retry_after = retry_after
 
 
 def _attempt(settings: Settings, failure: _Failure, caught_exception: BaseException | None) -> Any:
@@ -467,13 +489,6 @@ def _attempt(settings: Settings, failure: _Failure, caught_exception: BaseExcept
     else:
         cost = mode.retry_cost
     return Attempt(failure.outcome, failure.error_code, cost, failure.retry_after)
-
-
-def _attempt_cap(settings: Settings) -> int:
-    from ._testing_mode import current  # noqa: PLC0415
-
-    cap = current().attempts
-    return settings.max_attempts if cap is None else min(cap, settings.max_attempts)
 
 
 def _carried(node: object, path: tuple[str, ...]) -> str | None:
@@ -610,6 +625,10 @@ def wrap(
             f"wrap() takes a botocore client such as boto3.client('ec2'), "
             f"not {type(client).__name__}"
         )
+    # Loaded here, not at import: a program that imports us but wraps nothing pays nothing.
+    from ._settings import resolve  # noqa: PLC0415
+    from ._transport import check_lengths  # noqa: PLC0415
+
     if policy is None:
         policy = RetryPolicy.from_env()
     service_id = client.meta.service_model.service_id.hyphenize()

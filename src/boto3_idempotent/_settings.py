@@ -10,9 +10,8 @@ then the installed botocore's standard mode for the client's service.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._standard_mode import StandardMode, installed
 
@@ -26,8 +25,7 @@ __all__ = ["CLIENT_CONFIG", "Settings", "resolve"]
 CLIENT_CONFIG = "client config"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything a wrapped client's retry decisions need, for one service.
 
     Attributes:

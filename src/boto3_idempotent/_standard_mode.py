@@ -28,17 +28,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["CLASSIC", "NEW_RETRIES", "StandardMode", "installed"]
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class StandardMode:
+class StandardMode(NamedTuple):
     """One botocore line's standard retry mode, as numbers.
 
     Service keys are botocore's hyphenated service ids (``"dynamodb"``,
@@ -78,7 +76,7 @@ class StandardMode:
     no_retry_refund: int
     retry_after: bool
     retry_after_extra: float = 5.0
-    long_polling: Mapping[str, frozenset[str]] = field(default_factory=lambda: _NOTHING)
+    long_polling: Mapping[str, frozenset[str]] = _NOTHING
 
     def attempts_for(self, service_id: str) -> int:
         """Attempts for one service (hyphenated service id)."""
@@ -188,7 +186,7 @@ def _from_botocore(table: StandardMode, new: bool) -> StandardMode:
                 kept[name] = MappingProxyType(dict(value))
         elif value is not None and _number(value):
             kept[name] = type(getattr(table, name))(value)
-    return replace(table, **kept)
+    return table._replace(**kept)
 
 
 @functools.cache

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import TracebackType
+from typing import NamedTuple
 
-__all__ = ["TestingMode", "current", "is_testing", "set_testing"]
+__all__ = ["TestingMode", "current", "is_testing", "set_testing", "state"]
 
 
-@dataclass(frozen=True)
-class _State:
+class _State(NamedTuple):
     enabled: bool = False
     attempts: int | None = None
 
 
-_state = _State()
+#: The state in force; read through the module (``_testing_mode.state``) on every call.
+state = _State()
 
 
 def current() -> _State:
-    """The testing state now in force (read on the failure path only)."""
-    return _state
+    """The testing state now in force."""
+    return state
 
 
 def is_testing() -> bool:
     """Whether testing mode is on."""
-    return _state.enabled
+    return state.enabled
 
 
 class TestingMode:
@@ -45,8 +45,8 @@ class TestingMode:
         tb: TracebackType | None,
     ) -> None:
         """Put back the state that was in force before ``set_testing``."""
-        global _state  # noqa: PLW0603  (one process-wide switch, like stamina's)
-        _state = self._previous
+        global state  # noqa: PLW0603  (one process-wide switch, like stamina's)
+        state = self._previous
 
 
 def set_testing(testing: bool, *, attempts: int | None = None) -> TestingMode:
@@ -72,7 +72,7 @@ def set_testing(testing: bool, *, attempts: int | None = None) -> TestingMode:
         not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1
     ):
         raise ValueError(f"attempts={attempts!r} is invalid: expected a whole number >= 1")
-    global _state  # noqa: PLW0603  (one process-wide switch, like stamina's)
-    previous = _state
-    _state = _State(enabled=testing, attempts=attempts if testing else None)
+    global state  # noqa: PLW0603  (one process-wide switch, like stamina's)
+    previous = state
+    state = _State(enabled=testing, attempts=attempts if testing else None)
     return TestingMode(previous)

@@ -6,8 +6,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._exceptions import InvalidClientToken
 
@@ -34,8 +33,7 @@ def _charset(allowed: str) -> re.Pattern[str]:
     return pattern
 
 
-@dataclass(frozen=True)
-class TokenMember:
+class TokenMember(NamedTuple):
     """One token member of an operation's input, with its shape's constraints.
 
     Attributes:
@@ -101,7 +99,7 @@ class TokenMember:
             allowed=allowed or PRINTABLE,
         )
         if not member.accepts(str(uuid.UUID(int=0))):
-            member = replace(member, uuid_format=False)
+            member = member._replace(uuid_format=False)
         return member
 
     def generate(self, seed: bytes | None = None) -> str:
