@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+import re
+import socket
+
+import botocore.httpsession
 import pytest
 from botocore.exceptions import (
     ConnectionClosedError,
@@ -14,6 +19,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
+from urllib3.exceptions import NameResolutionError, NewConnectionError, ProtocolError
 
 from boto3_idempotent._classify import Outcome, classify_error, classify_exception
 
@@ -97,3 +103,47 @@ def test_errors_the_model_marks_retryable(code, expected):
 def test_exceptions(exception, expected):
     """Connect failures were not sent; failures after sending are ambiguous; others final."""
     assert classify_exception(exception) is expected
+
+
+def new_connection_error():
+    """What urllib3 raises when connect() fails."""
+    return NewConnectionError(None, "Failed to establish a new connection: refused")
+
+
+@pytest.mark.parametrize(
+    ("cause", "expected"),
+    [
+        (None, Outcome.NOT_SENT),  # no cause given: botocore's word for it
+        (new_connection_error(), Outcome.NOT_SENT),
+        (NameResolutionError("host", None, socket.gaierror(-2, "unknown")), Outcome.NOT_SENT),
+        (socket.gaierror(-2, "Name or service not known"), Outcome.NOT_SENT),
+        # Causes after the request may have been written: not "not sent".
+        (ConnectionResetError(104, "Connection reset by peer"), Outcome.AMBIGUOUS),
+        (
+            ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")),
+            Outcome.AMBIGUOUS,
+        ),
+        (OSError(104, "reset"), Outcome.AMBIGUOUS),
+        (TimeoutError(), Outcome.AMBIGUOUS),
+        (ValueError("anything else"), Outcome.AMBIGUOUS),
+    ],
+)
+def test_endpoint_connection_error_is_judged_by_its_cause(cause, expected):
+    """Only a connect-phase cause means nothing was sent (aiohttp wraps resets too)."""
+    kwargs = {} if cause is None else {"error": cause}
+    assert classify_exception(EndpointConnectionError(endpoint_url=URL, **kwargs)) is expected
+
+
+def test_every_cause_botocore_wraps_in_endpoint_connection_error_is_connect_phase():
+    """Sync botocore's sessions: the new rule cannot change what a sync client resends."""
+    source = inspect.getsource(botocore.httpsession)
+    raised_under = re.findall(
+        r"except \(?([\w., ]+?)\)? as e:\s+raise EndpointConnectionError\(", source
+    )
+    caught = {name.strip() for clause in raised_under for name in clause.split(",")}
+
+    assert caught == {"NewConnectionError", "socket.gaierror"}
+    assert source.count("EndpointConnectionError(") == len(raised_under) == 1
+    for cause in (new_connection_error(), socket.gaierror(-2, "unknown")):
+        error = EndpointConnectionError(endpoint_url=URL, error=cause)
+        assert classify_exception(error) is Outcome.NOT_SENT

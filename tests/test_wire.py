@@ -189,6 +189,31 @@ def test_connect_failure_is_retried_even_for_unprotected_mutations(make_client, 
     assert info.attempts == POLICY.max_attempts
 
 
+@pytest.mark.parametrize(
+    ("call", "kwargs", "sent"),
+    [
+        ("create_tags", {"Resources": ["i-1"], "Tags": [{"Key": "k", "Value": "v"}]}, 1),
+        ("describe_instances", {}, 2),  # read-only: safe to resend
+    ],
+)
+def test_a_reset_after_the_request_was_read_is_ambiguous(make_client, sleeps, call, kwargs, sent):
+    """Raw socket: the server read the request, then reset; CreateTags is not sent again."""
+    from wire import RawServer
+
+    raw = RawServer("reset")
+    try:
+        client = wrap(make_client("ec2", url=raw.url), POLICY, sleep=sleeps)
+        if sent == 1:
+            with pytest.raises(ConnectionClosedError):
+                getattr(client, call)(**kwargs)
+        else:
+            getattr(client, call)(**kwargs)
+    finally:
+        raw.close()
+
+    assert raw.requests == sent
+
+
 def test_read_timeout_is_retried_with_the_same_token(make_client, server, sleeps):
     """A read timeout is ambiguous; a token-protected call is resent with its token."""
     from wire import Hang

@@ -7,6 +7,7 @@ response                                 outcome      retried?
 throttling error code (any status), 429  THROTTLED    yes: the service refused it
 "try again" code, or modeled retryable   REFUSED      yes: the service refused it
 connect failure (nothing was sent)       NOT_SENT     yes: nothing happened
+"connection error" raised after sending  AMBIGUOUS    yes, if resending is safe
 500, 502, 503, 504                       AMBIGUOUS    yes, if resending is safe
 read timeout, connection lost or reset   AMBIGUOUS    yes, if resending is safe
 mismatch code in any spelling            MISMATCH     never; raised typed
@@ -15,6 +16,14 @@ any other 4xx, any other exception       FINAL        no
 
 "Safe" is decided per operation elsewhere (token-protected, read-only or
 documented idempotent). Codes and exception types are data, tested row by row.
+
+``EndpointConnectionError`` is judged by the transport error it wraps: botocore
+raises it only when connecting failed, but aiobotocore's aiohttp session also
+raises it for a connection reset while the answer was awaited, after the request
+was written. Only a connect-phase cause (:data:`CONNECT_PHASE_ERRORS`) means
+nothing was sent. Those types belong to optional libraries (aiohttp, httpx), so
+they are named, and looked up in ``sys.modules``: never imported here, and an
+error of a library that was never imported cannot exist.
 """
 
 from __future__ import annotations
@@ -33,8 +42,11 @@ from botocore.exceptions import (
     SSLError,
 )
 
+from ._loaded import is_instance
+
 __all__ = [
     "AMBIGUOUS_EXCEPTIONS",
+    "CONNECT_PHASE_ERRORS",
     "MISMATCH_CODES",
     "NOT_SENT_EXCEPTIONS",
     "REFUSED_CODES",
@@ -128,6 +140,16 @@ AMBIGUOUS_EXCEPTIONS: tuple[type[Exception], ...] = (
     HTTPClientError,  # urllib3 ProtocolError: connection reset or aborted mid-call
 )
 
+#: Transport errors (module, class) raised while connecting, before any byte of the
+#: request was written: what an ``EndpointConnectionError`` must wrap to be NOT_SENT.
+CONNECT_PHASE_ERRORS: tuple[tuple[str, str], ...] = (
+    ("socket", "gaierror"),  # name resolution (botocore, aiohttp)
+    ("urllib3.exceptions", "NewConnectionError"),  # botocore: connect() failed
+    ("aiohttp", "ClientConnectorError"),  # connect(), DNS, proxy connect; not ClientOSError
+    ("httpx", "ConnectError"),  # aiobotocore's httpx backend
+    ("httpx2", "ConnectError"),
+)
+
 #: Failures that cost the retry quota more (as in the SDKs' standard mode).
 TIMEOUT_EXCEPTIONS: tuple[type[Exception], ...] = (ReadTimeoutError, ConnectTimeoutError)
 
@@ -165,7 +187,17 @@ def classify_exception(exc: BaseException) -> Outcome:
     # NOT_SENT first: ConnectTimeoutError and friends are not HTTPClientErrors, but
     # the order keeps it obvious should botocore's hierarchy move.
     if isinstance(exc, NOT_SENT_EXCEPTIONS):
+        if isinstance(exc, EndpointConnectionError) and not _connect_phase(exc):
+            return Outcome.AMBIGUOUS  # aiohttp: reset while awaiting the answer
         return Outcome.NOT_SENT
     if isinstance(exc, AMBIGUOUS_EXCEPTIONS):
         return Outcome.AMBIGUOUS
     return Outcome.FINAL
+
+
+def _connect_phase(exc: EndpointConnectionError) -> bool:
+    """Whether the error botocore wrapped happened while connecting (none given: yes)."""
+    cause: object = exc.kwargs.get("error")  # the stubs say always given
+    if cause is None:  # raised without its cause: take botocore's word for it
+        return True
+    return any(is_instance(cause, *where) for where in CONNECT_PHASE_ERRORS)
