@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 
 import pytest
@@ -142,6 +144,50 @@ def test_the_time_limit_ends_with_the_handler(ec2, server, clock):
     ec2.run_instances(**RUN)
 
     assert server.count() == 2
+
+
+def test_an_async_handler_keeps_its_scope_and_time_limit_while_it_runs(ec2, server, clock):
+    """async def: the time limit stops a retry, and the re-run repeats the derived token."""
+    from boto3_idempotent import call_info
+
+    @idempotent_handler
+    async def handler(event, context):
+        await asyncio.sleep(0)  # the coroutine runs after the decorator's call returned
+        return await asyncio.to_thread(ec2.run_instances, **RUN)  # carries the context
+
+    server.script = lambda seen, prior: Reply(500, "InternalError") if prior == 0 else Reply()
+
+    assert inspect.iscoroutinefunction(handler)
+    with pytest.raises(ClientError) as raised:  # 0.5 s left after the margin: no 1 s backoff
+        asyncio.run(handler({}, FakeLambdaContext("req-1", timeout=1.5, clock=clock)))
+    asyncio.run(handler({}, FakeLambdaContext("req-1", clock=clock)))  # Lambda's re-run
+
+    assert call_info(raised.value).stop_reason == "lambda_time_left"
+    first, rerun = server.tokens()
+    assert first == rerun  # derived from the request id, not random
+    assert clock.sleeps == []
+
+
+def test_an_async_handler_without_a_context_runs_unbounded(ec2, server):
+    """Invoked locally with a key function and no Lambda context: a scope, no time limit."""
+    from boto3_idempotent._scope import current_scope, current_time_left
+
+    @idempotent_handler(key=lambda event, context: event["id"])
+    async def handler(event, context):
+        await asyncio.sleep(0)
+        return current_scope() is not None, current_time_left()
+
+    assert asyncio.run(handler({"id": "o-1"}, None)) == (True, None)
+
+
+def test_an_async_record_handler_is_refused_before_any_record():
+    """process_sqs_batch cannot await: an async def handler would never run."""
+
+    async def launch(record):
+        return None
+
+    with pytest.raises(TypeError, match="async def"):
+        process_sqs_batch({"Records": [{"messageId": "m-1", "body": "{}"}]}, launch)
 
 
 def sqs_event(*message_ids):

@@ -12,12 +12,14 @@ duplicate.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 import logging
 import math
 import os
-from collections.abc import Callable, Mapping
-from typing import Any, Concatenate, ParamSpec, TypeVar, overload
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast, overload
 
 from ._config import parse_seconds
 from ._exceptions import ConfigError
@@ -32,6 +34,7 @@ MARGIN_ENV = "BOTO3_IDEMPOTENT_LAMBDA_MARGIN"
 DEFAULT_LAMBDA_MARGIN = 1.0
 
 _R = TypeVar("_R")
+_T = TypeVar("_T")
 _E = TypeVar("_E")
 _P = ParamSpec("_P")
 #: A handler: ``(event, context, ...)``; the decorator keeps its exact signature.
@@ -100,6 +103,8 @@ def idempotent_handler(
     Use bare (``@idempotent_handler``: tokens keyed by ``context.aws_request_id``,
     which a re-run of a failed asynchronous invocation keeps) or with
     ``key=lambda event, context: ...`` (an order id, an S3 object's key and version).
+    An ``async def`` handler stays one: the scope and time limit last while its
+    coroutine runs.
 
     Inside the handler, every wrapped client:
 
@@ -119,20 +124,45 @@ def idempotent_handler(
     seconds = margin_from(margin, os.environ)
     key_of = key or _request_id
 
+    @contextlib.contextmanager
+    def invocation(event: Any, context: Any) -> Iterator[None]:
+        """The key scope and time limit one invocation runs in."""
+        work_key = key_of(event, context)
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        with idempotency_key(work_key, _random_key=key is None):
+            if not callable(remaining):  # invoked locally without a context: no limit
+                yield
+                return
+            with time_limit(functools.partial(_seconds_left, remaining, seconds)):
+                yield
+
     def decorate(function: Handler[_E, _P, _R]) -> Handler[_E, _P, _R]:
+        if inspect.iscoroutinefunction(function):
+            # The scope must last while the coroutine runs, not while it is created.
+            return cast("Handler[_E, _P, _R]", _async_handler(function, invocation))
+
         @functools.wraps(function)
         def wrapper(event: _E, context: Any, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-            work_key = key_of(event, context)
-            remaining = getattr(context, "get_remaining_time_in_millis", None)
-            with idempotency_key(work_key, _random_key=key is None):
-                if not callable(remaining):  # invoked locally without a context: no limit
-                    return function(event, context, *args, **kwargs)
-                with time_limit(functools.partial(_seconds_left, remaining, seconds)):
-                    return function(event, context, *args, **kwargs)
+            with invocation(event, context):
+                return function(event, context, *args, **kwargs)
 
         return wrapper
 
     return decorate(handler) if handler is not None else decorate
+
+
+def _async_handler(
+    function: Callable[Concatenate[_E, Any, _P], Awaitable[_T]],
+    invocation: Callable[[Any, Any], contextlib.AbstractContextManager[None]],
+) -> Callable[Concatenate[_E, Any, _P], Awaitable[_T]]:
+    """``function`` (an ``async def`` handler) run inside its invocation's scope."""
+
+    @functools.wraps(function)
+    async def wrapper(event: _E, context: Any, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with invocation(event, context):
+            return await function(event, context, *args, **kwargs)
+
+    return wrapper
 
 
 def _seconds_left(remaining: Callable[[], object], margin: float) -> float:
@@ -162,7 +192,14 @@ def process_sqs_batch(
         ValueError: the event is not an SQS batch: not a mapping, no ``Records`` list,
             or a record that is not an SQS message (no ``messageId``, another
             ``eventSource``).
+        TypeError: ``record_handler`` is an ``async def`` function (it would never run).
     """
+    if inspect.iscoroutinefunction(record_handler):
+        raise TypeError(
+            "process_sqs_batch() calls record_handler synchronously, so an async def one"
+            " would never run: await each record yourself inside"
+            " idempotency_key(record['messageId'])"
+        )
     records = event.get("Records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
         # ValueError, as documented: a wrong *event*, whatever its Python type.
