@@ -20,9 +20,9 @@ from ._hooks import RetryEvent
 from ._install import install, uninstall
 from ._lambda import idempotent_handler, process_sqs_batch
 from ._lifetimes import TOKEN_LIFETIMES, TokenLifetimeWarning
-from ._plugin import wrap
 from ._scope import TokenSecretWarning, idempotency_key
 from ._testing_mode import is_testing, set_testing
+from ._wrap import wrap
 
 __version__ = "0.1.0.dev0"
 

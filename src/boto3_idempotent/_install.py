@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._config import RetryPolicy
-from ._plugin import wrap
+from ._wrap import wrap
 
 __all__ = ["install", "uninstall"]
 

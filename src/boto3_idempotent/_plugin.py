@@ -28,20 +28,19 @@ One client call, and where this module steps in::
 All of botocore's retry machinery is unregistered from the wrapped client (see
 _botocore_retries). Wrapping again swaps the policy inside the registered hooks in
 one assignment, so a call in flight sees the old policy or the new, never no hooks.
+``wrap()`` lives in _wrap; an aiobotocore client gets _aio's subclass, whose
+needs_retry awaits (body, hooks, backoff) around the same decisions made here.
 """
 
 from __future__ import annotations
 
-import random as _random
-import threading
 import time
 import warnings
 import weakref
 import zlib
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
-from botocore.client import BaseClient
 from botocore.exceptions import ChecksumError, ClientError
 
 from . import _testing_mode as testing_mode
@@ -53,11 +52,9 @@ from ._callinfo import (
     StopReason,
 )
 from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
-from ._config import RetryPolicy
 from ._exceptions import (
     EarlierAttemptSucceeded,
     IdempotentParameterMismatch,
-    RetryModeWarning,
     combined_class,
 )
 from ._lifetimes import LAMBDA_RETRY_WINDOW, TOKEN_LIFETIMES, TokenLifetimeWarning
@@ -67,15 +64,15 @@ from ._scope import current_scope, current_time_left
 from ._warnings import user_stacklevel
 
 if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
     from ._hooks import RetryEvent
     from ._retrying import RetryDecider
     from ._settings import Settings
 
-__all__ = ["Setup", "wrap"]
+__all__ = ["PLUGIN_ATTR", "Linger", "Resend", "Setup"]
 
-_C = TypeVar("_C", bound=BaseClient)
-
-_PLUGIN_ATTR = "_boto3_idempotent_plugin"
+PLUGIN_ATTR = "_boto3_idempotent_plugin"  # where a wrapped client keeps its plugin
 # Keys of botocore's per-call context dict.
 _CTX_TOKEN: Final = "boto3_idempotent.token"  # noqa: S105  (a key name)
 _CTX_FROM_CALLER: Final = "boto3_idempotent.token_from_caller"
@@ -87,7 +84,6 @@ _CTX_BODY_OFFSET: Final = "boto3_idempotent.body_offset"
 
 _ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
-_wrap_lock = threading.Lock()
 
 
 class Setup:
@@ -99,12 +95,12 @@ class Setup:
         self,
         settings: Settings,
         *,
-        sleep: Callable[[float], Any],
+        sleep: Callable[[float], Any] | None,
         clock: Callable[[], float],
         random: Callable[[], float],
     ) -> None:
         self.settings = settings
-        self.sleep = sleep
+        self.sleep = sleep  # None: time.sleep, or aiobotocore's own on an asyncio client
         self.clock = clock
         self.random = random
         self._decider: RetryDecider | None = None  # built at the first retryable failure
@@ -264,20 +260,18 @@ class _Plugin:
     ) -> float | None:
         """Decide whether botocore resends; back off here and return 0 if so."""
         context: MutableMapping[str, Any] = request_dict["context"]
-        body = None
         if response is not None and caught_exception is None:
             http_response, parsed = response
-            if self._crc32:
-                body = http_response.content
-            if http_response.status_code < 300 and _crc32_matches(http_response.headers, body):
-                self.succeeded(context, parsed)  # the hot path
+            body = http_response.content if self._crc32 else None
+            if self.settled(http_response, parsed, body, context):  # the hot path
                 return None
         setup = self.setup
+        sleep = time.sleep if setup.sleep is None else setup.sleep  # a recorder may be falsy
         step = self.failed(setup, response, attempts, caught_exception, context, operation)
         if step is None:
             return None
         if isinstance(step, Linger):
-            setup.sleep(step.pause)
+            sleep(step.pause)
             return None
         if step.event is not None and setup.settings.on_retry:
             from ._hooks import notify  # noqa: PLC0415
@@ -285,10 +279,23 @@ class _Plugin:
             notify(setup.settings.on_retry, step.event)
         delay = self.cut_to_limits(setup, step.delay, context)
         if delay > 0:  # testing mode asks for none
-            setup.sleep(delay)
+            sleep(delay)
         return 0
 
     # -- decisions shared by synchronous and asyncio clients --------------------------
+
+    def settled(
+        self,
+        http_response: Any,
+        parsed: Mapping[str, Any],
+        body: bytes | None,
+        context: MutableMapping[str, Any],
+    ) -> bool:
+        """A 2xx whose ``body`` (DynamoDB's, else ``None``) passes its checksum: succeeded."""
+        if http_response.status_code < 300 and _crc32_matches(http_response.headers, body):
+            self.succeeded(context, parsed)
+            return True
+        return False
 
     def succeeded(self, context: MutableMapping[str, Any], parsed: Mapping[str, Any]) -> None:
         """A 2xx: refund the quota and tell the caller which token went out."""
@@ -572,78 +579,3 @@ def _retry_after(headers: Any) -> float | None:
     except (ValueError, OverflowError):
         return None
     return seconds if seconds >= 0 else None
-
-
-_warned_modes: set[str] = set()
-
-
-def _warn_about_mode(client: BaseClient) -> None:
-    retries = getattr(client.meta.config, "retries", None) or {}
-    mode = retries.get("mode")
-    if mode != "adaptive" or mode in _warned_modes:
-        return
-    _warned_modes.add(mode)
-    warnings.warn(
-        "the client's adaptive retry mode rate-limits sends on the client side; a wrapped"
-        " client replaces it with the library's backoff and retry quota (see README)",
-        RetryModeWarning,
-        stacklevel=user_stacklevel(),
-    )
-
-
-def wrap(
-    client: _C,
-    policy: RetryPolicy | None = None,
-    *,
-    sleep: Callable[[float], Any] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-    random: Callable[[], float] = _random.random,
-) -> _C:
-    """Make ``client`` retry safely: one stable client token per call, one retry layer.
-
-    The client is changed in place and returned, so its type (boto3-stubs'
-    ``EC2Client`` ...), paginators, waiters and ``boto3.resource(...).meta.client``
-    all go through the policy. Wrapping again replaces the policy at once (a call
-    in flight continues under the new one) and keeps the client's retry quota;
-    hooks and retries never stack.
-
-    Args:
-        client: A botocore client, e.g. ``boto3.client("ec2")``.
-        policy: How to retry; read from ``BOTO3_IDEMPOTENT_*`` variables when ``None``.
-            Fields it leaves unset follow the client (its own ``max_attempts``) and
-            the installed botocore's standard retry mode.
-        sleep: Waits between attempts (seconds). Tests pass a recorder.
-        clock: Monotonic seconds, for the deadline.
-        random: Returns a float in ``[0, 1)``, for jitter.
-
-    Raises:
-        TypeError: ``client`` is not a botocore client.
-        ConfigError: ``policy`` is ``None`` and an environment variable is invalid.
-    """
-    if not isinstance(client, BaseClient):
-        raise TypeError(
-            f"wrap() takes a botocore client such as boto3.client('ec2'), "
-            f"not {type(client).__name__}"
-        )
-    # Loaded here, not at import: a program that imports us but wraps nothing pays nothing.
-    from ._settings import resolve  # noqa: PLC0415
-    from ._transport import check_lengths  # noqa: PLC0415
-
-    if policy is None:
-        policy = RetryPolicy.from_env()
-    service_id = client.meta.service_model.service_id.hyphenize()
-    settings = resolve(
-        policy, service_id=service_id, client_retries=getattr(client.meta.config, "retries", None)
-    )
-    setup = Setup(settings, sleep=sleep, clock=clock, random=random)
-    with _wrap_lock:
-        plugin: _Plugin | None = vars(client).get(_PLUGIN_ATTR)
-        if plugin is not None:
-            plugin.setup = setup  # one assignment: calls see the old setup or the new
-            return client
-        plugin = _Plugin(client, setup)
-        plugin.register(client.meta.events)
-        check_lengths(client)
-        setattr(client, _PLUGIN_ATTR, plugin)
-    _warn_about_mode(client)
-    return client

@@ -8,10 +8,16 @@ retried. A wrapped client's HTTP session checks the length first and raises
 :class:`IncompleteResponseError` (a ``ConnectionClosedError``) instead, which the
 response table treats like any connection lost after sending: resent where that is
 safe, raised otherwise, never returned as a success.
+
+aiobotocore's sessions (aiohttp, httpx) are left alone: both already refuse a
+short body (``ConnectionClosedError``, ``HTTPClientError``: ambiguous, as above),
+their ``send`` is a coroutine, and aiobotocore picks paginator and waiter classes
+by the session's type, which a proxy would hide.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from ._exceptions import IncompleteResponseError
@@ -55,6 +61,7 @@ def check_lengths(client: Any) -> None:
     session = getattr(endpoint, "http_session", None)
     if session is None or isinstance(session, _LengthCheckingSession):
         return
-    if not callable(getattr(session, "send", None)):  # pragma: no cover - not botocore's
+    send = getattr(session, "send", None)
+    if not callable(send) or inspect.iscoroutinefunction(send):  # aiobotocore's checks itself
         return
     endpoint.http_session = _LengthCheckingSession(session)

@@ -1,0 +1,123 @@
+"""``wrap()``: install the plugin on a client, synchronous (botocore) or asyncio (aiobotocore).
+
+Both kinds share every decision (``_plugin``); an aiobotocore client gets the
+asyncio plugin (``_aio``), whose needs-retry handler awaits instead of sleeping.
+An aiobotocore client is recognised without importing aiobotocore: if it was
+never imported, no object can be one of its clients.
+"""
+
+from __future__ import annotations
+
+import random as _random
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from botocore.client import BaseClient
+
+from ._config import RetryPolicy
+from ._exceptions import RetryModeWarning
+from ._loaded import is_instance
+from ._plugin import PLUGIN_ATTR, Setup, _Plugin
+from ._warnings import user_stacklevel
+
+__all__ = ["is_async_client", "wrap"]
+
+_C = TypeVar("_C", bound=BaseClient)
+
+_wrap_lock = threading.Lock()
+_AIO_CLIENT = ("aiobotocore.client", "AioBaseClient")
+
+
+def is_async_client(client: object) -> bool:
+    """Whether ``client`` is an aiobotocore (or aioboto3) client; never imports aiobotocore."""
+    return is_instance(client, *_AIO_CLIENT)
+
+
+def wrap(
+    client: _C,
+    policy: RetryPolicy | None = None,
+    *,
+    sleep: Callable[[float], Any] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    random: Callable[[], float] = _random.random,
+) -> _C:
+    """Make ``client`` retry safely: one stable client token per call, one retry layer.
+
+    The client is changed in place and returned, so its type (boto3-stubs'
+    ``EC2Client`` ...), paginators, waiters and ``boto3.resource(...).meta.client``
+    all go through the policy. Wrapping again replaces the policy at once (a call
+    in flight continues under the new one) and keeps the client's retry quota;
+    hooks and retries never stack.
+
+    An aiobotocore or aioboto3 client (``async with session.client("ec2") as
+    ec2: wrap(ec2)``) gets the same decisions, and backoffs that never block the
+    event loop: aiobotocore awaits them (``asyncio.sleep``, or ``anyio.sleep`` on
+    its httpx backend).
+
+    Args:
+        client: A botocore client, e.g. ``boto3.client("ec2")``, or an aiobotocore one.
+        policy: How to retry; read from ``BOTO3_IDEMPOTENT_*`` variables when ``None``.
+            Fields it leaves unset follow the client (its own ``max_attempts``) and
+            the installed botocore's standard retry mode.
+        sleep: Waits between attempts (seconds); tests pass a recorder. ``None``:
+            ``time.sleep``, or on an asyncio client aiobotocore's own non-blocking
+            sleep. On an asyncio client it may be a coroutine function (awaited).
+        clock: Monotonic seconds, for the deadline.
+        random: Returns a float in ``[0, 1)``, for jitter.
+
+    Raises:
+        TypeError: ``client`` is not a botocore client.
+        ConfigError: ``policy`` is ``None`` and an environment variable is invalid.
+    """
+    if not isinstance(client, BaseClient):
+        raise TypeError(
+            f"wrap() takes a botocore client such as boto3.client('ec2'), "
+            f"not {type(client).__name__}"
+        )
+    # Loaded here, not at import: a program that imports us but wraps nothing pays nothing.
+    from ._settings import resolve  # noqa: PLC0415
+    from ._transport import check_lengths  # noqa: PLC0415
+
+    if policy is None:
+        policy = RetryPolicy.from_env()
+    service_id = client.meta.service_model.service_id.hyphenize()
+    settings = resolve(
+        policy, service_id=service_id, client_retries=getattr(client.meta.config, "retries", None)
+    )
+    setup = Setup(settings, sleep=sleep, clock=clock, random=random)
+    with _wrap_lock:
+        plugin: _Plugin | None = vars(client).get(PLUGIN_ATTR)
+        if plugin is not None:
+            plugin.setup = setup  # one assignment: calls see the old setup or the new
+            return client
+        if is_async_client(client):
+            from ._aio import AioPlugin  # noqa: PLC0415  (only with aiobotocore)
+
+            plugin = AioPlugin(client, setup)
+        else:
+            plugin = _Plugin(client, setup)
+        plugin.register(client.meta.events)
+        check_lengths(client)  # botocore's sessions only; aiobotocore's check themselves
+        setattr(client, PLUGIN_ATTR, plugin)
+    _warn_about_mode(client)
+    return client
+
+
+_warned_modes: set[str] = set()
+
+
+def _warn_about_mode(client: BaseClient) -> None:
+    retries = getattr(client.meta.config, "retries", None) or {}
+    mode = retries.get("mode")
+    if mode != "adaptive" or mode in _warned_modes:
+        return
+    _warned_modes.add(mode)
+    warnings.warn(
+        "the client's adaptive retry mode rate-limits sends on the client side; a wrapped"
+        " client replaces it with the library's backoff and retry quota (see README)",
+        RetryModeWarning,
+        stacklevel=user_stacklevel(),
+    )
