@@ -93,13 +93,6 @@ def test_install_refuses_what_is_not_a_boto3_session():
         install(object())
 
 
-def test_install_refuses_an_asyncio_session_clearly():
-    """An aioboto3-style session (async clients) is refused with a hint, not half-wrapped."""
-    fake = type("Session", (), {"__module__": "aioboto3.session", "client": print, "_session": 1})
-    with pytest.raises(TypeError, match="asyncio clients"):
-        install(fake())
-
-
 def test_uninstall_without_install_is_harmless(session):
     """Nothing installed, nothing to undo."""
     uninstall(session)

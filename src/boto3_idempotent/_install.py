@@ -6,6 +6,12 @@ session is created here), sessions made later, and the one moto's ``mock_aws``
 puts in place of the default. ``install(session)`` patches one session instead.
 ``uninstall`` puts back exactly what was there before, a wrapper another library
 (a tracer) installed included.
+
+aioboto3 sessions (subclasses of boto3's) return an async context manager from
+``client()`` (and ``resource()`` goes through ``client()``): it is replaced by one
+that wraps the client as it is entered. An aiobotocore ``AioSession`` is refused:
+its ``create_client`` also makes the STS and SSO clients of its own credential
+providers, which a boto3 session's ``client`` never does.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._config import RetryPolicy
+from ._loaded import is_instance
 from ._wrap import wrap
 
 __all__ = ["install", "uninstall"]
@@ -34,17 +41,42 @@ class _Installed:
         self.active = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        client = self.create(*args, **kwargs)
-        return wrap(client, self.policy) if self.active else client
+        made = self.create(*args, **kwargs)
+        if not self.active:
+            return made
+        if is_instance(made, *_AIO_CLIENT_CONTEXT):  # an aioboto3 session's client(...)
+            return _WrappingClientContext(made, self.policy)
+        return wrap(made, self.policy)
 
 
-def _refuse_async(target: Any) -> None:
-    module = type(target).__module__
-    if module.startswith(("aioboto3", "aiobotocore")):
+_AIO_CLIENT_CONTEXT = ("aiobotocore.session", "ClientCreatorContext")
+_AIO_SESSION = ("aiobotocore.session", "AioSession")
+
+
+class _WrappingClientContext:
+    """aiobotocore's client context, wrapping the client as it is entered."""
+
+    __slots__ = ("_inner", "_policy")
+
+    def __init__(self, inner: Any, policy: RetryPolicy) -> None:
+        self._inner = inner
+        self._policy = policy
+
+    async def __aenter__(self) -> Any:
+        return wrap(await self._inner.__aenter__(), self._policy)
+
+    async def __aexit__(self, *exc_info: object) -> Any:
+        return await self._inner.__aexit__(*exc_info)
+
+
+def _refuse_aiobotocore(session: Any) -> None:
+    if is_instance(session, *_AIO_SESSION):
         raise TypeError(
-            f"install() takes a boto3.Session; {type(target).__name__} from {module} makes"
-            " asyncio clients: wrap() each client as you enter it (async with ... as client:"
-            " wrap(client))"
+            "install() takes a boto3.Session or an aioboto3.Session, not aiobotocore's"
+            " AioSession (its create_client also makes its credential providers' STS and"
+            " SSO clients): use aioboto3.Session(botocore_session=...), or wrap() each"
+            " client as you enter it: async with session.create_client(...) as client:"
+            " wrap(client)"
         )
 
 
@@ -57,18 +89,19 @@ def install(session: Any = None, policy: RetryPolicy | None = None) -> None:
     replaces the policy.
 
     Args:
-        session: A ``boto3.Session``. ``None``: every ``boto3.Session``, those that
+        session: A ``boto3.Session`` or an ``aioboto3.Session`` (its clients are
+            wrapped as they are entered). ``None``: every ``boto3.Session``, those that
             exist and those made later (boto3's default session, which
             ``boto3.client()`` and ``boto3.resource()`` use, whenever boto3 creates
             it; the one moto's ``mock_aws`` makes). No session is created here.
         policy: For every new client; ``None``: read from the environment now.
 
     Raises:
-        TypeError: ``session`` is not a boto3 session.
+        TypeError: ``session`` is not a boto3 (or aioboto3) session.
         ConfigError: ``policy`` is ``None`` and an environment variable is invalid.
     """
     if session is not None:
-        _refuse_async(session)
+        _refuse_aiobotocore(session)
         if not callable(getattr(session, "client", None)) or not hasattr(session, "_session"):
             raise TypeError(f"install() takes a boto3.Session, not {type(session).__name__}")
     if policy is None:
