@@ -147,7 +147,7 @@ def test_the_time_limit_ends_with_the_handler(ec2, server, clock):
 
 
 def test_an_async_handler_keeps_its_scope_and_time_limit_while_it_runs(ec2, server, clock):
-    """async def: the time limit stops a retry, and the re-run repeats the derived token."""
+    """An async def handler: the time limit stops a retry, and the re-run repeats the derived token."""
     from boto3_idempotent import call_info
 
     @idempotent_handler

@@ -207,12 +207,16 @@ def _handler(server: WireServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # concurrent tests connect dozens at once (the default is 5)
+
+
 class RunningServer:
     """A :class:`WireServer` listening on 127.0.0.1 on a free port, in a thread."""
 
     def __init__(self) -> None:
         self.wire = WireServer()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.wire))
+        self._httpd = _Server(("127.0.0.1", 0), _handler(self.wire))
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)

@@ -1,0 +1,152 @@
+"""Transport faults on aiobotocore clients: what happened decides, over a raw socket server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+pytest.importorskip("aiobotocore")
+
+import aiohttp
+from botocore.exceptions import (
+    ConnectionClosedError,
+    EndpointConnectionError,
+    HTTPClientError,
+)
+
+from aio import AIOBOTOCORE, BACKENDS, AsyncSleeps, aio_client
+from boto3_idempotent import RetryPolicy, call_info, wrap
+from boto3_idempotent._classify import Outcome, classify_exception
+from wire import RawServer, closed_port_url
+
+TAGS = {"Resources": ["i-1"], "Tags": [{"Key": "k", "Value": "v"}]}
+POLICY = RetryPolicy(max_attempts=3, base_delay=0.5)
+# What each backend raises when the connection dies after the request was written.
+LOST = (ConnectionClosedError, EndpointConnectionError, HTTPClientError)
+
+
+async def call(raw, service, operation, kwargs, backend):
+    """One wrapped call against ``raw``: the response, or the exception it raised."""
+    async with aio_client(service, raw.url, backend=backend) as client:
+        wrap(client, POLICY, sleep=AsyncSleeps())
+        try:
+            return await getattr(client, operation)(**kwargs)
+        except LOST as exc:
+            return exc
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("operation", "kwargs", "sent"),
+    [
+        ("create_tags", TAGS, 1),  # no token: the reset may have come after it was applied
+        ("describe_instances", {}, 2),  # read-only: resent
+        ("run_instances", {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}, 2),  # token
+    ],
+)
+def test_a_reset_after_the_request_was_read_is_ambiguous(backend, operation, kwargs, sent):
+    """The aiohttp backend reports EndpointConnectionError; still resent only when safe."""
+    raw = RawServer("reset")
+    try:
+        outcome = asyncio.run(call(raw, "ec2", operation, kwargs, backend))
+    finally:
+        raw.close()
+
+    assert raw.requests == sent
+    assert isinstance(outcome, LOST) is (sent == 1)
+    if sent == 1:
+        assert call_info(outcome).stop_reason == "unsafe_to_resend"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_refused_connection_is_resent_even_for_an_unprotected_call(backend):
+    """Nothing listens: the request never left, so CreateTags is tried max_attempts times."""
+
+    async def scenario():
+        async with aio_client("ec2", closed_port_url(), backend=backend) as ec2:
+            wrap(ec2, POLICY, sleep=AsyncSleeps())
+            with pytest.raises(EndpointConnectionError) as raised:
+                await ec2.create_tags(**TAGS)
+            return raised.value
+
+    error = asyncio.run(scenario())
+
+    assert call_info(error).attempts == POLICY.max_attempts
+    assert call_info(error).stop_reason == "max_attempts"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("service", "operation", "kwargs", "sent"),
+    [
+        ("ec2", "create_tags", TAGS, 1),
+        ("ec2", "describe_instances", {}, 2),
+        ("dynamodb", "put_item", {"TableName": "t", "Item": {"k": {"S": "1"}}}, 1),
+        ("dynamodb", "get_item", {"TableName": "t", "Key": {"k": {"S": "1"}}}, 2),
+    ],
+)
+def test_a_truncated_body_is_never_a_success(backend, service, operation, kwargs, sent):
+    """Content-Length 100, 10 bytes, close: ambiguous; PutItem raises, GetItem is resent."""
+    raw = RawServer("truncate")
+    try:
+        outcome = asyncio.run(call(raw, service, operation, kwargs, backend))
+    finally:
+        raw.close()
+
+    assert raw.requests == sent
+    if sent == 1:
+        assert isinstance(outcome, (ConnectionClosedError, HTTPClientError))
+        assert call_info(outcome).attempts == 1
+    else:
+        assert call_info(outcome).attempts == 2  # the second answer was whole
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_async_http_session_is_left_as_it_is(backend):
+    """No length-checking proxy: aiobotocore picks paginators and waiters by its type."""
+
+    async def scenario():
+        async with aio_client("ec2", "http://127.0.0.1:1", backend=backend) as ec2:
+            before = ec2._endpoint.http_session
+            wrap(ec2, POLICY)
+            return before, ec2._endpoint.http_session
+
+    before, after = asyncio.run(scenario())
+
+    assert after is before
+
+
+def connector_error():
+    """The error aiohttp raises when connect() fails."""
+    key = type("Key", (), {"ssl": None, "host": "127.0.0.1", "port": 1})()
+    return aiohttp.ClientConnectorError(key, ConnectionRefusedError(111, "refused"))
+
+
+def httpx_module():
+    """The httpx package aiobotocore's httpx backend uses, if installed."""
+    name = "httpx2" if AIOBOTOCORE >= (3, 0) else "httpx"
+    return pytest.importorskip(name)
+
+
+@pytest.mark.parametrize(
+    ("make_cause", "expected"),
+    [
+        (connector_error, Outcome.NOT_SENT),
+        (lambda: aiohttp.ClientConnectorDNSError(*connector_error().args), Outcome.NOT_SENT),
+        (lambda: httpx_module().ConnectError("refused"), Outcome.NOT_SENT),
+        (lambda: socket.gaierror(-2, "unknown"), Outcome.NOT_SENT),
+        # After the request was written: ambiguous.
+        (lambda: aiohttp.ClientOSError(104, "Connection reset by peer"), Outcome.AMBIGUOUS),
+        (lambda: aiohttp.ClientConnectionResetError("reset"), Outcome.AMBIGUOUS),
+        (lambda: aiohttp.ClientConnectionError("closed"), Outcome.AMBIGUOUS),
+        (aiohttp.ServerDisconnectedError, Outcome.AMBIGUOUS),
+        (lambda: httpx_module().ReadError("reset"), Outcome.AMBIGUOUS),
+        (lambda: httpx_module().RemoteProtocolError("closed"), Outcome.AMBIGUOUS),
+    ],
+)
+def test_async_transport_causes_of_endpoint_connection_error(make_cause, expected):
+    """Connect-phase causes of both backends are NOT_SENT; anything later is AMBIGUOUS."""
+    error = EndpointConnectionError(endpoint_url="http://127.0.0.1:1", error=make_cause())
+    assert classify_exception(error) is expected
