@@ -1,4 +1,9 @@
-"""Every Python block in README.md runs, against the fault-injecting endpoint."""
+"""Every Python block in README.md runs, against the fault-injecting endpoint.
+
+A block preceded by ``<!-- requires: MODULE -->`` (aiobotocore, aioboto3) runs only
+where that module is installed: in the asyncio CI jobs, through
+tests/test_async_readme.py; here it is skipped.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,15 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+BLOCK = re.compile(
+    r"^(?:<!-- requires: ([\w.]+) -->\n)?```python\n(.*?)^```", re.DOTALL | re.MULTILINE
+)
 
 
-def blocks() -> list[tuple[int, str]]:
-    """(line number, code) of each ```python block."""
+def blocks() -> list[tuple[int, str, str | None]]:
+    """(line number, code, module it requires or None) of each ```python block."""
     text = README.read_text()
-    return [(text[: m.start()].count("\n") + 1, m.group(1)) for m in BLOCK.finditer(text)]
+    return [(text[: m.start(2)].count("\n"), m.group(2), m.group(1)) for m in BLOCK.finditer(text)]
 
 
 def test_readme_has_python_blocks():
@@ -40,9 +47,18 @@ def env(faulty_endpoint):
     return environ
 
 
-@pytest.mark.parametrize(("line", "code"), blocks(), ids=[f"line-{n}" for n, _ in blocks()])
-def test_readme_block_runs(line, code, env, tmp_path):
+@pytest.mark.parametrize(
+    ("line", "code", "requires"), blocks(), ids=[f"line-{n}" for n, _, _ in blocks()]
+)
+def test_readme_block_runs(line, code, requires, env, tmp_path):
     """Run the block as a script; a block headed "# test_<name>.py" runs under pytest."""
+    if requires is not None:
+        pytest.importorskip(requires, reason="runs in its asyncio CI job")
+    run_block(line, code, env, tmp_path)
+
+
+def run_block(line: int, code: str, env: dict[str, str], tmp_path: Path) -> None:
+    """Run one README block in a subprocess; fail with its output if it fails."""
     if code.startswith("# test_"):
         (tmp_path / code.split("\n", 1)[0].removeprefix("# ")).write_text(code)
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)]
