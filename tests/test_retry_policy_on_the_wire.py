@@ -116,6 +116,27 @@ def test_successes_refill_the_quota(make_client, server, sleeps, short):
     assert server.count("RunInstances") == sent + (1 if short else 2)
 
 
+@pytest.mark.parametrize("long_polling", [True, False])
+def test_a_long_polling_call_out_of_quota_pauses_once_before_giving_up(
+    make_client, server, sleeps, long_polling
+):
+    """SQS ReceiveMessage with the quota spent: one backoff, then the throttle is raised."""
+    client = wrap(make_client("sqs"), RetryPolicy(base_delay=1.0), sleep=sleeps, random=lambda: 1.0)
+    plugin = vars(client)["_boto3_idempotent_plugin"]
+    operations = frozenset({"ReceiveMessage"} if long_polling else ())
+    # Declared by botocore 1.44's line; set here so every supported line runs the test.
+    plugin.setup.settings = plugin.setup.settings._replace(long_polling=operations)
+    plugin.quota.acquire(plugin.quota.available)
+    server.script = lambda seen, prior: Reply(400, "ThrottlingException")
+
+    with pytest.raises(ClientError) as raised:
+        client.receive_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/123456789012/q")
+
+    assert server.count() == 1
+    assert sleeps == ([1.0] if long_polling else [])
+    assert call_info(raised.value).stop_reason == "retry_quota"
+
+
 def test_each_client_has_its_own_quota(make_client, server, sleeps):
     """An outage seen by one wrapped client does not spend another's quota."""
     first = wrap(make_client(), RetryPolicy(max_attempts=3), sleep=sleeps, random=lambda: 0.0)
