@@ -3,12 +3,14 @@
 A second witness beside wire.py's scripted AWS server and the library's own
 FaultyEndpoint: it parses nothing AWS-specific, so a claim it confirms cannot rest on
 a mistake shared with the code under test. Each answer is bytes written as they are
-(a truncated body, a lying Content-Length), or ``None`` to close without answering.
+(a truncated body, a lying Content-Length), ``None`` to close without answering, or
+``RESET`` to reset the connection (RST) without answering.
 """
 
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +41,13 @@ def response(
     lines.append(f"Content-Length: {len(body) if content_length is None else content_length}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
+
+class _Reset(bytes):
+    """The answer that resets the connection instead of answering."""
+
+
+#: Answer with this to reset the connection (RST, not FIN) after reading the request.
+RESET = _Reset()
 
 Answer = Callable[[RawRequest, int], bytes | None]
 
@@ -82,6 +91,11 @@ class RawServer:
                 payload = self.answer(request, number)
                 if payload is None:
                     return  # close without answering: a lost response
+                if payload is RESET:  # linger 0: close() sends RST
+                    connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    return
                 connection.sendall(payload)
                 head = payload.split(b"\r\n\r\n", 1)[0].lower()
                 declared = [

@@ -19,7 +19,8 @@ from botocore.exceptions import (
 from aio import AIOBOTOCORE, BACKENDS, AsyncSleeps, aio_client
 from boto3_idempotent import RetryPolicy, call_info, wrap
 from boto3_idempotent._classify import Outcome, classify_exception
-from wire import RawServer, closed_port_url
+from raw_server import RESET, response
+from wire import closed_port_url, raw_ok
 
 TAGS = {"Resources": ["i-1"], "Tags": [{"Key": "k", "Value": "v"}]}
 POLICY = RetryPolicy(max_attempts=3, base_delay=0.5)
@@ -46,15 +47,15 @@ async def call(raw, service, operation, kwargs, backend):
         ("run_instances", {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}, 2),  # token
     ],
 )
-def test_a_reset_after_the_request_was_read_is_ambiguous(backend, operation, kwargs, sent):
+def test_a_reset_after_the_request_was_read_is_ambiguous(
+    raw_server, backend, operation, kwargs, sent
+):
     """The aiohttp backend reports EndpointConnectionError; still resent only when safe."""
-    raw = RawServer("reset")
-    try:
-        outcome = asyncio.run(call(raw, "ec2", operation, kwargs, backend))
-    finally:
-        raw.close()
+    raw = raw_server(lambda request, n: RESET if n == 1 else raw_ok(request))
 
-    assert raw.requests == sent
+    outcome = asyncio.run(call(raw, "ec2", operation, kwargs, backend))
+
+    assert len(raw.requests) == sent
     assert isinstance(outcome, LOST) is (sent == 1)
     if sent == 1:
         assert call_info(outcome).stop_reason == "unsafe_to_resend"
@@ -87,15 +88,14 @@ def test_a_refused_connection_is_resent_even_for_an_unprotected_call(backend):
         ("dynamodb", "get_item", {"TableName": "t", "Key": {"k": {"S": "1"}}}, 2),
     ],
 )
-def test_a_truncated_body_is_never_a_success(backend, service, operation, kwargs, sent):
+def test_a_truncated_body_is_never_a_success(raw_server, backend, service, operation, kwargs, sent):
     """Content-Length 100, 10 bytes, close: ambiguous; PutItem raises, GetItem is resent."""
-    raw = RawServer("truncate")
-    try:
-        outcome = asyncio.run(call(raw, service, operation, kwargs, backend))
-    finally:
-        raw.close()
+    truncated = response(200, b"0123456789", content_length=100)
+    raw = raw_server(lambda request, n: truncated if n == 1 else raw_ok(request))
 
-    assert raw.requests == sent
+    outcome = asyncio.run(call(raw, service, operation, kwargs, backend))
+
+    assert len(raw.requests) == sent
     if sent == 1:
         assert isinstance(outcome, (ConnectionClosedError, HTTPClientError))
         assert call_info(outcome).attempts == 1

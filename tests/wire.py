@@ -12,7 +12,6 @@ import contextlib
 import itertools
 import json
 import socket
-import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -235,81 +234,14 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-class RawServer:
-    """A raw-socket server on 127.0.0.1 for transport faults http.server cannot make.
-
-    Each connection serves one request, then closes. ``plan`` gives, per request in
-    arrival order, what to do after reading it completely (then ``"ok"``):
-
-    * ``"reset"``: reset the connection (RST) without answering;
-    * ``"truncate"``: answer 200 announcing a 100-byte body, send 10 bytes, close;
-    * ``"ok"``: answer 200 with a body botocore parses (EC2 XML or AWS JSON).
-    """
-
-    def __init__(self, *plan: str) -> None:
-        self.plan = list(plan)
-        self.requests = 0  # requests read completely
-        self._lock = threading.Lock()
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def close(self) -> None:
-        self._sock.close()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:  # closed
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn: socket.socket) -> None:
-        with conn:
-            request = _read_request(conn)
-            if request is None:
-                return
-            head, body = request
-            with self._lock:
-                self.requests += 1
-                number = self.requests
-                action = self.plan.pop(0) if self.plan else "ok"
-            if action == "reset":
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                return
-            if action == "truncate":
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
-                return
-            if b"x-amz-target:" in head.lower():
-                content_type, payload = _success("json", "", number)
-            else:
-                form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-                content_type, payload = _success("ec2", form.get("Action", "?"), number)
-            conn.sendall(
-                b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
-                + f"Content-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n\r\n".encode()
-                + payload
-            )
-
-
-def _read_request(conn: socket.socket) -> tuple[bytes, bytes] | None:
-    """(head, body) of one HTTP request, read completely; ``None`` if the client left."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        body += chunk
-    return head, body
+def raw_ok(request: object) -> bytes:
+    """A raw_server answer: 200 with a body botocore parses for ``request``'s protocol."""
+    headers: dict[str, str] = getattr(request, "headers", {})
+    body: bytes = getattr(request, "body", b"")
+    if "x-amz-target" in headers:
+        content_type, payload = _success("json", "", 1)
+    else:
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        content_type, payload = _success("ec2", form.get("Action", "?"), 1)
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(payload)}"
+    return f"{head}\r\n\r\n".encode() + payload
