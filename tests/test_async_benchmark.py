@@ -1,0 +1,48 @@
+"""benchmarks/async_overhead.py end to end with tiny sizes (--quick), so it cannot rot.
+
+No timing is judged here (the machine decides those): the scenario ran on every
+installed backend and wrote the keys its summary and plot read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("aiobotocore")
+
+from aio import BACKENDS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_async_overhead_quick_run_writes_every_case(tmp_path):
+    """Both operations on each backend, each with a finite median ratio."""
+    command = ["-m", "benchmarks.async_overhead", "--quick", "--no-plots", "--out", str(tmp_path)]
+    result = subprocess.run(
+        [sys.executable, *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    data = json.loads((tmp_path / "results.json").read_text())["async_overhead"]
+    cases = {(c["backend"], c["operation"]): c for c in data["cases"]}
+    assert set(cases) == {
+        (backend, operation)
+        for backend in BACKENDS
+        for operation in ("RunInstances", "DescribeInstances")
+    }
+    for case in cases.values():
+        assert math.isfinite(case["ratio"]["median"])
+        assert case["ratio"]["median"] > 0
+    assert data["budget"] == 1.03
+    assert data["versions"]["aiobotocore"] != "not installed"
