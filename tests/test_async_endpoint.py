@@ -53,7 +53,7 @@ def test_run_instances_through_a_503_and_a_lost_response_creates_one_instance(fa
     assert call_info(response).attempts == 3
     assert call_info(response).token == tokens[0]
     assert aws.created("RunInstances") == 1
-    reservations = aws.client("ec2", backend=True).describe_instances()["Reservations"]
+    reservations = aws.backend_client("ec2").describe_instances()["Reservations"]
     instances = [i["InstanceId"] for r in reservations for i in r["Instances"]]
     assert instances == [response["Instances"][0]["InstanceId"]]
 
@@ -61,7 +61,7 @@ def test_run_instances_through_a_503_and_a_lost_response_creates_one_instance(fa
 def test_dynamodb_transact_write_put_and_get_work_on_a_wrapped_async_client(faulty_endpoint):
     """TransactWriteItems survives a lost response (applied once); PutItem and GetItem work."""
     aws = faulty_endpoint
-    aws.client("dynamodb", backend=True).create_table(
+    aws.backend_client("dynamodb").create_table(
         TableName="orders",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],

@@ -30,7 +30,7 @@ def test_aioboto3_handler_rerun_after_a_crash_creates_one_instance(aws):
     assert len(tokens) == 2
     assert tokens[0] == tokens[1]
     assert stored(aws) == {"o-1": result["instance_id"]}
-    reservations = aws.client("ec2", backend=True).describe_instances()["Reservations"]
+    reservations = aws.backend_client("ec2").describe_instances()["Reservations"]
     assert [i["InstanceId"] for r in reservations for i in r["Instances"]] == [
         result["instance_id"]
     ]

@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from boto3_idempotent import RetryModeWarning, RetryPolicy, _plugin, wrap
+from boto3_idempotent import RetryModeWarning, RetryPolicy, _wrap, wrap
 from boto3_idempotent._standard_mode import installed
 from wire import Reply
 
@@ -91,7 +91,7 @@ def test_nothing_set_means_botocores_default(endpoint, server):
 
 def test_adaptive_mode_warns_once_at_the_users_line(endpoint, monkeypatch):
     """Its client-side rate limiting is replaced: one RetryModeWarning, pointing here."""
-    monkeypatch.setattr(_plugin, "_warned_modes", set())
+    monkeypatch.setattr(_wrap, "_warned_modes", set())
     client = bare(endpoint, Config(retries={"mode": "adaptive"}))
 
     with warnings.catch_warnings(record=True) as caught:
@@ -108,7 +108,7 @@ def test_adaptive_mode_warns_once_at_the_users_line(endpoint, monkeypatch):
 @pytest.mark.parametrize("mode", ["standard", "legacy"])
 def test_other_modes_do_not_warn(endpoint, monkeypatch, mode):
     """Standard and legacy have nothing the library drops silently: no warning."""
-    monkeypatch.setattr(_plugin, "_warned_modes", set())
+    monkeypatch.setattr(_wrap, "_warned_modes", set())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         wrap(bare(endpoint, Config(retries={"mode": mode})))

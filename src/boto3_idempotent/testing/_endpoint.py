@@ -433,24 +433,18 @@ class FaultyEndpoint:
         finally:
             connection.close()
 
-    def aio_client(self, service: str, *, backend: bool = False, **kwargs: Any) -> Any:
+    def aio_client(self, service_name: str, **kwargs: Any) -> Any:
         """An aiobotocore client for this endpoint, as the async context manager it comes in.
 
-        ``async with aws.aio_client("ec2") as ec2: ...``; region us-east-1, dummy
-        credentials, as :meth:`client`. Needs aiobotocore (imported here only).
-
-        Args:
-            service: The botocore service name, e.g. ``"ec2"``.
-            backend: Talk to moto directly (no faults, not recorded), to check state.
-            kwargs: More arguments for ``create_client`` (``config=AioConfig(...)``).
+        ``async with aws.aio_client("ec2") as ec2: ...``: the endpoint, region and dummy
+        credentials of :attr:`client`; ``kwargs`` go to ``create_client``
+        (``config=AioConfig(...)``). Needs aiobotocore, imported here only. Check state
+        with the synchronous :attr:`backend_client`.
         """
         from aiobotocore.session import get_session  # noqa: PLC0415  (optional, pins botocore)
 
-        kwargs.setdefault("endpoint_url", self.backend_url if backend else self.url)
-        kwargs.setdefault("region_name", "us-east-1")
-        kwargs.setdefault("aws_access_key_id", "testing")
-        kwargs.setdefault("aws_secret_access_key", "testing")
-        return get_session().create_client(service, **kwargs)
+        self._names.meet(service_name)
+        return get_session().create_client(service_name, **{**self.client_kwargs(), **kwargs})
 
 
 def _matches(record: RequestRecord, operation: str | None, service: str | None) -> bool:
