@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("mypy", reason="mypy comes with the dev and tests extras")
 
 PROGRAM = """
+import asyncio
 from typing import Any
 
 from boto3_idempotent import RetryEvent, RetryPolicy, idempotent_handler, process_sqs_batch
@@ -27,6 +28,11 @@ def keyed(event: dict[str, Any], context: Any) -> int:
     return 1
 
 
+@idempotent_handler
+async def launch(event: dict[str, Any], context: Any) -> str:
+    return "i-1"
+
+
 def record_handler(record: dict[str, Any]) -> None:
     print(record["messageId"])
 
@@ -37,12 +43,14 @@ def on_retry(event: RetryEvent) -> None:
 
 result: dict[str, str] = handler({"a": 1}, None)
 count: int = keyed({"order_id": 7}, None)
+instance: str = asyncio.run(launch({"a": 1}, None))
 failures = process_sqs_batch({"Records": []}, record_handler)
 items: list[dict[str, str]] = failures["batchItemFailures"]
 policy = RetryPolicy(max_attempts=5, on_retry=[on_retry])
 """
 
 WRONG = """
+import asyncio
 from typing import Any
 
 from boto3_idempotent import idempotent_handler
@@ -53,8 +61,14 @@ def handler(event: dict[str, Any], context: Any) -> int:
     return 1
 
 
+@idempotent_handler
+async def launch(event: dict[str, Any], context: Any) -> str:
+    return "i-1"
+
+
 text: str = handler({}, None)
 handler("not a dict", None)
+number: int = asyncio.run(launch({}, None))
 """
 
 
@@ -74,7 +88,7 @@ def mypy(tmp_path, source: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_user_program_type_checks_strictly(tmp_path):
-    """Decorated handlers keep their signatures; dict-typed record handlers are accepted."""
+    """Decorated handlers (async ones too) keep their signatures; dict-typed records pass."""
     result = mypy(tmp_path, PROGRAM)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -85,3 +99,4 @@ def test_a_wrong_call_to_a_decorated_handler_is_caught(tmp_path):
     assert result.returncode == 1
     assert 'Incompatible types in assignment (expression has type "int"' in result.stdout
     assert 'Argument 1 to "handler" has incompatible type "str"' in result.stdout
+    assert 'Incompatible types in assignment (expression has type "str"' in result.stdout
