@@ -331,12 +331,12 @@ def test_an_overlong_caller_token_is_refused_before_any_pattern_runs(make_client
 
 
 def test_a_member_the_model_leaves_open_is_bounded_too(make_client, server):
-    """The connecthealth clientToken has no max and a pattern that is quadratic on spaces."""
-    client = wrap(make_client("connecthealth"), RetryPolicy())
+    """DynamoDB ExportTableToPointInTime's ClientToken has no max: 4096 bounds it all the same."""
+    ddb = wrap(make_client("dynamodb"), RetryPolicy())
 
     with pytest.raises(InvalidClientToken, match="expected 1 to 4096 printable ASCII"):
-        client.start_medical_coding_job(
-            domainId="d", clientToken=" " * 32_000, inputDataConfig={}, outputDataConfig={}
+        ddb.export_table_to_point_in_time(
+            TableArn="arn:aws:dynamodb:us-east-1:1:table/t", S3Bucket="b", ClientToken="a" * 32_000
         )
 
     assert server.count() == 0
