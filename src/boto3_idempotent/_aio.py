@@ -27,7 +27,8 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from ._hooks import notify_async
-from ._plugin import Linger, Setup, _Plugin
+from ._plugin import _Plugin
+from ._setup import Linger, Setup
 
 __all__ = ["AioPlugin"]
 

@@ -38,7 +38,7 @@ import time
 import warnings
 import weakref
 import zlib
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from botocore.exceptions import ChecksumError, ClientError
@@ -51,7 +51,7 @@ from ._callinfo import (
     CallInfo,
     StopReason,
 )
-from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
+from ._classify import Outcome
 from ._exceptions import (
     EarlierAttemptSucceeded,
     IdempotentParameterMismatch,
@@ -61,16 +61,15 @@ from ._lifetimes import LAMBDA_RETRY_WINDOW, TOKEN_LIFETIMES, TokenLifetimeWarni
 from ._operations import OperationInfo, operation_info
 from ._quota import CTX_COST, RetryQuota
 from ._scope import current_scope, current_time_left
+from ._setup import Linger, Resend, Setup
 from ._warnings import user_stacklevel
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
-    from ._hooks import RetryEvent
-    from ._retrying import RetryDecider
-    from ._settings import Settings
+    from ._failure import Failure
 
-__all__ = ["PLUGIN_ATTR", "Linger", "Resend", "Setup"]
+__all__ = ["PLUGIN_ATTR"]
 
 PLUGIN_ATTR = "_boto3_idempotent_plugin"  # where a wrapped client keeps its plugin
 # Keys of botocore's per-call context dict.
@@ -84,58 +83,6 @@ _CTX_BODY_OFFSET: Final = "boto3_idempotent.body_offset"
 
 _ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
-
-
-class Setup:
-    """What one ``wrap()`` chose: replaced whole by a re-wrap, in one assignment."""
-
-    __slots__ = ("_decider", "clock", "random", "settings", "sleep")
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        sleep: Callable[[float], Any] | None,
-        clock: Callable[[], float],
-        random: Callable[[], float],
-    ) -> None:
-        self.settings = settings
-        self.sleep = sleep  # None: time.sleep, or aiobotocore's own on an asyncio client
-        self.clock = clock
-        self.random = random
-        self._decider: RetryDecider | None = None  # built at the first retryable failure
-
-    def decider(self, quota: RetryQuota) -> RetryDecider:
-        """The tenacity policy; tenacity loads here, never on the success path."""
-        decider = self._decider
-        if decider is None:
-            from ._retrying import RetryDecider  # noqa: PLC0415
-
-            # Racing threads may both build one; either is as good as the other.
-            decider = self._decider = RetryDecider(
-                self.settings, quota, clock=self.clock, random=self.random
-            )
-        return decider
-
-
-# Plain slotted classes, not NamedTuples: each NamedTuple costs import time.
-class Resend:
-    """Back off ``delay`` seconds (hooks first, with ``event``), then resend."""
-
-    __slots__ = ("delay", "event")
-
-    def __init__(self, delay: float, event: RetryEvent | None) -> None:
-        self.delay = delay
-        self.event = event
-
-
-class Linger:
-    """Wait ``pause`` seconds, then give up (a long-polling call out of quota)."""
-
-    __slots__ = ("pause",)
-
-    def __init__(self, pause: float) -> None:
-        self.pause = pause
 
 
 class _Plugin:
@@ -317,7 +264,9 @@ class _Plugin:
     ) -> Resend | Linger | None:
         """Classify a failed attempt; decide to resend, give up, or raise typed."""
         info = self.info(operation)
-        failure = self._failure(setup, response, caught_exception, info)
+        from ._failure import attempt_of, classify  # noqa: PLC0415  (the failure path only)
+
+        failure = classify(setup.settings, response, caught_exception, info)
         if failure is None:
             return None
         if failure.parsed is not None:
@@ -331,7 +280,7 @@ class _Plugin:
         reason: StopReason
         pause = 0.0
         if retryable:
-            attempt = _attempt(setup.settings, failure, caught_exception)
+            attempt = attempt_of(setup.settings, failure, caught_exception)
             call = self._call(info, context, setup)
             decision = setup.decider(self.quota).decide(call, attempts, attempt)
             if decision.delay is not None:
@@ -344,33 +293,9 @@ class _Plugin:
         self._give_up(failure, reason, attempts, caught_exception, context, info)
         return Linger(pause) if pause > 0 else None
 
-    def _failure(
-        self,
-        setup: Setup,
-        response: tuple[Any, dict[str, Any]] | None,
-        caught_exception: BaseException | None,
-        info: OperationInfo,
-    ) -> _Failure | None:
-        """What went wrong, by the response table."""
-        if caught_exception is not None:
-            outcome = classify_exception(caught_exception)
-            return _Failure(outcome, type(caught_exception).__name__, None, None)
-        if response is None:
-            return None
-        http_response, parsed = response
-        error = parsed.get("Error") or {}
-        code = error.get("Code") or ""
-        message = error.get("Message") or ""
-        maybe = classify_error(http_response.status_code, code, message, info.retryable_errors)
-        if maybe is None:  # a 2xx whose body failed its checksum
-            maybe, code = Outcome.AMBIGUOUS, "ChecksumError"
-        headers = http_response.headers
-        retry_after = _retry_after(headers) if setup.settings.mode.retry_after else None
-        return _Failure(maybe, code, parsed, retry_after)
-
     def _give_up(
         self,
-        failure: _Failure,
+        failure: Failure,
         reason: StopReason,
         attempts: int,
         caught_exception: BaseException | None,
@@ -378,7 +303,9 @@ class _Plugin:
         info: OperationInfo,
     ) -> None:
         """Not resending: log why, and tell the caller through call_info."""
-        _log_no_resend(self.service_name, info.name, failure.error_code, reason)
+        from ._failure import log_no_resend  # noqa: PLC0415
+
+        log_no_resend(self.service_name, info.name, failure.error_code, reason)
         if failure.error_code == "ChecksumError":  # never hand back a body that failed it
             raise ChecksumError(
                 checksum_type="crc32", expected_checksum="header", actual_checksum="body"
@@ -432,7 +359,7 @@ class _Plugin:
 
     def _raise_typed(
         self,
-        failure: _Failure,
+        failure: Failure,
         attempts: int,
         info: OperationInfo,
         context: MutableMapping[str, Any],
@@ -459,43 +386,13 @@ class _Plugin:
             "type[ClientError]",
             client.exceptions.from_code(error_code) if client is not None else ClientError,
         )
-        _log_no_resend(self.service_name, info.name, error_code, "not_retryable")
+        from ._failure import log_no_resend  # noqa: PLC0415
+
+        log_no_resend(self.service_name, info.name, error_code, "not_retryable")
         if repeat:
             cls = combined_class(EarlierAttemptSucceeded, modeled)
             raise cls(parsed, info.name, token, attempts)
         raise combined_class(IdempotentParameterMismatch, modeled)(parsed, info.name, token)
-
-
-class _Failure:
-    """A failed attempt, classified."""
-
-    __slots__ = ("error_code", "outcome", "parsed", "retry_after")
-
-    def __init__(
-        self,
-        outcome: Outcome,
-        error_code: str,
-        parsed: dict[str, Any] | None,  # None: an exception, no response
-        retry_after: float | None,
-    ) -> None:
-        self.outcome = outcome
-        self.error_code = error_code
-        self.parsed = parsed
-        self.retry_after = retry_after
-
-
-def _attempt(settings: Settings, failure: _Failure, caught_exception: BaseException | None) -> Any:
-    """The failed attempt as the tenacity policy sees it, with what a retry would cost."""
-    from ._retrying import Attempt  # noqa: PLC0415
-
-    mode = settings.mode
-    if failure.outcome is Outcome.THROTTLED:
-        cost = mode.throttle_retry_cost
-    elif isinstance(caught_exception, TIMEOUT_EXCEPTIONS):
-        cost = mode.timeout_retry_cost
-    else:
-        cost = mode.retry_cost
-    return Attempt(failure.outcome, failure.error_code, cost, failure.retry_after)
 
 
 def _carried(node: object, path: tuple[str, ...]) -> str | None:
@@ -518,24 +415,6 @@ def _carried(node: object, path: tuple[str, ...]) -> str | None:
             return None
         node = node.get(name)
     return node if isinstance(node, str) and node else None
-
-
-def _log_no_resend(service: str, operation: str, error_code: str, reason: StopReason) -> None:
-    import logging  # noqa: PLC0415
-
-    logger = logging.getLogger("boto3_idempotent")
-    # The quota running out is an outage signal; the rest explains a single call.
-    level = logging.INFO if reason == "retry_quota" else logging.DEBUG
-    if logger.isEnabledFor(level):
-        logger.log(
-            level,
-            "Not resending %s.%s after %s: %s",
-            service,
-            operation,
-            error_code,
-            reason,
-            extra={"operation": operation, "error_code": error_code, "stop_reason": reason},
-        )
 
 
 _warned_services: set[str] = set()
@@ -567,15 +446,3 @@ def _crc32_matches(headers: Any, body: bytes | None) -> bool:
         return int(expected) == zlib.crc32(body) & 0xFFFFFFFF
     except ValueError:  # not a number: the body cannot be trusted either
         return False
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Seconds from an ``x-amz-retry-after`` header (milliseconds), if it is valid."""
-    raw = headers.get("x-amz-retry-after")
-    if raw is None:
-        return None
-    try:
-        seconds = int(raw) / 1000.0
-    except (ValueError, OverflowError):
-        return None
-    return seconds if seconds >= 0 else None

@@ -20,7 +20,8 @@ from botocore.client import BaseClient
 from ._config import RetryPolicy
 from ._exceptions import RetryModeWarning
 from ._loaded import is_instance
-from ._plugin import PLUGIN_ATTR, Setup, _Plugin
+from ._plugin import PLUGIN_ATTR, _Plugin
+from ._setup import Setup
 from ._warnings import user_stacklevel
 
 __all__ = ["is_async_client", "wrap"]
