@@ -35,20 +35,18 @@ class _LengthCheckingSession:
 
     def send(self, request: Any) -> Any:
         response = self.inner.send(request)
-        if request.stream_output or request.method == "HEAD":
-            return response  # no body read here (streaming), or none to read (HEAD)
-        expected = response.headers.get("content-length")
-        if expected is None:
+        if request.stream_output:
+            return response  # the body is read later, by the caller's stream
+        # urllib3 counts down the declared length as the body arrives; it ends at 0 for a
+        # whole body (and a HEAD or 204), None without a Content-Length (chunked).
+        if not getattr(response.raw, "length_remaining", None):
             return response
         received = len(response.content)
-        try:
-            complete = received >= int(expected)
-        except ValueError:  # not a number: nothing to check against
-            return response
-        if complete:
-            return response
         raise IncompleteResponseError(
-            endpoint_url=request.url, received=received, expected=expected, request=request
+            endpoint_url=request.url,
+            received=received,
+            expected=response.headers.get("content-length", "?"),
+            request=request,
         )
 
     def __getattr__(self, name: str) -> Any:
