@@ -14,8 +14,9 @@ mismatch code in any spelling            MISMATCH     never; raised typed
 any other 4xx, any other exception       FINAL        no
 =======================================  ===========  ==============================
 
-"Safe" is decided per operation elsewhere (token-protected, read-only or
-documented idempotent). Codes and exception types are data, tested row by row.
+"Safe" is decided per call elsewhere (the call's request carries its token or
+caller reference, or the operation is read-only or documented idempotent). Codes
+and exception types are data, tested row by row.
 
 ``EndpointConnectionError`` is judged by the transport error it wraps: botocore
 raises it only when connecting failed, but aiobotocore's aiohttp session also

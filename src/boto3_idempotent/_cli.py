@@ -60,11 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     operations = commands.add_parser(
         "operations",
-        help="list token-protected operations (and, with --all, the others resent safely)",
+        help="list protected operations (and, with --all, the others resent safely)",
         description=(
-            "List the operations that get a client token, with the member it goes in "
-            "(nested ones as dotted paths) and where that knowledge comes from: the model's "
-            "idempotencyToken trait, or the curated registry of documented tokens."
+            "List the operations whose calls are protected, with the member the token or "
+            "reference goes in (nested ones as dotted paths, [] for each element of a list) "
+            "and where that knowledge comes from: the model's idempotencyToken trait "
+            "(model), the reviewed scan of tools/scan_tokens.py (scan: a token is generated), "
+            "or a caller reference that is never generated (reference)."
         ),
     )
     operations.add_argument("service", nargs="?", help="a botocore service name, e.g. ec2")
