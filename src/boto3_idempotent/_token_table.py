@@ -91,7 +91,7 @@ __all__ = [
 ]
 
 #: The botocore release whose models this table was last reviewed against.
-REVIEWED_WITH = "1.44.5"
+REVIEWED_WITH = "1.44.8"
 
 #: What a service answers to a repeated token or reference.
 REPLAY = "replay"
@@ -157,6 +157,7 @@ def _each(service: str, path: Path, evidence: str, *operations: str) -> tuple[En
 #: Untraited members (and flagged traited ones) that get a generated token when absent.
 # fmt: off
 GENERATED: tuple[Entry, ...] = (
+    Entry("abuse-signal", "CreateAbuseReport", ("clientToken",), "An optional, client-provided idempotency token that ensures the operation completes no more than once. If the token matches a previous request within 24 hours, the service returns the existing report ID instead of creating a new report."),
     Entry("acm", "PutAccountConfiguration", ("IdempotencyToken",), "If you call PutAccountConfiguration multiple times with the same unexpired idempotency token, ACM treats it as the same request and returns the original result. (At most 32 word characters: 32 hex.)"),
     Entry("acm", "RequestCertificate", ("IdempotencyToken",), "If you call RequestCertificate multiple times with the same idempotency token within one hour, ACM recognizes that you are requesting only one certificate and will issue only one. (At most 32 word characters: 32 hex.)"),
     Entry("acm-pca", "CreateCertificateAuthority", ("IdempotencyToken",), "If you call CreateCertificateAuthority multiple times with the same idempotency token within five minutes, Amazon Web Services Private CA recognizes that you are requesting only certificate authority and will issue only one."),
@@ -207,6 +208,7 @@ GENERATED: tuple[Entry, ...] = (
     Entry("healthlake", "StartDataTransformationJob", ("ClientToken",), "A unique, case-sensitive identifier to ensure that the operation completes no more than one time."),
     Entry("iot-managed-integrations", "StartDeviceDiscovery", ("ClientToken",), "An idempotency token."),
     Entry("iotsitewise", "ExecuteAction", ("clientToken",), "A unique case-sensitive identifier that you can provide to ensure the idempotency of the request."),
+    Entry("kafka", "StartTopicReassignment", ("ClientToken",), "If you retry a request with the same client token within 24 hours, the API returns the original response without creating a duplicate operation."),
     Entry("kendra", "CreateFeaturedResultsSet", ("ClientToken",), "Multiple calls to the CreateFeaturedResultsSet API with the same client token will create only one featured results set."),
     *_each("license-manager", ("ClientToken",), "Unique, case-sensitive identifier that you provide to ensure the idempotency of the request.", "CheckoutBorrowLicense", "CheckoutLicense", "CreateGrant", "CreateGrantVersion", "CreateLicense", "CreateLicenseAssetGroup", "CreateLicenseAssetRuleset", "CreateLicenseManagerReportGenerator", "CreateLicenseVersion", "UpdateLicenseAssetGroup", "UpdateLicenseAssetRuleset", "UpdateLicenseManagerReportGenerator"),
     Entry("license-manager", "CreateToken", ("ClientToken",), "Idempotency token, valid for 10 minutes."),
@@ -288,6 +290,7 @@ CALLER_REFERENCES: tuple[Entry, ...] = (
 #: Token-like members (traited or not) that are not request tokens, with the reason.
 # fmt: off
 NOT_TOKENS: tuple[Entry, ...] = (
+    *_each("agent-registry-control", ("publisherArn",), "The ARN of a publisher; its documentation mentions @idempotencyToken only in a note on how the model was generated.", "DeletePublisher", "GetPublisher", "ListPublisherAssociations", "ValidatePublisher"),
     Entry("amplifyuibuilder", "RefreshToken", ("refreshTokenBody", "token"), "An OAuth refresh token to exchange, not a request token."),
     Entry("athena", "DeleteNamedQuery", ("NamedQueryId",), "Traited, but the id of the saved query to delete."),
     Entry("athena", "StopQueryExecution", ("QueryExecutionId",), "Traited, but the id of the query execution to stop."),
