@@ -38,6 +38,7 @@ def _load_tool():
 
 scan_tokens = _load_tool()
 SESSION = botocore.session.get_session()
+AVAILABLE = frozenset(SESSION.get_available_services())
 
 
 def _version(text):
@@ -66,7 +67,9 @@ def scan():
 
 
 def _shape(service, operation, path):
-    """The botocore shape at ``path``, or None if the installed model lacks it."""
+    """The botocore shape at ``path``, or None if the installed botocore lacks it."""
+    if service not in AVAILABLE:  # a service newer than this botocore
+        return None
     model = SESSION.get_service_model(service)
     if operation not in model.operation_names:
         return None
