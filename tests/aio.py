@@ -1,4 +1,4 @@
-"""Helpers for the asyncio tests (tests/test_async_*.py): aiobotocore clients, recorders, a ticker.
+"""Helpers for the asyncio tests (tests/test_async_*.py): aiobotocore clients and sleep recorders.
 
 Imported only by those files, after ``pytest.importorskip("aiobotocore")``. The
 tests are plain functions running ``asyncio.run(...)``: pytest-asyncio fails under
@@ -8,9 +8,7 @@ tests are plain functions running ``asyncio.run(...)``: pytest-asyncio fails und
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.util
-import time
 import types
 from typing import Any
 
@@ -77,7 +75,7 @@ class EndpointSleeps(list[float]):
 
         async def sleep(seconds: float, *args: Any, **kwargs: Any) -> None:
             self.append(seconds)
-            await real_sleep(0)
+            await self.pause(real_sleep)
 
         fake = types.SimpleNamespace(**{**vars(asyncio), "sleep": sleep})
         monkeypatch.setattr(aiobotocore.endpoint, "asyncio", fake)
@@ -89,28 +87,32 @@ class EndpointSleeps(list[float]):
             monkeypatch.setattr(anyio, "sleep", sleep)
         return self
 
+    async def pause(self, real_sleep: Any) -> None:
+        """What a backoff does instead of waiting: yield to the loop once."""
+        await real_sleep(0)
 
-class Ticker:
-    """Measures the event loop's worst stall: how late a 5 ms sleep wakes up."""
 
-    def __init__(self, interval: float = 0.005) -> None:
-        self.interval = interval
-        self.worst = 0.0
-        self.ticks = 0
-        self._task: asyncio.Task[None] | None = None
+class Rendezvous(EndpointSleeps):
+    """Endpoint sleeps that hold the first ``parties`` backoffs until all have begun.
 
-    async def _run(self) -> None:
-        while True:
-            started = time.perf_counter()
-            await asyncio.sleep(self.interval)
-            self.worst = max(self.worst, time.perf_counter() - started - self.interval)
-            self.ticks += 1
+    A backoff that blocked the loop (or that the endpoint did not await) could never
+    let the others begin theirs: all ``parties`` being in backoff at once shows they
+    run concurrently on one loop, without waiting for a real second.
+    """
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
+    def __init__(self, parties: int) -> None:
+        super().__init__()
+        self.parties = parties
+        self.inside = 0
+        self.peak = 0
+        self._all_in = asyncio.Event()
 
-    async def stop(self) -> None:
-        assert self._task is not None
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+    async def pause(self, real_sleep: Any) -> None:
+        self.inside += 1
+        self.peak = max(self.peak, self.inside)
+        if len(self) >= self.parties:
+            self._all_in.set()
+        if len(self) <= self.parties:
+            await self._all_in.wait()
+        await real_sleep(0)
+        self.inside -= 1

@@ -1,4 +1,4 @@
-"""benchmarks/async_overhead.py end to end with tiny sizes (--quick), so it cannot rot.
+"""benchmarks/async_overhead.py and async_stall.py end to end with tiny sizes (--quick), so they cannot rot.
 
 No timing is judged here (the machine decides those): the scenario ran on every
 installed backend and wrote the keys its summary and plot read.
@@ -46,3 +46,28 @@ def test_async_overhead_quick_run_writes_every_case(tmp_path):
         assert case["ratio"]["median"] > 0
     assert data["budget"] == 1.03
     assert data["versions"]["aiobotocore"] != "not installed"
+
+
+def test_async_stall_quick_run_creates_one_instance_per_task_on_every_backend(tmp_path):
+    """Every task's instance made once, one token each; the stall is reported, not judged."""
+    command = ["-m", "benchmarks.async_stall", "--quick", "--no-plots", "--out", str(tmp_path)]
+    result = subprocess.run(
+        [sys.executable, *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    data = json.loads((tmp_path / "results.json").read_text())["async_stall"]
+    assert [case["backend"] for case in data["cases"]] == BACKENDS
+    for case in data["cases"]:
+        tasks = case["tasks"]
+        assert case["created"] == tasks  # lost responses resent with their token
+        assert case["distinct_tokens"] == tasks
+        assert case["requests"] == case["attempts"] == 2 * tasks + tasks // 2
+        assert case["ticks"] > 0
+        assert math.isfinite(case["worst_stall_ms"])
+    assert data["limit_ms"] == 50.0
