@@ -79,32 +79,31 @@ async def case(bare: Any, wrapped: Any, operation: str, calls: int, pairs: int) 
     }
 
 
-async def backend_cases(url: str, backend: str, calls: int, pairs: int) -> list[Json]:
-    """Both operations on one HTTP backend, a bare and a wrapped client side by side."""
+def ec2_client(url: str, backend: str, **config: Any) -> Any:
+    """An aiobotocore EC2 client context for ``url`` on ``backend``, in standard mode."""
     from aiobotocore.config import AioConfig  # noqa: PLC0415  (optional: checked in run)
     from aiobotocore.session import get_session  # noqa: PLC0415
 
-    from boto3_idempotent import wrap  # noqa: PLC0415
-
-    extra: Json = {}
     if backend == "httpx":
         from aiobotocore.httpxsession import HttpxSession  # noqa: PLC0415
 
-        extra["http_session_cls"] = HttpxSession
-    session = get_session()
+        config["http_session_cls"] = HttpxSession
+    return get_session().create_client(
+        "ec2",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",  # noqa: S106  (a dummy for a local server)
+        config=AioConfig(retries={"mode": "standard"}, **config),
+    )
 
-    def client() -> Any:
-        return session.create_client(
-            "ec2",
-            region_name=REGION,
-            endpoint_url=url,
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",  # noqa: S106  (a dummy for a local server)
-            config=AioConfig(retries={"mode": "standard"}, **extra),
-        )
+
+async def backend_cases(url: str, backend: str, calls: int, pairs: int) -> list[Json]:
+    """Both operations on one HTTP backend, a bare and a wrapped client side by side."""
+    from boto3_idempotent import wrap  # noqa: PLC0415
 
     cases = []
-    async with client() as bare, client() as wrapped:
+    async with ec2_client(url, backend) as bare, ec2_client(url, backend) as wrapped:
         wrap(wrapped)
         for operation in OPERATIONS:
             measured = await case(bare, wrapped, operation, calls, pairs)

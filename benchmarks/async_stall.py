@@ -32,8 +32,8 @@ if __package__ in (None, ""):
     # Run as a script: import the package from the checkout, not modules from this folder.
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from benchmarks.async_overhead import _version, backends
-from benchmarks.harness import AMI, REGION, Json
+from benchmarks.async_overhead import _version, backends, ec2_client
+from benchmarks.harness import AMI, Json
 from benchmarks.runner import COLORS, Scenario, main
 
 if TYPE_CHECKING:
@@ -122,9 +122,6 @@ class Ticker:
 
 async def measure(url: str, backend: str, tasks: int, delay: float) -> Json:
     """One warm-up call off the clock, then ``tasks`` concurrent calls under the ticker."""
-    from aiobotocore.config import AioConfig  # noqa: PLC0415  (optional: checked in run)
-    from aiobotocore.session import get_session  # noqa: PLC0415
-
     from boto3_idempotent import (  # noqa: PLC0415
         RetryPolicy,
         TokenSecretWarning,
@@ -133,12 +130,6 @@ async def measure(url: str, backend: str, tasks: int, delay: float) -> Json:
         wrap,
     )
 
-    extra: Json = {}
-    if backend == "httpx":
-        from aiobotocore.httpxsession import HttpxSession  # noqa: PLC0415
-
-        extra["http_session_cls"] = HttpxSession
-    config = AioConfig(retries={"mode": "standard"}, max_pool_connections=tasks, **extra)
     policy = RetryPolicy(max_attempts=2 + tasks // 2, base_delay=delay, max_delay=delay)
     ticker = Ticker()
 
@@ -150,14 +141,7 @@ async def measure(url: str, backend: str, tasks: int, delay: float) -> Json:
             response = await client.run_instances(**RUN)
         return call_info(response).attempts
 
-    async with get_session().create_client(
-        "ec2",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",  # noqa: S106  (a dummy for a local server)
-        config=config,
-    ) as client:
+    async with ec2_client(url, backend, max_pool_connections=tasks) as client:
         wrap(client, policy, random=random.Random(7).random)  # noqa: S311  (jitter)
         await client.run_instances(**RUN)  # models, connections, tenacity: off the clock
         gc.collect()  # a full collection of a big heap pauses any loop: not ours
@@ -234,7 +218,8 @@ def plot(plt: Any, data: Json) -> Any:
     )
     ax.axhline(data["limit_ms"], color="#d62728", linestyle="--", label="limit")
     ax.set_ylabel("worst event-loop stall (ms)")
-    ax.set_title("20 tasks backing off (up to 1 s each)")
+    first = cases[0]  # aiohttp: always there
+    ax.set_title(f"{first['tasks']} tasks backing off (up to {first['backoff_cap_s']} s each)")
     ax.legend(loc="upper right")
     return fig
 

@@ -21,9 +21,9 @@ from aio import BACKENDS
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_async_overhead_quick_run_writes_every_case(tmp_path):
-    """Both operations on each backend, each with a finite median ratio."""
-    command = ["-m", "benchmarks.async_overhead", "--quick", "--no-plots", "--out", str(tmp_path)]
+def quick_run(name, out):
+    """``python -m benchmarks.<name> --quick``; its part of results.json."""
+    command = ["-m", f"benchmarks.{name}", "--quick", "--no-plots", "--out", str(out)]
     result = subprocess.run(
         [sys.executable, *command],
         capture_output=True,
@@ -33,8 +33,12 @@ def test_async_overhead_quick_run_writes_every_case(tmp_path):
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads((out / "results.json").read_text())[name]
 
-    data = json.loads((tmp_path / "results.json").read_text())["async_overhead"]
+
+def test_async_overhead_quick_run_writes_every_case(tmp_path):
+    """Both operations on each backend, each with a finite median ratio."""
+    data = quick_run("async_overhead", tmp_path)
     cases = {(c["backend"], c["operation"]): c for c in data["cases"]}
     assert set(cases) == {
         (backend, operation)
@@ -50,18 +54,7 @@ def test_async_overhead_quick_run_writes_every_case(tmp_path):
 
 def test_async_stall_quick_run_creates_one_instance_per_task_on_every_backend(tmp_path):
     """Every task's instance made once, one token each; the stall is reported, not judged."""
-    command = ["-m", "benchmarks.async_stall", "--quick", "--no-plots", "--out", str(tmp_path)]
-    result = subprocess.run(
-        [sys.executable, *command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-    data = json.loads((tmp_path / "results.json").read_text())["async_stall"]
+    data = quick_run("async_stall", tmp_path)
     assert [case["backend"] for case in data["cases"]] == BACKENDS
     for case in data["cases"]:
         tasks = case["tasks"]
