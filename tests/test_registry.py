@@ -59,11 +59,11 @@ def test_request_spot_fleet_token_is_the_nested_one():
 
 
 def test_codepipeline_client_token_is_not_an_idempotency_token():
-    """Named like one, but it identifies a job: no token member, not resend-safe."""
+    """Named like one, but it identifies a job: no token member; resent as idempotent by verb."""
     info = operation_info("codepipeline", _model("codepipeline", "AcknowledgeThirdPartyJob"))
     assert info.tokens == ()
     assert not info.protectable
-    assert not info.safe_without_token
+    assert (info.resend.kind, info.resend.source) == ("idempotent", "verb")
 
 
 def test_generated_tokens_fit_every_traited_member_in_the_installed_models():

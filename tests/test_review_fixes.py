@@ -39,13 +39,27 @@ def test_dynamodb_body_failing_its_checksum_is_retried_when_safe(make_client, se
 
 
 def test_dynamodb_body_failing_its_checksum_is_never_returned(make_client, server, sleeps):
-    """PutItem (not safe to resend): ChecksumError, not a corrupted success."""
+    """A counter's UpdateItem (not safe to resend): ChecksumError, not a corrupted success."""
     ddb = wrap(make_client("dynamodb"), RetryPolicy(), sleep=sleeps)
     server.plan(BAD_CRC)
 
     with pytest.raises(ChecksumError):
-        ddb.put_item(TableName="t", Item={"k": {"S": "1"}})
+        ddb.update_item(
+            TableName="t",
+            Key={"k": {"S": "1"}},
+            UpdateExpression="ADD n :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
     assert server.count() == 1
+
+
+def test_dynamodb_put_item_failing_its_checksum_is_resent(make_client, server, sleeps):
+    """PutItem (idempotent: a whole item) is resent after a body that fails its checksum."""
+    ddb = wrap(make_client("dynamodb"), RetryPolicy(), sleep=sleeps)
+    server.plan(BAD_CRC, OK)
+
+    ddb.put_item(TableName="t", Item={"k": {"S": "1"}})
+    assert server.count() == 2
 
 
 def test_errors_the_model_marks_retryable_are_resent(make_client, server, sleeps):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
@@ -168,7 +168,8 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
         ("throttle_base_delay", settings.throttle_base_delay, sources["throttle_base_delay"]),
         ("max_delay", settings.max_delay, sources["max_delay"]),
         ("deadline", settings.deadline, sources["deadline"]),
-        ("retry_unsafe", settings.retry_unsafe, sources["retry_unsafe"]),
+        ("retry_unsafe", _keys(policy.retry_unsafe), sources["retry_unsafe"]),
+        ("treat_as_unsafe", _keys(policy.treat_as_unsafe), sources["treat_as_unsafe"]),
         ("retry_quota", _quota(mode), mode.name),
     ]
     rows.extend(_per_service(mode, policy, budget))
@@ -249,7 +250,14 @@ def _botocore_attempts(env: Mapping[str, str]) -> tuple[int | None, str]:
         return None, "default"
 
 
+def _keys(value: bool | Collection[str]) -> bool | list[str]:
+    """A ``service:Operation`` collection as a sorted list (JSON has no sets)."""
+    return value if isinstance(value, bool) else sorted(value)
+
+
 def _show(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(value) if value else "none"
     if value is None:
         return "none"
     if isinstance(value, bool):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -55,8 +55,16 @@ _EXPECTED = {
     "throttle_base_delay": f"{_SECONDS}; unset: botocore's standard mode",
     "max_delay": f"{_SECONDS}; unset: botocore's standard mode (20)",
     "deadline": "a finite number of seconds > 0 in ASCII digits, or unset for no deadline",
-    "retry_unsafe": "one of true/false, yes/no, on/off, 1/0",
+    "retry_unsafe": (
+        "one of true/false, yes/no, on/off, 1/0, or a comma-separated list of"
+        " service:Operation (botocore's names, e.g. sqs:SendMessage,lambda:Invoke)"
+    ),
+    "treat_as_unsafe": (
+        "a comma-separated list of service:Operation (botocore's names, e.g. s3:PutObject)"
+    ),
 }
+# botocore's service names are lowercase with digits and dashes; operation names CamelCase.
+_OPERATION_KEY = r"[a-z0-9][a-z0-9-]*:[A-Z][A-Za-z0-9]*"
 
 
 @dataclass(frozen=True)
@@ -81,9 +89,14 @@ class RetryPolicy:
         max_delay: Seconds; the cap on any one backoff. ``None``: botocore's (20).
         deadline: Seconds for the whole logical call, measured from the call's start;
             no backoff reaches past it. ``None``: no deadline.
-        retry_unsafe: Also resend calls that carry no client token after an ambiguous
-            failure (5xx, read timeout, connection lost after sending), accepting
-            that the service may act twice.
+        retry_unsafe: Also resend *unsafe* calls after an ambiguous failure (5xx,
+            read timeout, connection lost after sending), accepting that the service
+            may act twice: ``True`` for every operation, or a collection of
+            ``"service:Operation"`` (botocore's names, as ``python -m boto3_idempotent
+            operations`` prints them: ``"sqs:SendMessage"``) for those only.
+        treat_as_unsafe: ``"service:Operation"`` names never resent after an ambiguous
+            failure, whatever their class, token or ``retry_unsafe`` say: for an
+            operation you know acts twice where the library's table says otherwise.
         on_retry: Callables given a :class:`RetryEvent` before each backoff (logs,
             metrics, traces); coroutine functions too, on asyncio clients. One that
             raises is logged and skipped. Not read from the environment.
@@ -94,7 +107,8 @@ class RetryPolicy:
     throttle_base_delay: float | None = None
     max_delay: float | None = None
     deadline: float | None = None
-    retry_unsafe: bool = False
+    retry_unsafe: bool | Collection[str] = False
+    treat_as_unsafe: Collection[str] = frozenset()
     on_retry: Sequence[RetryHook] = field(default=(), compare=False)
     #: Where each field set came from: ``"RetryPolicy"`` or the variable (from_env).
     sources: Mapping[str, str] = field(
@@ -122,11 +136,17 @@ class RetryPolicy:
         ):
             raise ConfigError("deadline", self.deadline, _EXPECTED["deadline"])
         if not isinstance(self.retry_unsafe, bool):
-            raise ConfigError("retry_unsafe", self.retry_unsafe, _EXPECTED["retry_unsafe"])
+            object.__setattr__(
+                self, "retry_unsafe", _operation_keys("retry_unsafe", self.retry_unsafe)
+            )
+        object.__setattr__(
+            self, "treat_as_unsafe", _operation_keys("treat_as_unsafe", self.treat_as_unsafe)
+        )
         object.__setattr__(self, "on_retry", _hooks(self.on_retry))  # frozen: normalize once
         given = {name: "RetryPolicy" for name in ENV_FIELDS if getattr(self, name) is not None}
-        if not self.retry_unsafe:  # False is the default, not a choice we can tell apart
-            given.pop("retry_unsafe")
+        for name in ("retry_unsafe", "treat_as_unsafe"):
+            if not getattr(self, name):  # the default, not a choice we can tell apart
+                given.pop(name)
         object.__setattr__(self, "sources", MappingProxyType(given))
 
     @classmethod
@@ -169,6 +189,35 @@ class RetryPolicy:
                 object.__setattr__(policy, "sources", MappingProxyType(sources))
                 return policy
         raise ConfigError.combine(errors)
+
+
+def _operation_keys(name: str, value: object) -> frozenset[str]:
+    """``value`` as a frozenset of ``service:Operation`` names; a ConfigError otherwise."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ConfigError(name, value, _EXPECTED[name])
+    keys = frozenset(value)
+    bad = sorted(str(k) for k in keys if not isinstance(k, str) or not _is_key(k))
+    if bad:
+        raise ConfigError(name, ",".join(bad), _EXPECTED[name])
+    return keys
+
+
+def _is_key(key: str) -> bool:
+    return re.fullmatch(_OPERATION_KEY, key, re.ASCII) is not None
+
+
+def _parse_retry_unsafe(raw: str) -> bool | frozenset[str]:
+    try:
+        return _parse_bool(raw)
+    except ValueError:
+        return _parse_keys(raw)
+
+
+def _parse_keys(raw: str) -> frozenset[str]:
+    keys = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    if not keys or not all(_is_key(k) for k in keys):
+        raise ValueError(raw)
+    return keys
 
 
 def _hooks(value: object) -> tuple[RetryHook, ...]:
@@ -227,7 +276,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "throttle_base_delay": parse_seconds,
     "max_delay": parse_seconds,
     "deadline": parse_seconds,
-    "retry_unsafe": _parse_bool,
+    "retry_unsafe": _parse_retry_unsafe,
+    "treat_as_unsafe": _parse_keys,
 }
 
 #: The fields the environment can set, and the variable behind each.
@@ -238,5 +288,6 @@ ENV_FIELDS = (
     "max_delay",
     "deadline",
     "retry_unsafe",
+    "treat_as_unsafe",
 )
 ENV_VARS: Mapping[str, str] = {name: ENV_PREFIX + name.upper() for name in ENV_FIELDS}

@@ -14,21 +14,27 @@ Knowledge comes from two places:
 
 Whether a call may be resent after an ambiguous failure (5xx, read timeout,
 connection lost after sending) is decided per *call*: when its request carries its
-token or caller reference (see ``_plugin``), or when the operation is read-only by
-name or documented idempotent without a token.
+token or caller reference (see ``_plugin``) it is *protected*; otherwise its
+operation's class decides (``_resend``: documented idempotent here, else the
+reviewed table, the request itself, the HTTP method or the verb): *idempotent*
+calls are resent as bare botocore resends them, *unsafe* ones are not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._tokens import DOCUMENTED_MAX_LENGTH, TokenMember
+
+if TYPE_CHECKING:
+    from ._resend import ResendClass
 
 __all__ = [
     "DOCUMENTED_IDEMPOTENT",
     "EC2_DOCUMENTED_TOKENS",
+    "IDEMPOTENT",
     "READ_ONLY_PREFIXES",
     "OperationInfo",
     "operation_info",
@@ -45,6 +51,8 @@ EC2_DOCUMENTED_TOKENS = frozenset(
         "RequestSpotInstances", "RunInstances", "RunScheduledInstances",
     }
 )  # fmt: skip
+
+IDEMPOTENT = "idempotent"  # _resend_table's word, spelt here so that it loads lazily
 
 #: Operations documented as idempotent without a token: resending them is safe.
 DOCUMENTED_IDEMPOTENT = frozenset(
@@ -94,8 +102,9 @@ class OperationInfo(NamedTuple):
             leaves them out.
         references: Member paths of caller-supplied references (Route 53's
             ``CallerReference``): never invented; a call carrying one is protected.
-        safe_without_token: Read-only, or documented idempotent without a token: an
-            ambiguous failure may be retried even for a call that carries none.
+        resend: How a call that carries no token is treated after an ambiguous
+            failure: its class (``"idempotent"``: resent; ``"unsafe"``: not), where
+            that comes from, why, and the per-call refinement if the request decides.
         retryable_errors: Error codes the model marks ``retryable``, mapped to whether
             they are throttling.
         repeat_conflicts: Error codes the service answers a *repeated* token or
@@ -108,11 +117,16 @@ class OperationInfo(NamedTuple):
 
     name: str
     tokens: tuple[TokenMember, ...]
-    safe_without_token: bool
+    resend: ResendClass
     retryable_errors: Mapping[str, bool]
     references: tuple[tuple[str, ...], ...] = ()
     repeat_conflicts: frozenset[str] = frozenset()
     repeat_marker: str | None = None
+
+    @property
+    def safe_without_token(self) -> bool:
+        """Whether every call of it may be resent without a token (no per-call check)."""
+        return self.resend.kind == IDEMPOTENT and self.resend.refine is None
 
     @property
     def protectable(self) -> bool:
@@ -165,6 +179,7 @@ def _sources(service_name: str, operation_model: Any) -> tuple[list[Path], list[
 def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
     """Build the :class:`OperationInfo` of a botocore ``OperationModel``."""
     from . import _token_table as table  # noqa: PLC0415  (an operation's first call only)
+    from ._resend import ResendClass, operation_class  # noqa: PLC0415  (likewise)
 
     name = operation_model.name
     input_shape = operation_model.input_shape
@@ -181,7 +196,14 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         documented = (limit.max_length, limit.pattern) if limit is not None else None
         tokens.append(TokenMember.from_shape(path, shape, default_max, documented=documented))
     present = [r for r in references if _member_shape(input_shape, r) is not None]
-    safe_without_token = is_read_only(name) or (service_name, name) in DOCUMENTED_IDEMPOTENT
+    if (service_name, name) in DOCUMENTED_IDEMPOTENT:
+        resend = ResendClass(IDEMPOTENT, "documented", "documented idempotent without a token")
+    else:
+        metadata = getattr(operation_model, "metadata", None) or {}
+        http = getattr(operation_model, "http", None) or {}
+        resend = operation_class(
+            service_name, name, metadata.get("protocol"), http.get("method", "POST")
+        )
     retryable = {
         getattr(shape, "error_code", None) or shape.name: bool(
             shape.metadata["retryable"].get("throttling", False)
@@ -193,7 +215,7 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
     return OperationInfo(
         name,
         tuple(tokens),
-        safe_without_token,
+        resend,
         MappingProxyType(retryable),
         references=tuple(present),
         repeat_conflicts=repeat.codes if repeat is not None else frozenset(),

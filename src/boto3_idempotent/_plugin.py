@@ -58,7 +58,7 @@ from ._exceptions import (
     combined_class,
 )
 from ._lifetimes import LAMBDA_RETRY_WINDOW, TOKEN_LIFETIMES, TokenLifetimeWarning
-from ._operations import OperationInfo, operation_info
+from ._operations import IDEMPOTENT, OperationInfo, operation_info
 from ._quota import CTX_COST, RetryQuota
 from ._scope import current_scope, current_time_left
 from ._setup import Linger, Resend, Setup
@@ -80,6 +80,7 @@ _CTX_START: Final = "boto3_idempotent.start"
 _CTX_TIME_LEFT: Final = "boto3_idempotent.time_left"
 _CTX_AMBIGUOUS: Final = "boto3_idempotent.ambiguous_before"
 _CTX_BODY_OFFSET: Final = "boto3_idempotent.body_offset"
+_CTX_PARAMS: Final = "boto3_idempotent.params"  # kept only where the request decides
 
 _ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
@@ -149,6 +150,8 @@ class _Plugin:
         attempts = setup.settings.max_attempts
         context["retries"] = {"max": attempts if cap is None else min(cap, attempts)}
         context[_CTX_START] = setup.clock()
+        if info.resend.refine is not None:  # the request decides its class, at a failure
+            context[_CTX_PARAMS] = params
         time_left = current_time_left()
         if time_left is not None:
             context[_CTX_TIME_LEFT] = time_left
@@ -272,10 +275,8 @@ class _Plugin:
         if failure.parsed is not None:
             self._raise_typed(failure, attempts, info, context)
         outcome = failure.outcome
-        protected = context.get(_CTX_PROTECTED, False)
         retryable = outcome in _ALWAYS_RESENT or (
-            outcome is Outcome.AMBIGUOUS
-            and (protected or info.safe_without_token or setup.settings.retry_unsafe)
+            outcome is Outcome.AMBIGUOUS and self.resend_safe(setup, info, context)
         )
         reason: StopReason
         pause = 0.0
@@ -292,6 +293,26 @@ class _Plugin:
             reason = "unsafe_to_resend" if outcome is Outcome.AMBIGUOUS else "not_retryable"
         self._give_up(failure, reason, attempts, caught_exception, context, info)
         return Linger(pause) if pause > 0 else None
+
+    def resend_safe(self, setup: Setup, info: OperationInfo, context: Mapping[str, Any]) -> bool:
+        """Whether this call may be resent after an ambiguous failure.
+
+        The caller's lists come first (``treat_as_unsafe``, then ``retry_unsafe``);
+        then a call carrying its token or reference is protected; then the
+        operation's class, refined by the request where it decides.
+        """
+        settings = setup.settings
+        if info.name in settings.treat_as_unsafe:
+            return False
+        if settings.retry_unsafe is True or info.name in settings.retry_unsafe_operations:
+            return True
+        if context.get(_CTX_PROTECTED, False):
+            return True
+        resend = info.resend
+        if resend.refine is not None:
+            params = context.get(_CTX_PARAMS)
+            return params is not None and resend.refine(params)
+        return resend.kind == IDEMPOTENT
 
     def _give_up(
         self,

@@ -9,7 +9,7 @@ then the installed botocore's standard mode for the client's service.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -34,7 +34,11 @@ class Settings(NamedTuple):
         throttle_base_delay: Seconds; backoff base after throttling.
         max_delay: Seconds; cap on one backoff.
         deadline: Seconds per call, or ``None``.
-        retry_unsafe: Resend unprotected calls after ambiguous failures.
+        retry_unsafe: Resend every unsafe call after ambiguous failures.
+        retry_unsafe_operations: This service's operations (names) resent although
+            unsafe.
+        treat_as_unsafe: This service's operations (names) never resent after an
+            ambiguous failure, token or not.
         on_retry: Hooks called before each backoff.
         mode: The botocore standard mode the defaults and the quota come from.
         long_polling: This service's long-polling operations (see ``StandardMode``).
@@ -48,6 +52,8 @@ class Settings(NamedTuple):
     max_delay: float
     deadline: float | None
     retry_unsafe: bool
+    retry_unsafe_operations: frozenset[str]
+    treat_as_unsafe: frozenset[str]
     on_retry: tuple[RetryHook, ...]
     mode: StandardMode
     long_polling: frozenset[str]
@@ -72,6 +78,7 @@ def resolve(
     policy: RetryPolicy,
     *,
     service_id: str,
+    service_name: str = "",
     client_retries: Mapping[str, Any] | None = None,
     mode: StandardMode | None = None,
 ) -> Settings:
@@ -80,6 +87,9 @@ def resolve(
     Args:
         policy: The policy; its ``None`` fields are filled in here.
         service_id: ``client.meta.service_model.service_id.hyphenize()``.
+        service_name: ``client.meta.service_model.service_name`` (``"s3"``): what
+            ``service:Operation`` names in ``retry_unsafe`` and ``treat_as_unsafe``
+            are matched against.
         client_retries: ``client.meta.config.retries``; ``None`` when there is no client.
         mode: The standard mode to follow; the installed botocore's by default.
     """
@@ -104,7 +114,7 @@ def resolve(
             sources[name] = mode.name
         else:
             resolved[name] = chosen
-    for name in ("deadline", "retry_unsafe"):
+    for name in ("deadline", "retry_unsafe", "treat_as_unsafe"):
         sources.setdefault(name, "default")
     max_delay = resolved["max_delay"]
     if policy.max_delay is None:
@@ -116,9 +126,19 @@ def resolve(
         throttle_base_delay=resolved["throttle_base_delay"],
         max_delay=max_delay,
         deadline=policy.deadline,
-        retry_unsafe=policy.retry_unsafe,
+        retry_unsafe=policy.retry_unsafe is True,
+        retry_unsafe_operations=_operations_of(service_name, policy.retry_unsafe),
+        treat_as_unsafe=_operations_of(service_name, policy.treat_as_unsafe),
         on_retry=tuple(policy.on_retry),
         mode=mode,
         long_polling=mode.long_polling.get(service_id, frozenset()),
         sources=MappingProxyType(sources),
     )
+
+
+def _operations_of(service_name: str, keys: bool | Collection[str]) -> frozenset[str]:
+    """The operation names of ``service_name`` among ``service:Operation`` keys."""
+    if isinstance(keys, bool):
+        return frozenset()
+    prefix = f"{service_name}:"
+    return frozenset(k[len(prefix) :] for k in keys if k.startswith(prefix))

@@ -84,9 +84,12 @@ def wrap(
 
     if policy is None:
         policy = RetryPolicy.from_env()
-    service_id = client.meta.service_model.service_id.hyphenize()
+    service_model = client.meta.service_model
     settings = resolve(
-        policy, service_id=service_id, client_retries=getattr(client.meta.config, "retries", None)
+        policy,
+        service_id=service_model.service_id.hyphenize(),
+        service_name=service_model.service_name,
+        client_retries=getattr(client.meta.config, "retries", None),
     )
     setup = Setup(settings, sleep=sleep, clock=clock, random=random)
     with _wrap_lock:

@@ -1,0 +1,295 @@
+"""The reviewed classification of every operation's resend safety when it carries no token.
+
+Data only, imported lazily (at a client's first call), never at ``import
+boto3_idempotent``: plain dicts, tuples and strings; no botocore.
+
+A call that carries its client token or caller reference is *protected* (see
+``_token_table``): the service replays its first answer, so it is resent. Every
+other call is one of two classes:
+
+IDEMPOTENT
+    Sending it twice leaves the same end state as sending it once: a read, a
+    computation that keeps no state, a delete, a put of a whole value, an update
+    that sets values, tag/untag, attach/detach, enable/disable, stop, cancel, ...
+    It is resent after an ambiguous failure (5xx, lost response), as bare botocore
+    resends it. A resend may be *answered* differently (a delete: "not found"; a
+    put without overwrite: "already exists"): the end state is the same, and the
+    call's ``call_info`` says that an earlier attempt may have acted.
+UNSAFE
+    A second request may act a second time: create one more resource, start one
+    more job, send one more message, add to a counter, append to a stream. It is
+    not resent after an ambiguous failure (``stop_reason`` ``unsafe_to_resend``).
+
+How an operation gets its class, first match wins (``_resend.operation_class``):
+
+1. ``OPERATIONS``: a reviewed entry for this operation, with its reason
+   (append-style ``Put*`` operations are unsafe whatever their verb; named
+   ``Create*`` operations documented to answer "already exists" are idempotent).
+2. ``PER_CALL``: the request decides (DynamoDB ``UpdateItem``: an ``ADD`` or
+   ``SET a = a + :n`` is unsafe, ``SET a = :v`` is not); see ``_resend``.
+3. The HTTP method, for the REST protocols (``rest-json``, ``rest-xml``): RFC 9110
+   makes PUT and DELETE idempotent (and GET, HEAD safe), unless the operation's
+   verb acts whatever the method (``ACTS_WHATEVER_THE_METHOD``: a PUT that starts
+   or sends is still unsafe).
+4. ``VERBS``: the operation name's leading verb (the longest prefix in the table
+   at a word boundary: ``BatchGet`` before ``Batch``), each with its class and
+   reason.
+5. Unknown verb: unsafe (a conservative default; the test of this table fails on
+   any operation of the installed botocore that reaches it, so a new verb is
+   reviewed before it ships).
+
+After a botocore upgrade
+------------------------
+Run ``python tools/scan_resend.py --unreviewed``: it prints the operations whose
+verb is in no table. Add the verb to ``VERBS`` (or the operation to
+``OPERATIONS``) with its reason, and run ``tests/test_resend_table.py``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACTS_WHATEVER_THE_METHOD",
+    "IDEMPOTENT",
+    "IDEMPOTENT_METHODS",
+    "OPERATIONS",
+    "PER_CALL",
+    "REST_PROTOCOLS",
+    "REVIEWED_WITH",
+    "UNSAFE",
+    "VERBS",
+]
+
+#: The botocore release whose models this table was last reviewed against.
+REVIEWED_WITH = "1.44.8"
+
+IDEMPOTENT = "idempotent"
+UNSAFE = "unsafe"
+
+REST_PROTOCOLS = frozenset({"rest-json", "rest-xml"})
+#: RFC 9110, 9.2.2: PUT, DELETE and the safe methods are idempotent.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+# Reasons shared by many verbs.
+_READS = "only reads"
+_COMPUTES = "computes an answer and keeps no state"
+_REMOVES = "removes or ends something: a second request finds it gone"
+_SETS = "sets a value or a state: a second request sets the same"
+_LINKS = "links or unlinks two existing things: a second request finds them so"
+_CREATES = (
+    "without a token, a second request may create a second resource (the models do not"
+    " say which names are unique)"
+)
+_STARTS = "a second request may start a second run, job or execution"
+_SENDS = "a second request sends, delivers or appends a second time"
+_AGAIN = "a second request performs the action a second time"
+
+#: Leading verbs of operation names (a prefix at a word boundary), their class and why.
+# fmt: off
+VERBS: dict[str, tuple[str, str]] = {
+    # -- read, or compute without keeping state -------------------------------------
+    **dict.fromkeys(
+        ("List", "Get", "Describe", "Search", "Query", "Scan", "Head", "Lookup", "BatchGet",
+         "Count", "Is", "Contains", "View", "Download", "Filter", "Select", "Discover",
+         "Introspect", "Retrieve", "AgenticRetrieve", "DomainMetadata", "CarrierLookup",
+         "PhoneNumberValidate", "TransactGet", "Poll", "Receive", "BatchDescribe",
+         "BatchList", "BatchCheck", "BatchEvaluate", "BatchValidate", "BatchDetect",
+         "BatchIs", "BatchSearch", "BatchQuery", "BatchLookup", "BatchRetrieve",
+         "BatchCount", "BatchSelect", "BatchRead", "AdminGet", "AdminList", "Export",
+         "BatchExport"),
+        (IDEMPOTENT, _READS),
+    ),
+    **dict.fromkeys(
+        ("Check", "Test", "Validate", "Verify", "Detect", "Calculate", "Estimate", "Preview",
+         "Simulate", "Compare", "Predict", "Infer", "Recognize", "Analyze", "Classify",
+         "Translate", "Synthesize", "Decrypt", "Encrypt", "ReEncrypt", "Sign", "Decode",
+         "Suggest", "Autocomplete", "Geocode", "Snap", "Forecast", "Rerank", "Evaluate",
+         "Assume", "Converse", "Sample", "Redact", "Render", "Derive", "Encapsulate",
+         "Decapsulate", "Optimize", "Generate", "Transcribe", "Probe", "Insight",
+         "Rescore", "Chat"),
+        (IDEMPOTENT, _COMPUTES),
+    ),
+    # -- leave the same end state when sent twice -----------------------------------
+    **dict.fromkeys(
+        ("Delete", "Remove", "Deregister", "Unregister", "Terminate", "Cancel", "Abort",
+         "Stop", "Revoke", "Retire", "Expire", "Close", "Deprovision", "Withdraw", "Flush",
+         "Clear", "Purge", "Evict", "Drain", "Dispose", "Discard", "Forget", "Unsubscribe",
+         "Disconnect", "Deauthorize", "Decline", "Reject", "Dismiss", "Leave", "Logout",
+         "GlobalSignOut", "End", "Exit", "Shutdown", "Unpeer", "BatchDelete", "BatchRemove",
+         "BatchStop", "BatchCancel", "BatchTerminate", "BatchDisable", "BatchRevoke",
+         "AdminDelete", "AdminRemove", "AdminDisable", "AdminForget", "AdminRevoke",
+         "AdminUserGlobalSignOut", "Unarchive", "Archive", "Deactivate", "Disable",
+         "Suspend", "Pause", "Lock", "Unlock", "Deprecate", "Undeprecate", "Complete",
+         "Commit", "Rollback", "Finalize", "Acknowledge"),
+        (IDEMPOTENT, _REMOVES),
+    ),
+    **dict.fromkeys(
+        ("Put", "Update", "Set", "Modify", "Change", "Replace", "Configure", "Define",
+         "Apply", "Enable", "Activate", "Resume", "Accept", "Approve", "Confirm",
+         "Authorize", "Allow", "Deny", "Disallow", "Rename", "Resize", "Upgrade",
+         "Backtrack", "Reset", "Override", "Reorder", "Save", "Sync", "Synchronize",
+         "Resync", "Refresh", "Reload", "Invalidate", "Record", "Report", "Respond",
+         "Mark", "Label", "Unlabel", "Opt", "Enter", "Release", "Promote", "Continue",
+         "Increase", "Decrease", "Advertise", "Shrink", "Amend", "Setup", "Override",
+         "BatchPut", "BatchUpdate", "BatchSet", "BatchModify", "BatchEnable",
+         "BatchApply", "BatchAccept", "BatchReject", "BatchApprove", "BatchAcknowledge",
+         "BatchSuspendUser", "BatchUnsuspendUser", "BatchResetPassword", "BatchUpsert",
+         "BatchMark", "BatchConfirm", "AdminSet", "AdminUpdate", "AdminEnable",
+         "AdminConfirm", "AdminResetUserPassword", "Provide", "Monitor", "Unmonitor",
+         "Manage", "Deploy", "Undeploy", "Install", "Migrate", "Skip"),
+        (IDEMPOTENT, _SETS),
+    ),
+    **dict.fromkeys(
+        ("Tag", "Untag", "Associate", "Disassociate", "Dissociate", "Attach", "Detach",
+         "Add", "Unassign", "Unlink", "Unshare", "Share", "Subscribe", "Grant", "Peer",
+         "Group", "Ungroup", "BatchAssociate", "BatchDisassociate", "BatchAttach",
+         "BatchDetach", "BatchAdd", "BatchTag", "BatchUntag", "BatchGrant", "BatchLink",
+         "BatchUnlink", "AdminAddUserToGroup", "AdminRemoveUserFromGroup",
+         "AdminLinkProviderForUser", "AdminDisableProviderForUser"),
+        (IDEMPOTENT, _LINKS),
+    ),
+    # -- a second request may act a second time -------------------------------------
+    **dict.fromkeys(
+        ("Create", "Register", "Import", "Reimport", "Copy", "Clone", "Restore", "Allocate",
+         "Purchase", "Request", "Initiate", "Issue", "Provision", "Reserve", "Claim",
+         "Acquire", "Checkout", "Redeem", "Regenerate", "Exchange", "Bundle", "Build",
+         "Convert", "Replicate", "Split", "Merge", "Join", "Transfer", "Move", "Assign",
+         "Upload", "Insert", "Write", "Ingest", "Index", "Populate", "Compose", "Prepare",
+         "Initialize", "Connect", "Extend", "Take", "Distribute", "Schedule", "Retry",
+         "BatchCreate", "BatchImport", "BatchCopy", "BatchRegister", "BatchAllocate",
+         "BatchIssue", "BatchWrite", "BatchInsert", "BatchExecute", "BatchStart",
+         "BatchSend", "BatchPublish", "BatchInvoke", "BatchRun", "BatchSubmit",
+         "BatchUpload", "BatchIngest", "BatchGenerate", "AdminCreate", "AdminInitiate",
+         "AdminRespond", "Resend", "Invite", "Begin", "Checkpoint", "Return",
+         "ForgotPassword", "AdminResend", "Reverse", "Swap"),
+        (UNSAFE, _CREATES),
+    ),
+    **dict.fromkeys(
+        ("Start", "Run", "Execute", "Invoke", "Submit", "Launch", "Process", "Restart",
+         "Reboot", "Failover", "Switchover", "Rotate", "Rebuild", "Rebalance", "Redrive",
+         "Signal", "Trigger", "Resolve", "Recall", "Vote", "Meter", "Bulk", "Channel",
+         "Renew", "Open", "BatchMeter", "BatchReboot", "BatchReplace", "BatchReset",
+         "BatchToggle"),
+        (UNSAFE, _STARTS),
+    ),
+    **dict.fromkeys(
+        ("Send", "Publish", "Post", "Notify", "Deliver", "Push", "Append", "Increment",
+         "Transact", "BatchReinvite"),
+        (UNSAFE, _SENDS),
+    ),
+}
+# fmt: on
+
+#: Verbs that act whatever the HTTP method: a REST PUT that starts or sends is unsafe.
+ACTS_WHATEVER_THE_METHOD = frozenset(
+    {
+        "Start", "Run", "Execute", "Invoke", "Submit", "Launch", "Restart", "Reboot",
+        "Failover", "Send", "Publish", "Post", "Notify", "Deliver", "Push", "Append",
+        "Increment", "Rotate", "Signal", "Redrive", "Copy", "Clone", "Import", "Restore",
+        "Allocate", "Purchase", "Request", "Initiate", "Issue", "Retry", "BatchCreate",
+        "BatchImport", "BatchExecute", "BatchStart", "BatchSend", "BatchInvoke",
+    }
+)  # fmt: skip
+
+_APPEND = "appends: every request adds records, data points or events"
+_NAMED = "creates a resource by the name the caller gives; a second request is answered"
+
+#: Reviewed operations whose class differs from their verb's (or method's), and why.
+# fmt: off
+OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
+    # Append-style writes: unsafe whatever their verb or method.
+    ("cloudwatch", "PutMetricData"): (UNSAFE, f"{_APPEND} (a counter or sum is counted twice)"),
+    ("logs", "PutLogEvents"): (UNSAFE, f"{_APPEND} (a log line written twice)"),
+    ("events", "PutEvents"): (UNSAFE, f"{_APPEND} (an event delivered twice to every rule)"),
+    ("events", "PutPartnerEvents"): (UNSAFE, _APPEND),
+    ("kinesis", "PutRecord"): (UNSAFE, f"{_APPEND} (a second record, new sequence number)"),
+    ("kinesis", "PutRecords"): (UNSAFE, _APPEND),
+    ("firehose", "PutRecord"): (UNSAFE, _APPEND),
+    ("firehose", "PutRecordBatch"): (UNSAFE, _APPEND),
+    ("kinesisvideo-media", "PutMedia"): (UNSAFE, _APPEND),
+    ("kinesis-video-media", "PutMedia"): (UNSAFE, _APPEND),
+    ("personalize-events", "PutEvents"): (UNSAFE, _APPEND),
+    ("personalize-events", "PutActionInteractions"): (UNSAFE, _APPEND),
+    ("pinpoint", "PutEvents"): (UNSAFE, _APPEND),
+    ("xray", "PutTelemetryRecords"): (UNSAFE, _APPEND),
+    ("ivs", "PutMetadata"): (UNSAFE, f"{_APPEND} (metadata inserted into a live stream)"),
+    ("iotevents-data", "BatchPutMessage"): (UNSAFE, f"{_APPEND} (messages sent to detectors)"),
+    ("cloudtrail-data", "PutAuditEvents"): (UNSAFE, _APPEND),
+    ("logs", "PutOpenSearchIntegration"): (UNSAFE, _CREATES),
+    ("dynamodb", "ExecuteStatement"): (UNSAFE, "a PartiQL statement may add to a value"),
+    ("dynamodb", "BatchExecuteStatement"): (UNSAFE, "PartiQL statements may add to values"),
+    # Puts and deletes of whole items: idempotent whatever their verb.
+    ("dynamodb", "BatchWriteItem"): (IDEMPOTENT, "puts and deletes of whole items"),
+    ("sagemaker-featurestore-runtime", "BatchPutRecord"): (IDEMPOTENT, "records keyed by id and event time"),
+    ("iotsitewise", "BatchPutAssetPropertyValue"): (IDEMPOTENT, "values keyed by property and timestamp"),
+    # Adds that create a second thing on a second request.
+    ("emr", "AddJobFlowSteps"): (UNSAFE, "a second request adds the steps again"),
+    ("emr", "AddInstanceGroups"): (UNSAFE, "a second request adds a second instance group"),
+    ("emr", "AddInstanceFleet"): (UNSAFE, "a second request adds a second instance fleet"),
+    ("cognito-idp", "AddUserPoolClientSecret"): (UNSAFE, "a second request adds a second secret"),
+    ("elbv2", "AddTrustStoreRevocations"): (UNSAFE, "each request creates revocation entries"),
+    ("application-insights", "AddWorkload"): (UNSAFE, _CREATES),
+    ("mediaconnect", "GrantFlowEntitlements"): (UNSAFE, "a second request creates entitlements again"),
+    ("ec2", "AssignIpv6Addresses"): (UNSAFE, "with a count, a second request assigns more addresses"),
+    ("ec2", "AssignPrivateIpAddresses"): (UNSAFE, "with a count, a second request assigns more addresses"),
+    ("sqs", "PurgeQueue"): (UNSAFE, "a second request deletes messages sent since the first"),
+    ("apigateway", "GenerateClientCertificate"): (UNSAFE, "creates a client certificate resource"),
+    ("kms", "GenerateRandom"): (IDEMPOTENT, _COMPUTES),
+    ("sqs", "ReceiveMessage"): (
+        IDEMPOTENT,
+        (
+            "at-least-once delivery: a lost answer's messages come back after their"
+            " visibility timeout, as after any failed consumer (their receive count rises)"
+        ),
+    ),
+    # Starts documented or known to be no-ops when already in that state.
+    ("ec2", "StartInstances"): (IDEMPOTENT, "a running instance stays running"),
+    ("route53domains", "RenewDomain"): (IDEMPOTENT, "CurrentExpiryYear must match: a second request is refused"),
+    ("lightsail", "OpenInstancePublicPorts"): (IDEMPOTENT, _SETS),
+    ("ec2", "RebootInstances"): (UNSAFE, _STARTS),
+    ("rds", "StartDBInstance"): (IDEMPOTENT, "a second request is refused: the instance is starting"),
+    ("rds", "StartDBCluster"): (IDEMPOTENT, "a second request is refused: the cluster is starting"),
+    ("cloudtrail", "StartLogging"): (IDEMPOTENT, _SETS),
+    ("config", "StartConfigurationRecorder"): (IDEMPOTENT, _SETS),
+    ("s3", "RestoreObject"): (IDEMPOTENT, "a second request is answered RestoreAlreadyInProgress"),
+    # Registers that set, rather than add a revision or an id.
+    ("elbv2", "RegisterTargets"): (IDEMPOTENT, _LINKS),
+    ("elb", "RegisterInstancesWithLoadBalancer"): (IDEMPOTENT, _LINKS),
+    ("application-autoscaling", "RegisterScalableTarget"): (IDEMPOTENT, "creates or updates by resource id"),
+    ("swf", "RegisterActivityType"): (IDEMPOTENT, f"{_NAMED} TypeAlreadyExistsFault"),
+    ("swf", "RegisterWorkflowType"): (IDEMPOTENT, f"{_NAMED} TypeAlreadyExistsFault"),
+    ("swf", "RegisterDomain"): (IDEMPOTENT, f"{_NAMED} DomainAlreadyExistsFault"),
+    # Stateless model inference: a resend is billed again but changes nothing.
+    ("bedrock-runtime", "InvokeModel"): (IDEMPOTENT, f"{_COMPUTES} (a resend is billed again)"),
+    ("bedrock-runtime", "InvokeModelWithResponseStream"): (IDEMPOTENT, f"{_COMPUTES} (a resend is billed again)"),
+    ("bedrock-runtime", "ApplyGuardrail"): (IDEMPOTENT, _COMPUTES),
+    ("bedrock-runtime", "CountTokens"): (IDEMPOTENT, _COMPUTES),
+    # Creates by a unique name, documented to answer "already exists" or to return the
+    # existing resource: a second request cannot make a second one.
+    ("sqs", "CreateQueue"): (IDEMPOTENT, f"{_NAMED} with the existing queue's URL (same attributes)"),
+    ("sns", "CreateTopic"): (IDEMPOTENT, f"{_NAMED} with the existing topic's ARN"),
+    ("sns", "Subscribe"): (IDEMPOTENT, "a second request returns the existing subscription's ARN"),
+    ("dynamodb", "CreateTable"): (IDEMPOTENT, f"{_NAMED} ResourceInUseException"),
+    ("iam", "CreateRole"): (IDEMPOTENT, f"{_NAMED} EntityAlreadyExists"),
+    ("iam", "CreateUser"): (IDEMPOTENT, f"{_NAMED} EntityAlreadyExists"),
+    ("iam", "CreateGroup"): (IDEMPOTENT, f"{_NAMED} EntityAlreadyExists"),
+    ("iam", "CreatePolicy"): (IDEMPOTENT, f"{_NAMED} EntityAlreadyExists"),
+    ("iam", "CreateInstanceProfile"): (IDEMPOTENT, f"{_NAMED} EntityAlreadyExists"),
+    ("lambda", "CreateFunction"): (IDEMPOTENT, f"{_NAMED} ResourceConflictException"),
+    ("lambda", "CreateAlias"): (IDEMPOTENT, f"{_NAMED} ResourceConflictException"),
+    ("logs", "CreateLogGroup"): (IDEMPOTENT, f"{_NAMED} ResourceAlreadyExistsException"),
+    ("logs", "CreateLogStream"): (IDEMPOTENT, f"{_NAMED} ResourceAlreadyExistsException"),
+    ("kinesis", "CreateStream"): (IDEMPOTENT, f"{_NAMED} ResourceInUseException"),
+    ("ec2", "CreateKeyPair"): (IDEMPOTENT, f"{_NAMED} InvalidKeyPair.Duplicate"),
+    ("ec2", "CreateSecurityGroup"): (IDEMPOTENT, f"{_NAMED} InvalidGroup.Duplicate"),
+    ("ec2", "ImportKeyPair"): (IDEMPOTENT, f"{_NAMED} InvalidKeyPair.Duplicate"),
+    ("ecs", "CreateCluster"): (IDEMPOTENT, f"{_NAMED} with the existing cluster"),
+    ("elbv2", "CreateLoadBalancer"): (IDEMPOTENT, f"{_NAMED} with the existing load balancer (same settings)"),
+    ("elbv2", "CreateTargetGroup"): (IDEMPOTENT, f"{_NAMED} with the existing target group (same settings)"),
+    ("ssm", "PutParameter"): (IDEMPOTENT, "with Overwrite, sets the value (a new version number); without, ParameterAlreadyExists"),
+}
+# fmt: on
+
+#: Operations whose class the request decides: the name of the function in ``_resend``.
+PER_CALL: dict[tuple[str, str], str] = {
+    ("dynamodb", "UpdateItem"): "dynamodb_update_item",
+}
