@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 __all__ = [
     "CALL_INFO_ATTR",
+    "EARLIER_ATTEMPT_METADATA_KEY",
     "STOP_REASON_METADATA_KEY",
     "TOKEN_METADATA_KEY",
     "CallInfo",
@@ -21,6 +22,10 @@ __all__ = [
 TOKEN_METADATA_KEY: Final = "IdempotencyToken"  # noqa: S105  (a key name, not a secret)
 #: The ResponseMetadata key that says why a failed call was not resent (again).
 STOP_REASON_METADATA_KEY: Final = "RetryStopReason"
+#: The ResponseMetadata key set on an error answered to a *resend* after an ambiguous
+#: failure (a 5xx, a lost response): the earlier attempt may have acted, so "not
+#: found" after a delete, or "already exists" after a put, may be its doing.
+EARLIER_ATTEMPT_METADATA_KEY: Final = "EarlierAttemptMayHaveActed"
 #: Where an exception without a response (a timeout, a lost connection) carries it.
 CALL_INFO_ATTR: Final = "_boto3_idempotent_call_info"
 
@@ -55,12 +60,17 @@ class CallInfo:
         max_attempts_reached: Whether retrying stopped because attempts ran out.
         stop_reason: Why a failed call was not resent (again), see
             :data:`StopReason`; ``None`` for a success.
+        earlier_attempt_may_have_acted: The call failed on a *resend* that followed
+            an ambiguous failure (5xx, lost response): the earlier attempt may have
+            done the work, so an error such as "not found" (after a delete) or
+            "already exists" (after a put without overwrite) may be its doing.
     """
 
     attempts: int
     token: str | None
     max_attempts_reached: bool = False
     stop_reason: StopReason | None = None
+    earlier_attempt_may_have_acted: bool = False
 
 
 def call_info(outcome: BaseException | Mapping[str, Any]) -> CallInfo | None:
@@ -91,4 +101,5 @@ def call_info(outcome: BaseException | Mapping[str, Any]) -> CallInfo | None:
         token=token if isinstance(token, str) else None,
         max_attempts_reached=bool(metadata.get("MaxAttemptsReached", False)),
         stop_reason=cast("StopReason | None", reason),
+        earlier_attempt_may_have_acted=metadata.get(EARLIER_ATTEMPT_METADATA_KEY) is True,
     )

@@ -46,6 +46,7 @@ from botocore.exceptions import ChecksumError, ClientError
 from . import _testing_mode as testing_mode
 from ._callinfo import (
     CALL_INFO_ATTR,
+    EARLIER_ATTEMPT_METADATA_KEY,
     STOP_REASON_METADATA_KEY,
     TOKEN_METADATA_KEY,
     CallInfo,
@@ -332,6 +333,7 @@ class _Plugin:
                 checksum_type="crc32", expected_checksum="header", actual_checksum="body"
             )
         token = context.get(_CTX_TOKEN)
+        acted = bool(context.get(_CTX_AMBIGUOUS, False))  # an attempt before this one may have
         if failure.parsed is not None:
             metadata = failure.parsed.setdefault("ResponseMetadata", {})
             if token is not None:
@@ -339,8 +341,10 @@ class _Plugin:
             metadata[STOP_REASON_METADATA_KEY] = reason
             if reason == "max_attempts":
                 metadata["MaxAttemptsReached"] = True
+            if acted:
+                metadata[EARLIER_ATTEMPT_METADATA_KEY] = True
         elif caught_exception is not None:
-            record = CallInfo(attempts, token, reason == "max_attempts", reason)
+            record = CallInfo(attempts, token, reason == "max_attempts", reason, acted)
             setattr(caught_exception, CALL_INFO_ATTR, record)
 
     def cut_to_limits(self, setup: Setup, delay: float, context: MutableMapping[str, Any]) -> float:
