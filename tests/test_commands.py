@@ -33,11 +33,18 @@ def test_operations_lists_traited_scanned_and_nested_members():
 
     assert result.returncode == 0, result.stderr
     lines = {tuple(line.split()) for line in result.stdout.splitlines()}
-    assert ("ec2", "RunInstances", "ClientToken", "model") in lines
-    assert ("ec2", "AllocateHosts", "ClientToken", "scan") in lines
-    assert ("ec2", "RequestSpotFleet", "SpotFleetRequestConfig.ClientToken", "scan") in lines
-    assert not any(line[1:2] == ("DescribeInstances",) for line in lines)
-    assert "protected operations in 1 service:" in result.stdout
+    assert ("ec2", "RunInstances", "protected", "ClientToken", "model") in lines
+    assert ("ec2", "AllocateHosts", "protected", "ClientToken", "scan") in lines
+    assert (
+        "ec2",
+        "RequestSpotFleet",
+        "protected",
+        "SpotFleetRequestConfig.ClientToken",
+        "scan",
+    ) in lines
+    assert ("ec2", "CreateSnapshot", "unsafe", "-", "verb") in lines
+    assert not any(line[1:2] == ("DescribeInstances",) for line in lines)  # idempotent: --all
+    assert "operations in 1 service:" in result.stdout
 
 
 def test_operations_lists_caller_references_including_per_element_ones():
@@ -46,40 +53,68 @@ def test_operations_lists_caller_references_including_per_element_ones():
     sqs = run("operations", "sqs")
 
     lines = {tuple(line.split()) for line in (route53.stdout + sqs.stdout).splitlines()}
-    assert ("route53", "CreateHostedZone", "CallerReference", "reference") in lines
-    assert ("sqs", "SendMessageBatch", "Entries.[].MessageDeduplicationId", "reference") in lines
+    assert ("route53", "CreateHostedZone", "protected", "CallerReference", "reference") in lines
+    assert (
+        "sqs",
+        "SendMessageBatch",
+        "protected",
+        "Entries.[].MessageDeduplicationId",
+        "reference",
+    ) in lines
+    assert ("sqs", "SendMessageBatch", "unsafe", "-", "verb") in lines  # without the reference
 
 
 def test_a_name_alike_that_is_not_a_token_is_not_listed():
-    """CodePipeline's AcknowledgeThirdPartyJob.clientToken identifies a job: not listed."""
-    result = run("operations", "codepipeline")
+    """CodePipeline's AcknowledgeThirdPartyJob.clientToken identifies a job: not protected."""
+    result = run("operations", "codepipeline", "--all")
 
-    assert "AcknowledgeThirdPartyJob" not in result.stdout
+    lines = {tuple(line.split()) for line in result.stdout.splitlines()}
+    assert ("codepipeline", "AcknowledgeThirdPartyJob", "idempotent", "-", "verb") in lines
+    assert not any(line[1:3] == ("AcknowledgeThirdPartyJob", "protected") for line in lines)
 
 
 def test_operations_all_adds_what_is_resent_without_a_token():
-    """--all: TerminateInstances (documented idempotent), DescribeInstances (read-only)."""
+    """--all: TerminateInstances (documented idempotent), DescribeInstances and CreateTags (verb)."""
     result = run("operations", "ec2", "--all")
 
     lines = {tuple(line.split()) for line in result.stdout.splitlines()}
-    assert ("ec2", "TerminateInstances", "-", "documented") in lines
-    assert ("ec2", "CreateRoute", "-", "documented") in lines
-    assert ("ec2", "DescribeInstances", "-", "read-only") in lines
-    assert not any(line[1:2] == ("CreateTags",) for line in lines)
+    assert ("ec2", "TerminateInstances", "idempotent", "-", "documented") in lines
+    assert ("ec2", "CreateRoute", "idempotent", "-", "documented") in lines
+    assert ("ec2", "DescribeInstances", "idempotent", "-", "verb") in lines
+    assert ("ec2", "CreateTags", "idempotent", "-", "verb") in lines
+    assert ("ec2", "CreateSnapshot", "unsafe", "-", "verb") in lines
+
+
+def test_operations_class_filter_lists_only_that_class():
+    """--class unsafe: S3 has no unsafe PutObject; DynamoDB's UpdateItem is decided per call."""
+    s3 = run("operations", "s3", "--class", "unsafe")
+    dynamodb = run("operations", "dynamodb", "--class", "unsafe")
+
+    s3_lines = {tuple(line.split()[:3]) for line in s3.stdout.splitlines()}
+    assert ("s3", "PutObject", "idempotent") not in s3_lines
+    assert not any(line[1:2] == ("PutObject",) for line in s3_lines)
+    rows = [line.split() for line in dynamodb.stdout.splitlines() if line.startswith("dynamodb ")]
+    assert rows
+    assert all(row[2] == "unsafe" for row in rows)
+    assert ["dynamodb", "UpdateItem", "unsafe", "-", "per", "call"] in rows
+    assert not any(row[1] == "PutItem" for row in rows)
 
 
 def test_operations_json_is_machine_readable():
-    """--json: a list of {service, operation, member, source}."""
+    """--json: a list of {service, operation, resend, member, source, reason}."""
     result = run("operations", "cloudformation", "--json")
 
     rows = json.loads(result.stdout)
     assert {
         "service": "cloudformation",
         "operation": "CreateStack",
+        "resend": "protected",
         "member": "ClientRequestToken",
         "source": "scan",
+        "reason": "",
     } in rows
-    assert all(set(r) == {"service", "operation", "member", "source"} for r in rows)
+    keys = {"service", "operation", "resend", "member", "source", "reason"}
+    assert all(set(r) == keys for r in rows)
 
 
 def test_operations_of_every_service_counts_them():
@@ -88,11 +123,28 @@ def test_operations_of_every_service_counts_them():
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    total = int(lines[-4].split()[0].replace(",", ""))
-    by_source = [int(line.split()[0].replace(",", "")) for line in lines[-3:]]
-    assert total > 1600
-    assert sum(by_source) == total
-    assert lines[-2].strip().endswith("(tools/scan_tokens.py), token generated")
+    start = next(i for i, line in enumerate(lines) if " operations in " in line)
+
+    def number(line):
+        return int(line.split()[0].replace(",", ""))
+
+    total = number(lines[start])
+    protected, by_source = (
+        number(lines[start + 1]),
+        [number(x) for x in lines[start + 2 : start + 5]],
+    )
+    idempotent, unsafe = number(lines[start + 5]), number(lines[start + 6])
+    census = lines[start + 7]
+    fewer = int(census.split(": ")[1].split()[0].replace(",", ""))
+    by_reason = [number(x) for x in lines[start + 8 :]]
+    assert total > 19000
+    assert protected > 1600
+    assert sum(by_source) == protected
+    assert protected + idempotent + unsafe == total
+    assert lines[start + 3].strip().endswith("(tools/scan_tokens.py), token generated")
+    assert census.startswith("Resent less than bare botocore: ")
+    assert unsafe <= fewer == sum(by_reason)
+    assert fewer < total * 0.2  # was 49%: every mutation without a token
 
 
 def test_unknown_service_exits_2_with_suggestions():
@@ -176,3 +228,28 @@ def test_policy_with_a_bad_value_exits_2_with_the_config_error(variable, value):
 
     assert result.returncode == 2
     assert f"{variable}={value!r} is invalid: expected" in result.stderr
+
+
+def test_operations_into_a_closed_pipe_prints_no_traceback():
+    """`operations --all | head -n 1`: the first line, exit status 0, nothing on stderr."""
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sys; print(sys.stdin.readline(), end='')"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    writer = subprocess.run(
+        [sys.executable, "-m", "boto3_idempotent", "operations", "--all"],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    reader.stdin.close()
+    first, _ = reader.communicate(timeout=30)
+
+    assert first.split()[:3] == ["SERVICE", "OPERATION", "RESEND"]
+    assert writer.returncode == 0
+    assert "Traceback" not in writer.stderr
+    assert "BrokenPipeError" not in writer.stderr

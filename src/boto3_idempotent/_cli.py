@@ -60,13 +60,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     operations = commands.add_parser(
         "operations",
-        help="list protected operations (and, with --all, the others resent safely)",
+        help="each operation's class: protected, idempotent or unsafe, and why",
         description=(
-            "List the operations whose calls are protected, with the member the token or "
-            "reference goes in (nested ones as dotted paths, [] for each element of a list) "
-            "and where that knowledge comes from: the model's idempotencyToken trait "
-            "(model), the reviewed scan of tools/scan_tokens.py (scan: a token is generated), "
-            "or a caller reference that is never generated (reference)."
+            "List what a wrapped client does with each operation after an ambiguous failure "
+            "(a 5xx, a lost response). PROTECTED: its calls carry a client token (source "
+            "model: the idempotencyToken trait; scan: the reviewed scan of "
+            "tools/scan_tokens.py) or a caller reference (reference: never generated; a "
+            "call without it falls back to the operation's class), and are resent. "
+            "IDEMPOTENT: a resend leaves the same end state; resent as bare botocore resends "
+            "it (listed with --all). UNSAFE: a resend may act twice; not resent. Sources of "
+            "a class: documented, reviewed (a table entry with its reason), per call (the "
+            "request decides), method (a REST PUT or DELETE), verb (the operation name's "
+            "verb), default (a verb no table knows). The summary counts operations by class "
+            "and lists those resent less than bare botocore would resend them, by reason."
         ),
     )
     operations.add_argument("service", nargs="?", help="a botocore service name, e.g. ec2")
@@ -74,7 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         "--all",
         action="store_true",
         dest="everything",
-        help="also list operations resent without a token (read-only, documented idempotent)",
+        help="also list idempotent operations (resent as bare botocore resends them)",
+    )
+    operations.add_argument(
+        "--class",
+        dest="resend",
+        choices=("protected", "idempotent", "unsafe"),
+        help="only operations of this class",
     )
     operations.add_argument("--json", action="store_true", help="machine-readable output")
     policy = commands.add_parser(
@@ -87,6 +99,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; returns the exit status."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `operations | head`: the reader left; say nothing more
+        # Python's own advice: point stdout at devnull so that its flush at exit is quiet.
+        import os  # noqa: PLC0415
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command in ("operations", "policy"):
         from ._commands import CommandError, list_operations, show_policy  # noqa: PLC0415
@@ -95,7 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             if args.command == "operations":
                 list_operations(
-                    args.service, everything=args.everything, as_json=args.json, out=sys.stdout
+                    args.service,
+                    everything=args.everything,
+                    as_json=args.json,
+                    out=sys.stdout,
+                    resend=args.resend,
                 )
             else:
                 show_policy(None, as_json=args.json, out=sys.stdout)

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from ._config import RetryPolicy
 from ._exceptions import ConfigError
 from ._lambda import DEFAULT_LAMBDA_MARGIN, MARGIN_ENV, margin_from
-from ._operations import DOCUMENTED_IDEMPOTENT, operation_info
+from ._operations import operation_info
 from ._scope import SECRET_ENV
 from ._settings import CLIENT_CONFIG, resolve
 from ._standard_mode import StandardMode, installed
@@ -30,83 +30,136 @@ class Row:
 
     service: str
     operation: str
+    resend: str  # protected | idempotent | unsafe
     member: str | None  # dotted path of the member ("[]": each element); None: no member
-    source: str  # model | scan | reference | read-only | documented
+    source: (
+        str  # model | scan | reference | documented | reviewed | per call | method | verb | default
+    )
+    reason: str  # why (for protected rows: the class of a call without the reference)
 
 
-#: What each source means, for the summary line.
+#: Where a protected operation's knowledge comes from, for the summary.
 _SOURCES = (
     ("model", "the model's idempotencyToken trait"),
     ("scan", "the reviewed scan (tools/scan_tokens.py), token generated"),
     ("reference", "a caller reference, never generated"),
 )
+_CLASSES = (
+    ("protected", "carry a token or caller reference: resent"),
+    ("idempotent", "idempotent without a token: resent, as bare botocore resends them"),
+    ("unsafe", "unsafe without a token: not resent after a 5xx or a lost response"),
+)
 
 
-def _rows(session: Any, service: str, *, everything: bool) -> Iterator[Row]:
+def _rows(session: Any, service: str) -> Iterator[Row]:
     model = session.get_service_model(service)
     for name in model.operation_names:
         operation = model.operation_model(name)
         info = operation_info(service, operation)
         traited = set(operation.idempotent_members)
+        fallback = info.resend
+        without = f"without it: {fallback.kind} ({fallback.reason})"
         for member in info.tokens:
             from_model = len(member.path) == 1 and member.path[0] in traited
-            yield Row(service, name, ".".join(member.path), "model" if from_model else "scan")
+            source = "model" if from_model else "scan"
+            yield Row(service, name, "protected", ".".join(member.path), source, "")
+        if info.tokens:
+            continue  # a token is generated when absent: every call is protected
         for path in info.references:
-            yield Row(service, name, ".".join(path), "reference")
-        if everything and not info.protectable and info.safe_without_token:
-            documented = (service, name) in DOCUMENTED_IDEMPOTENT
-            yield Row(service, name, None, "documented" if documented else "read-only")
+            yield Row(service, name, "protected", ".".join(path), "reference", without)
+        yield Row(service, name, fallback.kind, None, fallback.source, fallback.reason)
 
 
-def list_operations(service: str | None, *, everything: bool, as_json: bool, out: TextIO) -> None:
-    """Print token-protected operations (``everything``: and the ones safe without a token)."""
+def list_operations(
+    service: str | None,
+    *,
+    everything: bool,
+    as_json: bool,
+    out: TextIO,
+    resend: str | None = None,
+) -> None:
+    """Print each operation's class: protected and unsafe ones (``everything``: all).
+
+    Args:
+        service: One botocore service name, or ``None`` for every service.
+        everything: Also list idempotent operations (resent as bare botocore does).
+        as_json: A JSON list of rows instead of a table and its summary.
+        out: Where to write.
+        resend: Only rows of this class (``protected``, ``idempotent``, ``unsafe``).
+    """
     import botocore.session  # noqa: PLC0415
 
     session = botocore.session.get_session()
     known = session.get_available_services()
     if service is not None:
         service = _service_name(service, known)
-    rows = [
+    rows = [r for s in ([service] if service else known) for r in _rows(session, s)]
+    shown = [
         r
-        for s in ([service] if service else known)
-        for r in _rows(session, s, everything=everything)
+        for r in rows
+        if (resend is None or r.resend == resend)
+        and (everything or resend is not None or r.resend != "idempotent")
     ]
     if as_json:
-        json.dump([asdict(r) for r in rows], out, indent=1)
+        json.dump([asdict(r) for r in shown], out, indent=1)
         out.write("\n")
         return
-    widths = [max([len(h), *(len(str(getattr(r, h) or "-")) for r in rows)]) for h in _HEADERS]
+    cells = [[str(getattr(r, h) or "-") for h in _HEADERS] for r in shown]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(_HEADERS)]
     out.write("  ".join(h.upper().ljust(w) for h, w in zip(_HEADERS, widths, strict=True)).rstrip())
     out.write("\n")
-    for row in rows:
-        cells = (
-            str(getattr(row, h) or "-").ljust(w) for h, w in zip(_HEADERS, widths, strict=True)
-        )
-        out.write("  ".join(cells).rstrip() + "\n")
+    out.writelines(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        for row in cells
+    )
     out.write(summary(rows) + "\n")
-    if everything:
-        safe = sum(1 for r in rows if r.member is None)
-        out.write(f"{safe:,} more resent without a token (read-only or documented idempotent)\n")
 
 
 def summary(rows: list[Row]) -> str:
-    """The totals: protected operations and services, then operations by their first source.
+    """Operations by class (protected ones by their first source), then the census.
 
-    An operation counts once, under the first of model, scan, reference it has.
+    The census counts the operations some of whose calls are resent less than bare
+    botocore would resend them: unsafe ones, per-call ones, and protected ones by a
+    caller reference whose calls without it are unsafe.
     """
+    kind: dict[tuple[str, str], str] = {}
     first: dict[tuple[str, str], str] = {}
+    fewer: dict[tuple[str, str], str] = {}
     order = [source for source, _ in _SOURCES]
     for row in rows:
-        if row.member is None:
-            continue
         key = (row.service, row.operation)
-        if key not in first or order.index(row.source) < order.index(first[key]):
-            first[key] = row.source
-    services = len({service for service, _ in first})
-    lines = [f"\n{_count(len(first), 'protected operation')} in {_count(services, 'service')}:"]
-    for source, meaning in _SOURCES:
-        number = sum(1 for s in first.values() if s == source)
-        lines.append(f"  {number:>6,}  {meaning}")
+        if row.member is not None:
+            kind[key] = "protected"
+            if key not in first or order.index(row.source) < order.index(first[key]):
+                first[key] = row.source
+            continue
+        kind.setdefault(key, row.resend)
+        if row.resend == "unsafe" or row.source == "per call":
+            fewer[key] = (
+                row.reason.split(":", 1)[0]
+                if row.source == "verb"
+                else f"{row.source}: {row.reason}"
+            )
+    services = len({service for service, _ in kind})
+    lines = [f"\n{_count(len(kind), 'operation')} in {_count(services, 'service')}:"]
+    for name, meaning in _CLASSES:
+        lines.append(f"  {sum(1 for k in kind.values() if k == name):>6,}  {meaning}")
+        if name == "protected":
+            for source, text in _SOURCES:
+                number = sum(1 for s in first.values() if s == source)
+                lines.append(f"          {number:>6,}  {text}")
+    lines.append(
+        f"Resent less than bare botocore: {_count(len(fewer), 'operation')}"
+        " (every call, or calls without their reference, or, per call, requests that add),"
+        " by verb or source:"
+    )
+    by_reason: dict[str, int] = {}
+    for reason in fewer.values():
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    lines.extend(
+        f"  {number:>6,}  {reason}"
+        for reason, number in sorted(by_reason.items(), key=lambda item: (-item[1], item[0]))
+    )
     return "\n".join(lines)
 
 
@@ -128,7 +181,7 @@ def _service_name(given: str, known: list[str]) -> str:
     raise CommandError(f"unknown service {given!r}{hint}; botocore knows {len(known)}")
 
 
-_HEADERS = ("service", "operation", "member", "source")
+_HEADERS = ("service", "operation", "resend", "member", "source")
 
 
 def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO) -> None:

@@ -144,7 +144,8 @@ VERBS: dict[str, tuple[str, str]] = {
          "Group", "Ungroup", "BatchAssociate", "BatchDisassociate", "BatchAttach",
          "BatchDetach", "BatchAdd", "BatchTag", "BatchUntag", "BatchGrant", "BatchLink",
          "BatchUnlink", "AdminAddUserToGroup", "AdminRemoveUserFromGroup",
-         "AdminLinkProviderForUser", "AdminDisableProviderForUser"),
+         "AdminLinkProviderForUser", "AdminDisableProviderForUser", "CreateTags",
+         "CreateOrUpdateTags"),
         (IDEMPOTENT, _LINKS),
     ),
     # -- a second request may act a second time -------------------------------------
