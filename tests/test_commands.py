@@ -247,7 +247,9 @@ def test_operations_into_a_closed_pipe_prints_no_traceback():
         check=False,
     )
     reader.stdin.close()
-    first, _ = reader.communicate(timeout=30)
+    with reader.stdout:
+        first = reader.stdout.read()
+    reader.wait(timeout=30)
 
     assert first.split()[:3] == ["SERVICE", "OPERATION", "RESEND"]
     assert writer.returncode == 0
