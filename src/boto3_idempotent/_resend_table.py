@@ -206,8 +206,6 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("kinesis", "PutRecords"): (UNSAFE, _APPEND),
     ("firehose", "PutRecord"): (UNSAFE, _APPEND),
     ("firehose", "PutRecordBatch"): (UNSAFE, _APPEND),
-    ("kinesisvideo-media", "PutMedia"): (UNSAFE, _APPEND),
-    ("kinesis-video-media", "PutMedia"): (UNSAFE, _APPEND),
     ("personalize-events", "PutEvents"): (UNSAFE, _APPEND),
     ("personalize-events", "PutActionInteractions"): (UNSAFE, _APPEND),
     ("pinpoint", "PutEvents"): (UNSAFE, _APPEND),
@@ -215,12 +213,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("ivs", "PutMetadata"): (UNSAFE, f"{_APPEND} (metadata inserted into a live stream)"),
     ("iotevents-data", "BatchPutMessage"): (UNSAFE, f"{_APPEND} (messages sent to detectors)"),
     ("cloudtrail-data", "PutAuditEvents"): (UNSAFE, _APPEND),
-    ("logs", "PutOpenSearchIntegration"): (UNSAFE, _CREATES),
     ("dynamodb", "ExecuteStatement"): (UNSAFE, "a PartiQL statement may add to a value"),
     ("dynamodb", "BatchExecuteStatement"): (UNSAFE, "PartiQL statements may add to values"),
     # Puts and deletes of whole items: idempotent whatever their verb.
     ("dynamodb", "BatchWriteItem"): (IDEMPOTENT, "puts and deletes of whole items"),
-    ("sagemaker-featurestore-runtime", "BatchPutRecord"): (IDEMPOTENT, "records keyed by id and event time"),
     ("iotsitewise", "BatchPutAssetPropertyValue"): (IDEMPOTENT, "values keyed by property and timestamp"),
     # Adds that create a second thing on a second request.
     ("emr", "AddJobFlowSteps"): (UNSAFE, "a second request adds the steps again"),

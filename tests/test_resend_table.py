@@ -1,0 +1,232 @@
+"""The resend classification (_resend, _resend_table) and its scan (tools/scan_resend.py), kept honest.
+
+The scan runs once per module on the installed botocore: any operation whose verb is in
+no table fails here, as a new token member fails tests/test_token_scan.py, so a new
+botocore's new verbs are reviewed before they ship. Reviewed entries whose operation is
+gone fail only on a botocore at least as new as ``REVIEWED_WITH``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import botocore
+import botocore.session
+import pytest
+
+from boto3_idempotent import _resend_table as table
+from boto3_idempotent._operations import operation_info
+from boto3_idempotent._resend import dynamodb_update_item, operation_class, verb_of
+
+ROOT = Path(__file__).resolve().parents[1]
+SESSION = botocore.session.get_session()
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("scan_resend", ROOT / "tools" / "scan_resend.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+scan_resend = _load_tool()
+
+
+def _version(text):
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+OLDER_THAN_REVIEWED = _version(botocore.__version__) < _version(table.REVIEWED_WITH)
+
+
+@pytest.fixture(scope="module")
+def rows():
+    """Every operation of the installed botocore, classified."""
+    return list(scan_resend.classify_all(SESSION, SESSION.get_available_services()))
+
+
+def test_every_operation_has_a_reviewed_verb_or_entry(rows):
+    """No operation reaches the default: a new verb fails here until it is reviewed."""
+    defaulted = [f"{r.service}.{r.operation}" for r in rows if r.source == "default"]
+    assert defaulted == [], "review with tools/scan_resend.py --unreviewed"
+
+
+def test_reviewed_entries_exist_in_the_models(rows):
+    """OPERATIONS and PER_CALL name operations the models have (older botocore: may lack them)."""
+    problems = [p for p in scan_resend.unreviewed(rows) if "not in the models" in p]
+    if OLDER_THAN_REVIEWED:
+        pytest.skip(f"botocore {botocore.__version__} predates {table.REVIEWED_WITH}")
+    assert problems == []
+
+
+def test_unsafe_operations_are_a_minority(rows):
+    """Most operations are resent as bare botocore resends them; unsafe ones are the exception."""
+    unsafe = sum(1 for r in rows if r.resend == table.UNSAFE)
+    assert 0 < unsafe < len(rows) * 0.2
+
+
+# The issue's table: resent by bare botocore, and by a wrapped client.
+IDEMPOTENT_ROWS = [
+    ("s3", "PutObject"),
+    ("s3", "UploadPart"),
+    ("s3", "DeleteObject"),
+    ("s3", "PutBucketTagging"),
+    ("dynamodb", "PutItem"),
+    ("dynamodb", "DeleteItem"),
+    ("dynamodb", "BatchWriteItem"),
+    ("sqs", "DeleteMessage"),
+    ("sqs", "ReceiveMessage"),
+    ("ssm", "PutParameter"),
+    ("lambda", "PutFunctionConcurrency"),
+    ("ec2", "CreateTags"),
+    ("ec2", "DescribeInstances"),
+    ("iam", "AttachRolePolicy"),
+    ("kms", "Decrypt"),
+    ("sqs", "CreateQueue"),
+]
+# Append-style and acting operations: unsafe whatever their verb or method.
+UNSAFE_ROWS = [
+    ("sqs", "SendMessage"),
+    ("sqs", "SendMessageBatch"),
+    ("sns", "Publish"),
+    ("lambda", "Invoke"),
+    ("cloudwatch", "PutMetricData"),
+    ("logs", "PutLogEvents"),
+    ("events", "PutEvents"),
+    ("kinesis", "PutRecord"),
+    ("kinesis", "PutRecords"),
+    ("firehose", "PutRecord"),
+    ("firehose", "PutRecordBatch"),
+    ("ec2", "AllocateAddress"),
+    ("ec2", "CreateSnapshot"),
+    ("backup", "StartBackupJob"),  # a REST PUT that starts a job
+    ("sqs", "PurgeQueue"),
+]
+
+
+def _class(service, name):
+    model = SESSION.get_service_model(service).operation_model(name)
+    return operation_info(service, model).resend
+
+
+@pytest.mark.parametrize(("service", "name"), IDEMPOTENT_ROWS)
+def test_idempotent_rows(service, name):
+    """Operations that leave the same end state when sent twice are idempotent."""
+    found = _class(service, name)
+    assert found.kind == table.IDEMPOTENT, found
+    assert found.refine is None
+
+
+@pytest.mark.parametrize(("service", "name"), UNSAFE_ROWS)
+def test_unsafe_rows(service, name):
+    """Operations that may act twice are unsafe, each with a reason."""
+    found = _class(service, name)
+    assert found.kind == table.UNSAFE, found
+    assert found.reason
+
+
+def test_update_item_is_decided_per_call():
+    """DynamoDB UpdateItem: its class comes from the request."""
+    found = _class("dynamodb", "UpdateItem")
+    assert found.source == "per call"
+    assert found.refine is dynamodb_update_item
+
+
+@pytest.mark.parametrize(
+    ("protocol", "method", "name", "expected"),
+    [
+        ("rest-xml", "PUT", "CreateBucket", ("idempotent", "method")),
+        ("rest-json", "DELETE", "DeleteThing", ("idempotent", "method")),
+        ("rest-json", "PUT", "StartJob", ("unsafe", "verb")),
+        ("rest-json", "PUT", "SendThing", ("unsafe", "verb")),
+        ("rest-json", "POST", "CreateThing", ("unsafe", "verb")),
+        ("rest-json", "POST", "UpdateThing", ("idempotent", "verb")),
+        ("json", "PUT", "CreateThing", ("unsafe", "verb")),  # the method rule is REST only
+        ("query", "POST", "FrobnicateThing", ("unsafe", "default")),
+    ],
+)
+def test_method_rule_and_verbs(protocol, method, name, expected):
+    """REST PUT/DELETE are idempotent unless the verb acts whatever the method."""
+    found = operation_class("example", name, protocol, method)
+    assert (found.kind, found.source) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "verb"),
+    [
+        ("BatchGetItem", "BatchGet"),
+        ("BatchWriteItem", "BatchWrite"),
+        ("CreateTags", "CreateTags"),
+        ("CreateTagsForThing", "CreateTags"),
+        ("CreateTagger", "Create"),  # a word boundary, not a string prefix
+        ("ReEncrypt", "ReEncrypt"),
+        ("Getaway", None),
+        ("GetObject", "Get"),
+    ],
+)
+def test_verb_is_the_longest_prefix_at_a_word_boundary(name, verb):
+    """The verb table is matched by whole words, longest first."""
+    assert verb_of(name) == verb
+
+
+@pytest.mark.parametrize(
+    ("params", "idempotent"),
+    [
+        ({"UpdateExpression": "SET a = :v"}, True),
+        ({"UpdateExpression": "SET a = :v, b = :w REMOVE c"}, True),
+        ({"UpdateExpression": "SET a = if_not_exists(a, :v)"}, True),
+        ({"UpdateExpression": "DELETE s :v"}, True),
+        ({"UpdateExpression": "SET #add = :v"}, True),  # a name placeholder, not the clause
+        ({"UpdateExpression": "SET address = :v"}, True),
+        ({"UpdateExpression": "SET a = :add"}, True),
+        ({"AttributeUpdates": {"a": {"Action": "PUT", "Value": {"S": "x"}}}}, True),
+        ({"AttributeUpdates": {"a": {"Value": {"S": "x"}}}}, True),  # PUT by default
+        ({"AttributeUpdates": {"a": {"Action": "DELETE"}}}, True),
+        ({}, True),
+        ({"UpdateExpression": "ADD n :one"}, False),
+        ({"UpdateExpression": "add n :one"}, False),
+        ({"UpdateExpression": "SET a = :v ADD n :one"}, False),
+        ({"UpdateExpression": "SET n = n + :one"}, False),
+        ({"UpdateExpression": "SET n = :limit - n"}, False),
+        ({"UpdateExpression": "SET l = list_append(l, :v)"}, False),
+        ({"UpdateExpression": "SET l = LIST_APPEND(:v, l)"}, False),
+        ({"AttributeUpdates": {"n": {"Action": "ADD", "Value": {"N": "1"}}}}, False),
+        ({"AttributeUpdates": {"n": {"Action": "add", "Value": {"N": "1"}}}}, False),
+        ({"UpdateExpression": 3}, False),  # unreadable: unsafe
+        ({"AttributeUpdates": ["n"]}, False),
+        ({"AttributeUpdates": {"n": "ADD"}}, False),
+    ],
+)
+def test_update_item_rows(params, idempotent):
+    """UpdateItem is unsafe when it adds (ADD, arithmetic, list_append), idempotent otherwise."""
+    assert dynamodb_update_item(params) is idempotent
+
+
+def test_every_reviewed_entry_has_a_known_class_and_a_reason():
+    """Reviewed rows say idempotent or unsafe, and why."""
+    for key, (kind, reason) in {**table.OPERATIONS, **table.VERBS}.items():
+        assert kind in (table.IDEMPOTENT, table.UNSAFE), key
+        assert reason, key
+    for key, name in table.PER_CALL.items():
+        assert callable(getattr(sys.modules["boto3_idempotent._resend"], name)), key
+
+
+def test_scan_tool_reports_nothing_unreviewed(capsys):
+    """tools/scan_resend.py --unreviewed exits 0 on the installed botocore (1 if a verb is new)."""
+    status = scan_resend.main(["--unreviewed", "--service", "s3", "--service", "dynamodb"])
+    assert status == 0
+    assert capsys.readouterr().out.strip() == "nothing unreviewed"
+
+
+def test_scan_tool_names_an_unknown_verb():
+    """An operation that reached the default is reported, with what to do."""
+    row = scan_resend.Classified(
+        "example", "FrobnicateThing", "json", "POST", None, "unsafe", "default", "a verb"
+    )
+    assert scan_resend.unreviewed([row]) == [
+        "example.FrobnicateThing: verb 'FrobnicateThing' is in no table (unsafe by default)"
+    ]
