@@ -76,3 +76,15 @@ def test_import_creates_no_client_and_opens_no_socket():
         """
     )
     assert out == "0 0"
+
+
+def test_operation_tables_load_at_a_first_call_not_at_import():
+    """The token and resend tables are data for a client's first call, not for import."""
+    out = run(
+        """
+        import sys
+        import boto3_idempotent
+        print(sorted(m for m in sys.modules if m.endswith(("_token_table", "_resend_table", "_resend"))))
+        """
+    )
+    assert out == "[]"
