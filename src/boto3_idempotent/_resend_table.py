@@ -248,6 +248,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("cloudtrail", "StartLogging"): (IDEMPOTENT, _SETS),
     ("config", "StartConfigurationRecorder"): (IDEMPOTENT, _SETS),
     ("s3", "RestoreObject"): (IDEMPOTENT, "a second request is answered RestoreAlreadyInProgress"),
+    ("s3", "CopyObject"): (IDEMPOTENT, "a PUT of the destination key: a second request writes the same copy"),
+    ("s3", "UploadPartCopy"): (IDEMPOTENT, "a PUT of one part: a second request writes the same part"),
     # Registers that set, rather than add a revision or an id.
     ("elbv2", "RegisterTargets"): (IDEMPOTENT, _LINKS),
     ("elb", "RegisterInstancesWithLoadBalancer"): (IDEMPOTENT, _LINKS),
