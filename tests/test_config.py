@@ -49,6 +49,14 @@ def test_policy_is_frozen():
         ("deadline", -5.0),
         ("deadline", math.nan),
         ("retry_unsafe", "yes"),
+        ("retry_unsafe", "sqs:SendMessage"),  # a str, not a collection of names
+        ("retry_unsafe", ["sqs-SendMessage"]),
+        ("retry_unsafe", ["SQS:SendMessage"]),
+        ("retry_unsafe", ["sqs:sendMessage"]),
+        ("retry_unsafe", [3]),
+        ("treat_as_unsafe", "s3:PutObject"),
+        ("treat_as_unsafe", ["s3"]),
+        ("treat_as_unsafe", None),
         ("on_retry", None),
         ("on_retry", "print"),
         ("on_retry", {"a": print}),
@@ -103,6 +111,14 @@ def test_sources_say_what_was_chosen_in_code():
         ({"BOTO3_IDEMPOTENT_RETRY_UNSAFE": "YES"}, RetryPolicy(retry_unsafe=True)),
         ({"BOTO3_IDEMPOTENT_RETRY_UNSAFE": "1"}, RetryPolicy(retry_unsafe=True)),
         ({"BOTO3_IDEMPOTENT_RETRY_UNSAFE": "off"}, RetryPolicy(retry_unsafe=False)),
+        (
+            {"BOTO3_IDEMPOTENT_RETRY_UNSAFE": "sqs:SendMessage, lambda:Invoke"},
+            RetryPolicy(retry_unsafe=["lambda:Invoke", "sqs:SendMessage"]),
+        ),
+        (
+            {"BOTO3_IDEMPOTENT_TREAT_AS_UNSAFE": "s3:PutObject,"},
+            RetryPolicy(treat_as_unsafe={"s3:PutObject"}),
+        ),
         ({"AWS_MAX_ATTEMPTS": "9"}, RetryPolicy()),  # botocore's variable is not ours
     ],
 )
@@ -115,6 +131,10 @@ def test_from_env_reads_each_variable(environ, expected):
     ("variable", "value"),
     [
         ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "0"),
+        ("BOTO3_IDEMPOTENT_RETRY_UNSAFE", "sqs:sendMessage"),
+        ("BOTO3_IDEMPOTENT_RETRY_UNSAFE", "sqs:SendMessage;lambda:Invoke"),
+        ("BOTO3_IDEMPOTENT_TREAT_AS_UNSAFE", "true"),
+        ("BOTO3_IDEMPOTENT_TREAT_AS_UNSAFE", ","),
         ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "three"),
         ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "2.5"),
         ("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "-1"),
@@ -185,3 +205,22 @@ def test_from_env_defaults_to_os_environ(monkeypatch):
     """No mapping given: os.environ is read."""
     monkeypatch.setenv("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "7")
     assert RetryPolicy.from_env().max_attempts == 7
+
+
+def test_operation_names_resolve_per_service():
+    """A client of one service sees only its own operations of each list."""
+    from boto3_idempotent._settings import resolve
+
+    policy = RetryPolicy(
+        retry_unsafe=["sqs:SendMessage", "lambda:Invoke"], treat_as_unsafe=["s3:PutObject"]
+    )
+    sqs = resolve(policy, service_id="sqs", service_name="sqs")
+    s3 = resolve(policy, service_id="s3", service_name="s3")
+
+    assert (sqs.retry_unsafe, sqs.retry_unsafe_operations, sqs.treat_as_unsafe) == (
+        False,
+        frozenset({"SendMessage"}),
+        frozenset(),
+    )
+    assert (s3.retry_unsafe_operations, s3.treat_as_unsafe) == (frozenset(), {"PutObject"})
+    assert resolve(RetryPolicy(retry_unsafe=True), service_id="s3", service_name="s3").retry_unsafe
