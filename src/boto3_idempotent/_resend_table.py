@@ -91,12 +91,22 @@ VERBS: dict[str, tuple[str, str]] = {
         ("List", "Get", "Describe", "Search", "Query", "Scan", "Head", "Lookup", "BatchGet",
          "Count", "Is", "Contains", "View", "Download", "Filter", "Select", "Discover",
          "Introspect", "Retrieve", "AgenticRetrieve", "DomainMetadata", "CarrierLookup",
-         "PhoneNumberValidate", "TransactGet", "Poll", "Receive", "BatchDescribe",
+         "PhoneNumberValidate", "TransactGet", "BatchDescribe",
          "BatchList", "BatchCheck", "BatchEvaluate", "BatchValidate", "BatchDetect",
          "BatchIs", "BatchSearch", "BatchQuery", "BatchLookup", "BatchRetrieve",
-         "BatchCount", "BatchSelect", "BatchRead", "AdminGet", "AdminList", "Export",
-         "BatchExport"),
+         "BatchCount", "BatchSelect", "BatchRead", "AdminGet", "AdminList"),
         (IDEMPOTENT, _READS),
+    ),
+    **dict.fromkeys(
+        ("Export", "BatchExport"),
+        (IDEMPOTENT, "reads data out (an export job run twice writes the same data twice)"),
+    ),
+    **dict.fromkeys(
+        ("Poll", "Receive"),
+        (
+            IDEMPOTENT,
+            "takes work from a queue: what a lost answer took comes back after its timeout",
+        ),
     ),
     **dict.fromkeys(
         ("Check", "Test", "Validate", "Verify", "Detect", "Calculate", "Estimate", "Preview",
@@ -134,8 +144,8 @@ VERBS: dict[str, tuple[str, str]] = {
          "BatchApply", "BatchAccept", "BatchReject", "BatchApprove", "BatchAcknowledge",
          "BatchSuspendUser", "BatchUnsuspendUser", "BatchResetPassword", "BatchUpsert",
          "BatchMark", "BatchConfirm", "AdminSet", "AdminUpdate", "AdminEnable",
-         "AdminConfirm", "AdminResetUserPassword", "Provide", "Monitor", "Unmonitor",
-         "Manage", "Deploy", "Undeploy", "Install", "Migrate", "Skip"),
+         "AdminConfirm", "Provide", "Monitor", "Unmonitor", "Manage", "Deploy", "Undeploy",
+         "Install", "Skip"),
         (IDEMPOTENT, _SETS),
     ),
     **dict.fromkeys(
@@ -161,7 +171,7 @@ VERBS: dict[str, tuple[str, str]] = {
          "BatchSend", "BatchPublish", "BatchInvoke", "BatchRun", "BatchSubmit",
          "BatchUpload", "BatchIngest", "BatchGenerate", "AdminCreate", "AdminInitiate",
          "AdminRespond", "Resend", "Invite", "Begin", "Checkpoint", "Return",
-         "ForgotPassword", "AdminResend", "Reverse", "Swap"),
+         "ForgotPassword", "AdminResend", "Reverse", "Swap", "Migrate"),
         (UNSAFE, _CREATES),
     ),
     **dict.fromkeys(
@@ -174,7 +184,7 @@ VERBS: dict[str, tuple[str, str]] = {
     ),
     **dict.fromkeys(
         ("Send", "Publish", "Post", "Notify", "Deliver", "Push", "Append", "Increment",
-         "Transact", "BatchReinvite"),
+         "Transact", "BatchReinvite", "AdminResetUserPassword"),
         (UNSAFE, _SENDS),
     ),
 }
@@ -202,6 +212,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("logs", "PutLogEvents"): (UNSAFE, f"{_APPEND} (a log line written twice)"),
     ("events", "PutEvents"): (UNSAFE, f"{_APPEND} (an event delivered twice to every rule)"),
     ("events", "PutPartnerEvents"): (UNSAFE, _APPEND),
+    ("eventbridgev2", "PutEvents"): (UNSAFE, _APPEND),
+    ("eventbridgev2", "PutRawEvents"): (UNSAFE, _APPEND),
+    ("rum", "PutRumEvents"): (UNSAFE, _APPEND),
+    ("sagemaker-metrics", "BatchPutMetrics"): (UNSAFE, f"{_APPEND} (a REST PUT that appends metric values)"),
     ("kinesis", "PutRecord"): (UNSAFE, f"{_APPEND} (a second record, new sequence number)"),
     ("kinesis", "PutRecords"): (UNSAFE, _APPEND),
     ("firehose", "PutRecord"): (UNSAFE, _APPEND),
@@ -218,6 +232,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     # Puts and deletes of whole items: idempotent whatever their verb.
     ("dynamodb", "BatchWriteItem"): (IDEMPOTENT, "puts and deletes of whole items"),
     ("iotsitewise", "BatchPutAssetPropertyValue"): (IDEMPOTENT, "values keyed by property and timestamp"),
+    ("iottwinmaker", "BatchPutPropertyValues"): (IDEMPOTENT, "values keyed by property and timestamp"),
     # Adds that create a second thing on a second request.
     ("emr", "AddJobFlowSteps"): (UNSAFE, "a second request adds the steps again"),
     ("emr", "AddInstanceGroups"): (UNSAFE, "a second request adds a second instance group"),
