@@ -177,20 +177,33 @@ def test_a_truncated_json_success_is_resent_when_the_call_is_protected(raw_serve
 
 
 def test_a_truncated_answer_to_an_unprotected_call_raises_instead_of_returning_it(raw_server):
-    """EC2 CreateTags has no token: one attempt, IncompleteResponseError, never {}."""
+    """EC2 AllocateAddress has no token (unsafe): one attempt, IncompleteResponseError, never {}."""
     body = (
-        b'<CreateTagsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
-        b"<return>true</return></CreateTagsResponse>"
+        b'<AllocateAddressResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        b"<publicIp>192.0.2.1</publicIp></AllocateAddressResponse>"
     )
     raw = raw_server(truncated_then_whole(body, "text/xml", 12))
     ec2 = wrapped_on(raw, "ec2")
 
     with pytest.raises(IncompleteResponseError) as raised:
-        ec2.create_tags(Resources=["i-1"], Tags=[{"Key": "k", "Value": "v"}])
+        ec2.allocate_address(Domain="vpc")
 
     assert len(raw.requests) == 1
     assert "ended after 12 of its" in str(raised.value)
     assert call_info(raised.value).stop_reason == "unsafe_to_resend"
+
+
+def test_a_truncated_answer_to_an_idempotent_call_is_resent(raw_server):
+    """EC2 CreateTags has no token but is idempotent: resent after a cut body, as bare botocore."""
+    body = (
+        b'<CreateTagsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        b"<return>true</return></CreateTagsResponse>"
+    )
+    raw = raw_server(truncated_then_whole(body, "text/xml", 12))
+
+    wrapped_on(raw, "ec2").create_tags(Resources=["i-1"], Tags=[{"Key": "k", "Value": "v"}])
+
+    assert len(raw.requests) == 2
 
 
 def test_a_truncated_xml_success_is_resent_when_protected(raw_server):

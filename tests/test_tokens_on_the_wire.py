@@ -184,3 +184,26 @@ def test_the_error_message_does_not_show_the_token(wrapped, server):
 
     assert secret not in str(raised.value)
     assert "86 characters" in str(raised.value)
+
+
+def test_a_refused_token_is_what_botocore_users_already_catch(wrapped, server):
+    """InvalidClientToken is a ParamValidationError and a BotoCoreError, like botocore's own checks."""
+    from botocore.exceptions import BotoCoreError, ParamValidationError
+
+    with pytest.raises(ParamValidationError) as raised:
+        wrapped().run_instances(ImageId="ami-1", MinCount=1, MaxCount=1, ClientToken="x" * 65)
+
+    assert isinstance(raised.value, BotoCoreError)
+    assert isinstance(raised.value, InvalidClientToken)
+    assert "RunInstances ClientToken" in str(raised.value)
+    assert server.count() == 0
+
+
+@pytest.mark.parametrize("token", ["x" * 65, "tök", "-bad"])
+def test_without_parameter_validation_a_token_is_sent_as_given(wrapped, server, token):
+    """Config(parameter_validation=False): no check of ours either; the service judges the token."""
+    client = wrapped("cloudformation", parameter_validation=False)
+
+    client.create_stack(StackName="s", ClientRequestToken=token)
+
+    assert server.tokens("CreateStack") == [token]

@@ -3,6 +3,7 @@
     ValueError
     ├── ConfigError                  a bad policy value or environment variable
     └── InvalidClientToken           a caller-supplied token the service would reject
+                                     (also a botocore ParamValidationError)
 
     botocore.exceptions.ClientError
     ├── IdempotentParameterMismatch  same token, different parameters
@@ -31,7 +32,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError, ConnectionClosedError
+from botocore.exceptions import ClientError, ConnectionClosedError, ParamValidationError
 
 __all__ = [
     "ConfigError",
@@ -75,8 +76,19 @@ class ConfigError(ValueError):
         return cls(first.name, first.value, first.expected, more=more)
 
 
-class InvalidClientToken(ValueError):  # noqa: N818  (reads as what it is, like botocore's ParamValidationError)
-    """A caller-supplied client token that the service would reject; nothing was sent."""
+class InvalidClientToken(ParamValidationError, ValueError):  # noqa: N818  (reads as what it is, like botocore's ParamValidationError)
+    """A caller-supplied client token that the service would reject; nothing was sent.
+
+    A ``botocore.exceptions.ParamValidationError`` (so ``except BotoCoreError`` and
+    ``except ParamValidationError``, written for botocore's own client-side checks,
+    catch it) and a ``ValueError``. Not raised for a client made with
+    ``Config(parameter_validation=False)``: the token is sent as given, and the
+    service judges it.
+    """
+
+    def __init__(self, message: str = "", **kwargs: Any) -> None:
+        """``message`` says what is wrong, never the token itself."""
+        super().__init__(report=kwargs.get("report", message))
 
 
 class IdempotentParameterMismatch(ClientError):  # noqa: N818  (the error code's own name)

@@ -100,6 +100,7 @@ class _Plugin:
         self.event_name: str = service_model.service_id.hyphenize()
         self._operations: dict[str, OperationInfo] = {}
         self._crc32 = self.service_name in _CRC32_SERVICES
+        self._validate = _validates(client)
 
     # -- registration ---------------------------------------------------------------
 
@@ -164,7 +165,7 @@ class _Plugin:
                 seed = scope.seed(self.service_name, region, info.name)
                 _warn_if_short_lived(self.service_name)
             for member in info.tokens:
-                applied = member.apply(params, info.name, seed)
+                applied = member.apply(params, info.name, seed, validate=self._validate)
                 if applied is not None and _CTX_TOKEN not in context:
                     context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = applied
                     context[_CTX_PROTECTED] = True
@@ -418,6 +419,19 @@ class _Plugin:
             cls = combined_class(EarlierAttemptSucceeded, modeled)
             raise cls(parsed, info.name, token, attempts)
         raise combined_class(IdempotentParameterMismatch, modeled)(parsed, info.name, token)
+
+
+def _validates(client: BaseClient) -> bool:
+    """Whether botocore checks this client's parameters; ours are checked only if it does.
+
+    ``Config(parameter_validation=False)`` (or the profile's ``parameter_validation``)
+    leaves no trace on ``client.meta.config``: botocore's answer is which serializer
+    it built, a ``ParamValidationDecorator`` or the bare one.
+    """
+    from botocore.validate import ParamValidationDecorator  # noqa: PLC0415  (wrap time)
+
+    serializer = getattr(client, "_serializer", None)
+    return serializer is None or isinstance(serializer, ParamValidationDecorator)
 
 
 def _carried(node: object, path: tuple[str, ...]) -> str | None:

@@ -151,7 +151,12 @@ class TokenMember(NamedTuple):
         return value
 
     def apply(
-        self, params: MutableMapping[str, Any], operation_name: str, seed: bytes | None = None
+        self,
+        params: MutableMapping[str, Any],
+        operation_name: str,
+        seed: bytes | None = None,
+        *,
+        validate: bool = True,
     ) -> tuple[str, bool] | None:
         """Make sure ``params`` carries a token here.
 
@@ -159,8 +164,10 @@ class TokenMember(NamedTuple):
             ``(token, from_caller)``, or ``None`` when the parent structure is absent
             (botocore's validation then reports it).
 
-        A caller's token is checked and kept. A missing one is generated (from
-        ``seed`` inside an ``idempotency_key`` scope, else at random). Nested
+        A caller's token is checked (unless ``validate`` is false: the client was
+        made with ``parameter_validation=False``, and the service judges it) and
+        kept. A missing one is generated (from ``seed`` inside an
+        ``idempotency_key`` scope, else at random). Nested
         containers are copied before the token goes in, so a dict the caller reuses
         for the next call never carries this call's token.
         """
@@ -172,6 +179,8 @@ class TokenMember(NamedTuple):
             node = child
         value = node.get(self.path[-1])
         if value is not None:
+            if not validate:
+                return str(value), True
             return self.check(value, operation_name), True
         token = self.generate(seed)
         parent = params  # the call's own kwargs: botocore fills its tokens in place too
