@@ -49,7 +49,11 @@ StopReason = Literal[
 _STOP_REASONS = frozenset(get_args(StopReason))
 
 
-@dataclass(frozen=True)
+#: Token forms the library generates (random or derived: they carry nothing).
+_GENERATED_FORM = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}"
+
+
+@dataclass(frozen=True, repr=False)
 class CallInfo:
     """How a logical call went on the wire; see :func:`call_info`.
 
@@ -71,6 +75,28 @@ class CallInfo:
     max_attempts_reached: bool = False
     stop_reason: StopReason | None = None
     earlier_attempt_may_have_acted: bool = False
+
+    def __repr__(self) -> str:
+        """Like a dataclass's, but a token of yours is shown in its log-safe form.
+
+        A token you passed may be an order number or an e-mail address; ``repr``
+        ends up in logs and tracebacks. Generated forms (a UUID, 32 hex digits)
+        carry nothing and are shown; anything else as ``caller:<12 hex>``, the form
+        ``RetryEvent.token`` and the logs use. ``token`` itself is the raw value.
+        """
+        import re  # noqa: PLC0415  (repr is rare; keep import light)
+
+        from ._masking import log_safe  # noqa: PLC0415
+
+        token = self.token
+        if token is not None and not re.fullmatch(_GENERATED_FORM, token):
+            token = log_safe(token, from_caller=True)
+        return (
+            f"CallInfo(attempts={self.attempts!r}, token={token!r},"
+            f" max_attempts_reached={self.max_attempts_reached!r},"
+            f" stop_reason={self.stop_reason!r},"
+            f" earlier_attempt_may_have_acted={self.earlier_attempt_may_have_acted!r})"
+        )
 
 
 def call_info(outcome: BaseException | Mapping[str, Any]) -> CallInfo | None:

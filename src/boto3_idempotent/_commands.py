@@ -206,10 +206,13 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
     except ConfigError as exc:
         errors.append(exc)
         margin = DEFAULT_LAMBDA_MARGIN
+    try:
+        budget, budget_source = _botocore_attempts(env)
+    except ConfigError as exc:
+        errors.append(exc)
     if errors:
         raise ConfigError.combine(errors)
     mode = installed()
-    budget, budget_source = _botocore_attempts(env)
     retries = {"total_max_attempts": budget} if budget is not None else None
     settings = resolve(policy, service_id="", client_retries=retries, mode=mode)
     sources = dict(settings.sources)
@@ -283,10 +286,14 @@ def _botocore_attempts(env: Mapping[str, str]) -> tuple[int | None, str]:
     """The attempt budget botocore would give a new client, and where it comes from."""
     raw = env.get("AWS_MAX_ATTEMPTS", "").strip()
     if raw:
-        try:
-            return max(1, int(raw)), "AWS_MAX_ATTEMPTS"
-        except ValueError:
-            return None, "default"
+        # What boto3.client() refuses (ValueError, InvalidMaxRetryAttemptsError), refused here.
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise ConfigError(
+                "AWS_MAX_ATTEMPTS",
+                raw,
+                "a whole number >= 1 in ASCII digits (boto3.client() refuses anything else)",
+            )
+        return int(raw), "AWS_MAX_ATTEMPTS"
     try:
         import botocore.session  # noqa: PLC0415
 

@@ -16,7 +16,7 @@ import hmac
 import os
 import secrets
 
-from ._scope import SECRET_ENV
+from ._scope import SECRET_ENV, as_bytes
 
 __all__ = ["log_safe"]
 
@@ -28,5 +28,5 @@ def log_safe(token: str | None, *, from_caller: bool) -> str | None:
     if token is None or not from_caller:
         return token
     secret = os.environ.get(SECRET_ENV, "")
-    key = secret.encode() if secret else _PROCESS_KEY
-    return "caller:" + hmac.new(key, token.encode(), hashlib.sha256).hexdigest()[:12]
+    key = as_bytes(secret) if secret else _PROCESS_KEY
+    return "caller:" + hmac.new(key, as_bytes(token), hashlib.sha256).hexdigest()[:12]

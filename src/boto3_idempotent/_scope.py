@@ -37,6 +37,7 @@ __all__ = [
     "SECRET_ENV",
     "KeyScope",
     "TokenSecretWarning",
+    "as_bytes",
     "current_scope",
     "current_time_left",
     "idempotency_key",
@@ -46,6 +47,21 @@ SECRET_ENV = "BOTO3_IDEMPOTENT_TOKEN_SECRET"  # noqa: S105  (the variable's name
 _DEFAULT_SECRET = b"boto3-idempotent/token/v1"
 
 
+def as_bytes(text: str) -> bytes:
+    """``text`` as the bytes it stands for, never an error.
+
+    A variable set from raw bytes (``head -c 32 /dev/urandom``) reaches ``os.environ``
+    with its non-UTF-8 bytes as lone surrogates (PEP 383); ``surrogateescape`` gives
+    those bytes back exactly. Any other lone surrogate (only code can make one) is
+    kept by ``surrogatepass``. So a secret is used as the bytes it was, and no
+    ``UnicodeEncodeError`` (whose ``repr`` would hold the whole text) is raised.
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 class KeyScope:
     """One ``idempotency_key`` scope: its key, secret and per-operation call counters."""
 
@@ -53,7 +69,7 @@ class KeyScope:
 
     def __init__(self, key: str, secret: bytes, outer: KeyScope | None = None) -> None:
         """Hold the key and secret; counters start at zero."""
-        self._key = key.encode()
+        self._key = as_bytes(key)
         self._secret = secret
         self._counters: dict[tuple[str, str, str], int] = {}
         self._lock = threading.Lock()  # a scope may be shared through a copied context
@@ -134,11 +150,11 @@ def idempotency_key(
                 TokenSecretWarning,
                 stacklevel=user_stacklevel(),
             )
-    raw = secret.encode() if isinstance(secret, str) else secret
+    raw = as_bytes(secret) if isinstance(secret, str) else secret
     if not raw:
         raise ValueError("secret= is empty: pass a non-empty secret, or None")
     scope = enclosing = _scope.get()
-    while scope is not None and not scope.same(key.encode(), raw):
+    while scope is not None and not scope.same(as_bytes(key), raw):
         scope = scope.outer
     # The same key again: share the enclosing scope's numbering, never restart it.
     reset = _scope.set(scope if scope is not None else KeyScope(key, raw, enclosing))

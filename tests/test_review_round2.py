@@ -1,0 +1,130 @@
+"""The second review's findings (issue 18), each with a test that failed before its fix."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from boto3_idempotent import CallInfo, RetryPolicy, call_info, idempotency_key, wrap
+from wire import OK, Reply
+
+# A secret as `head -c 32 /dev/urandom` makes it: not UTF-8. os.environ holds such bytes
+# as lone surrogates (PEP 383); this is what it holds for these bytes.
+RAW_SECRET = bytes(range(0x80, 0xA0))
+ENV_SECRET = os.fsdecode(RAW_SECRET)
+RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
+
+
+@pytest.fixture
+def ec2(make_client, sleeps):
+    """A wrapped EC2 client on the scripted server."""
+    return wrap(make_client("ec2"), RetryPolicy(), sleep=sleeps, random=lambda: 0.0)
+
+
+def test_a_non_utf8_secret_derives_tokens_from_its_bytes(ec2, server, monkeypatch):
+    """The variable's raw bytes are the secret: the tokens equal those of secret=<the bytes>."""
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TOKEN_SECRET", ENV_SECRET)
+    server.plan(Reply(500, "InternalError"), OK, OK)
+
+    with idempotency_key("order-1"):
+        ec2.run_instances(**RUN)
+    with idempotency_key("order-1", secret=RAW_SECRET):
+        ec2.run_instances(**RUN)
+
+    first, resent, again = server.tokens("RunInstances")
+    assert first == resent == again
+
+
+def test_a_non_utf8_secret_masks_a_caller_token_after_a_failure(ec2, server, monkeypatch):
+    """A caller token meeting a 500 is masked with the secret's bytes; nothing raises or leaks."""
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TOKEN_SECRET", ENV_SECRET)
+    events = []
+    client = wrap(ec2, RetryPolicy(on_retry=events.append), sleep=lambda s: None)
+    server.plan(Reply(500, "InternalError"), OK)
+
+    response = client.run_instances(**RUN, ClientToken="order-48213")
+
+    assert call_info(response).attempts == 2
+    assert events[0].token.startswith("caller:")
+    assert ENV_SECRET not in repr(events) + repr(call_info(response))
+
+
+def test_policy_shows_a_non_utf8_secret_as_set_and_never_prints_it():
+    """`policy` with raw bytes in the variable: exit 0, "set", not the bytes."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("BOTO3_IDEMPOTENT_")}
+    environ["BOTO3_IDEMPOTENT_TOKEN_SECRET"] = ENV_SECRET  # subprocess passes the raw bytes
+    result = subprocess.run(
+        [sys.executable, "-m", "boto3_idempotent", "policy"],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env=environ,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"token_secret" in result.stdout
+    assert RAW_SECRET not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("token", "shown"),
+    [
+        ("order-48213-alice@example.com", False),
+        ("0f8fad5b-d9cb-469f-a165-70867728950e", True),  # a generated form carries nothing
+        ("0f8fad5bd9cb469fa16570867728950e", True),
+    ],
+)
+def test_call_info_repr_masks_a_token_of_yours(token, shown):
+    """repr(call_info(...)) never shows a caller's raw token; .token still holds it."""
+    info = CallInfo(attempts=2, token=token)
+
+    assert (token in repr(info)) is shown
+    if not shown:
+        assert "token='caller:" in repr(info)
+    assert info.token == token
+
+
+def test_call_info_repr_of_a_real_call_masks_the_caller_token(ec2, server):
+    """Over HTTP: the response's call_info, printed as README prints it, hides the order number."""
+    server.plan(OK)
+
+    info = call_info(ec2.run_instances(**RUN, ClientToken="order-48213-alice"))
+
+    assert info.token == "order-48213-alice"
+    assert "order-48213" not in repr(info)
+    assert "order-48213" not in str(info)
+
+
+def _policy(env):
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOTO3_IDEMPOTENT_", "AWS_"))
+    }
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "boto3_idempotent", "policy"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=environ,
+    )
+
+
+@pytest.mark.parametrize("value", ["garbage", "0", "-3", "2.5", "\u0663"])
+def test_policy_refuses_an_aws_max_attempts_that_boto3_refuses(value):
+    """What boto3.client() refuses to start with, `policy` refuses too, naming the variable."""
+    result = _policy({"AWS_MAX_ATTEMPTS": value})
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"AWS_MAX_ATTEMPTS={value!r} is invalid" in result.stderr
+
+
+def test_policy_takes_a_good_aws_max_attempts():
+    """A whole number >= 1 is botocore's budget, shown with its source."""
+    result = _policy({"AWS_MAX_ATTEMPTS": "6"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].split() == ["max_attempts", "6", "AWS_MAX_ATTEMPTS"]
