@@ -18,6 +18,7 @@ def test_all_is_pinned():
         "CallInfo",
         "ConfigError",
         "EarlierAttemptSucceeded",
+        "IdempotentInstanceTerminated",
         "IdempotentParameterMismatch",
         "IncompleteResponseError",
         "InvalidClientToken",
@@ -50,6 +51,7 @@ def test_exceptions_subclass_what_callers_already_catch():
     """Adopting the library breaks no except clause."""
     assert issubclass(boto3_idempotent.IdempotentParameterMismatch, ClientError)
     assert issubclass(boto3_idempotent.EarlierAttemptSucceeded, ClientError)
+    assert issubclass(boto3_idempotent.IdempotentInstanceTerminated, ClientError)
     assert issubclass(boto3_idempotent.IncompleteResponseError, ConnectionClosedError)
     assert issubclass(boto3_idempotent.RetryModeWarning, UserWarning)
     assert issubclass(boto3_idempotent.ConfigError, ValueError)

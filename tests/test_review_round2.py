@@ -128,3 +128,26 @@ def test_policy_takes_a_good_aws_max_attempts():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].split() == ["max_attempts", "6", "AWS_MAX_ATTEMPTS"]
+
+
+def test_a_token_whose_instance_terminated_raises_typed(ec2, server):
+    """EC2's IdempotentInstanceTerminated: a typed ClientError with the token, sent once."""
+    from botocore.exceptions import ClientError
+
+    from boto3_idempotent import IdempotentInstanceTerminated
+
+    message = (
+        "The client token you have provided is associated with a resource that is already deleted."
+    )
+    server.plan(Reply(400, "IdempotentInstanceTerminated", message))
+    sent = []
+    ec2.meta.events.register("before-send.ec2", lambda request, **kw: sent.append(request))
+
+    with pytest.raises(IdempotentInstanceTerminated) as raised:
+        ec2.run_instances(**RUN, ClientToken="key-1-launch")
+
+    assert isinstance(raised.value, ClientError)
+    assert raised.value.token == "key-1-launch"
+    assert raised.value.response["Error"]["Code"] == "IdempotentInstanceTerminated"
+    assert call_info(raised.value).stop_reason == "not_retryable"
+    assert server.count() == len(sent) == 1

@@ -11,6 +11,7 @@ from ._config import RetryPolicy
 from ._exceptions import (
     ConfigError,
     EarlierAttemptSucceeded,
+    IdempotentInstanceTerminated,
     IdempotentParameterMismatch,
     IncompleteResponseError,
     InvalidClientToken,
@@ -33,6 +34,7 @@ __all__ = [
     "CallInfo",
     "ConfigError",
     "EarlierAttemptSucceeded",
+    "IdempotentInstanceTerminated",
     "IdempotentParameterMismatch",
     "IncompleteResponseError",
     "InvalidClientToken",

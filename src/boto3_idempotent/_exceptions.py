@@ -7,6 +7,7 @@
 
     botocore.exceptions.ClientError
     ├── IdempotentParameterMismatch  same token, different parameters
+    ├── IdempotentInstanceTerminated EC2: the token's instance has terminated since
     └── EarlierAttemptSucceeded      a retry was told "already exists": the lost
                                      first attempt most likely did the work
         (each combined with the service's own modeled class, when it has one,
@@ -37,6 +38,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, ParamValidat
 __all__ = [
     "ConfigError",
     "EarlierAttemptSucceeded",
+    "IdempotentInstanceTerminated",
     "IdempotentParameterMismatch",
     "IncompleteResponseError",
     "InvalidClientToken",
@@ -117,6 +119,35 @@ class IdempotentParameterMismatch(ClientError):  # noqa: N818  (the error code's
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as the plain class: the combined classes are built at run time."""
         return (IdempotentParameterMismatch, (self.response, self.operation_name, self.token))
+
+
+class IdempotentInstanceTerminated(ClientError):  # noqa: N818  (the error code's own name)
+    """EC2: the instance this client token launched has terminated since.
+
+    EC2 answers ``RunInstances`` with ``IdempotentInstanceTerminated`` when the
+    token's earlier launch succeeded and its instance is gone (boto/boto3#4406). A
+    deterministic key (``idempotency_key``, ``idempotent_handler``) re-run after
+    cleanup meets it: the token stands for a launch already made. To launch anew,
+    use a new key (or token); to treat the work as done, catch this. Never retried.
+
+    Attributes:
+        operation_name: The operation (``"RunInstances"``).
+        token: The client token that was sent.
+    """
+
+    def __init__(
+        self,
+        error_response: Any,
+        operation_name: str,
+        token: str | None = None,
+    ) -> None:
+        """Wrap the parsed error response as botocore does, plus the token."""
+        super().__init__(error_response, operation_name)
+        self.token = token
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the plain class: the combined classes are built at run time."""
+        return (IdempotentInstanceTerminated, (self.response, self.operation_name, self.token))
 
 
 class EarlierAttemptSucceeded(ClientError):  # noqa: N818  (says what happened)

@@ -55,6 +55,7 @@ from ._callinfo import (
 from ._classify import Outcome
 from ._exceptions import (
     EarlierAttemptSucceeded,
+    IdempotentInstanceTerminated,
     IdempotentParameterMismatch,
     combined_class,
 )
@@ -85,6 +86,8 @@ _CTX_PARAMS: Final = "boto3_idempotent.params"  # kept only where the request de
 
 _ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
+#: EC2: the token's earlier launch succeeded and its instance has terminated since.
+_TERMINATED_CODES = frozenset({"IdempotentInstanceTerminated"})
 
 
 class _Plugin:
@@ -400,7 +403,8 @@ class _Plugin:
             and (marker is None or marker in message)
             and context.get(_CTX_AMBIGUOUS, False)
         )
-        if not repeat and failure.outcome is not Outcome.MISMATCH:
+        terminated = error_code in _TERMINATED_CODES
+        if not repeat and not terminated and failure.outcome is not Outcome.MISMATCH:
             return
         metadata = parsed.setdefault("ResponseMetadata", {})
         metadata["RetryAttempts"] = attempts - 1
@@ -418,6 +422,8 @@ class _Plugin:
         if repeat:
             cls = combined_class(EarlierAttemptSucceeded, modeled)
             raise cls(parsed, info.name, token, attempts)
+        if terminated:
+            raise combined_class(IdempotentInstanceTerminated, modeled)(parsed, info.name, token)
         raise combined_class(IdempotentParameterMismatch, modeled)(parsed, info.name, token)
 
 
