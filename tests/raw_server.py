@@ -10,6 +10,7 @@ a mistake shared with the code under test. Each answer is bytes written as they 
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable
@@ -59,12 +60,15 @@ class RawServer:
     answer: Answer
     requests: list[RawRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Serve HTTPS with this context (``https://`` URL) instead of plain HTTP.
+    tls: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(16)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        scheme = "http" if self.tls is None else "https"
+        self.url = f"{scheme}://127.0.0.1:{self._sock.getsockname()[1]}"
         threading.Thread(target=self._serve, daemon=True).start()
 
     def close(self) -> None:
@@ -79,6 +83,12 @@ class RawServer:
             threading.Thread(target=self._connection, args=(connection,), daemon=True).start()
 
     def _connection(self, connection: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                connection = self.tls.wrap_socket(connection, server_side=True)
+            except (OSError, ssl.SSLError):
+                connection.close()
+                return
         with connection:
             buffer = b""
             while True:
@@ -121,6 +131,11 @@ def _read_request(connection: socket.socket, buffer: bytes) -> tuple[RawRequest 
         headers[name.strip().lower()] = value.strip()
     if headers.get("expect", "").lower() == "100-continue" and not rest:
         connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")  # botocore waits for it (S3)
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body, rest = _read_chunked(connection, rest)
+        if body is None:
+            return None, b""
+        return RawRequest(method, path, headers, body), rest
     length = int(headers.get("content-length", "0"))
     while len(rest) < length:
         chunk = connection.recv(65536)
@@ -128,3 +143,48 @@ def _read_request(connection: socket.socket, buffer: bytes) -> tuple[RawRequest 
             return None, b""
         rest += chunk
     return RawRequest(method, path, headers, rest[:length]), rest[length:]
+
+
+def _read_chunked(connection: socket.socket, buffer: bytes) -> tuple[bytes | None, bytes]:
+    """An HTTP/1.1 chunked body (RFC 9112, 7.1), its framing removed; trailers dropped."""
+    body = b""
+    while True:
+        while b"\r\n" not in buffer:
+            chunk = connection.recv(65536)
+            if not chunk:
+                return None, b""
+            buffer += chunk
+        size_line, _, buffer = buffer.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            while not (buffer.startswith(b"\r\n") or b"\r\n\r\n" in buffer):
+                chunk = connection.recv(65536)
+                if not chunk:
+                    return None, b""
+                buffer += chunk
+            end = 2 if buffer.startswith(b"\r\n") else buffer.index(b"\r\n\r\n") + 4
+            return body, buffer[end:]
+        while len(buffer) < size + 2:
+            chunk = connection.recv(65536)
+            if not chunk:
+                return None, b""
+            buffer += chunk
+        body += buffer[:size]
+        buffer = buffer[size + 2 :]
+
+
+def decode_aws_chunked(body: bytes) -> tuple[bytes, dict[str, str]]:
+    """An ``aws-chunked`` payload (botocore's trailing-checksum framing): data, trailers."""
+    data = b""
+    while True:
+        size_line, _, body = body.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            trailers = {}
+            for line in body.split(b"\r\n"):
+                if b":" in line:
+                    name, _, value = line.partition(b":")
+                    trailers[name.decode().strip().lower()] = value.decode().strip()
+            return data, trailers
+        data += body[:size]
+        body = body[size + 2 :]

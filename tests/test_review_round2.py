@@ -151,3 +151,115 @@ def test_a_token_whose_instance_terminated_raises_typed(ec2, server):
     assert raised.value.response["Error"]["Code"] == "IdempotentInstanceTerminated"
     assert call_info(raised.value).stop_reason == "not_retryable"
     assert server.count() == len(sent) == 1
+
+
+# -- (1) an upload at an offset, over HTTPS (aws-chunked with a trailing checksum) ---------
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1: the server's context and the client's CA file."""
+    import datetime
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context, str(cert_file)
+
+
+DATA = bytes(range(256)) * 400  # 102,400 bytes
+OFFSET = 5_000
+
+
+def _s3_over_tls(url, ca_file):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        verify=ca_file,
+        config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard"}),
+    )
+
+
+@pytest.mark.parametrize("operation", ["put_object", "upload_part"])
+def test_an_upload_at_an_offset_over_https_resends_from_that_offset(tls, tmp_path, operation):
+    """aws-chunked over TLS, a 500 first: every attempt carries the bytes from the caller's offset."""
+    from raw_server import decode_aws_chunked, response
+
+    context, ca_file = tls
+
+    def answer(request, number):
+        if number == 1:
+            return response(500, b"<Error><Code>InternalError</Code></Error>")
+        return response(200, b"", {"ETag": '"e"'})
+
+    from raw_server import RawServer
+
+    server = RawServer(answer, tls=context)
+    try:
+        client = wrap(_s3_over_tls(server.url, ca_file), RetryPolicy(), sleep=lambda s: None)
+        headers = []
+        client.meta.events.register(
+            "before-send.s3", lambda request, **kw: headers.append(dict(request.headers))
+        )
+        path = tmp_path / "part.bin"
+        path.write_bytes(DATA)
+        with path.open("rb") as body:
+            body.seek(OFFSET)
+            kwargs = {"Bucket": "b", "Key": "k", "Body": body}
+            if operation == "upload_part":
+                kwargs.update(PartNumber=1, UploadId="u")
+            getattr(client, operation)(**kwargs)
+    finally:
+        server.close()
+
+    assert len(server.requests) == len(headers) == 2
+    for request, sent in zip(server.requests, headers, strict=True):
+        assert request.headers["content-encoding"] == "aws-chunked"  # the HTTPS path
+        data, trailers = decode_aws_chunked(request.body)
+        assert data == DATA[OFFSET:]
+        assert trailers  # the trailing checksum came
+        assert request.headers["x-amz-decoded-content-length"] == str(len(DATA) - OFFSET)
+        decoded_length = sent["X-Amz-Decoded-Content-Length"]
+        if isinstance(decoded_length, bytes):
+            decoded_length = decoded_length.decode()
+        assert decoded_length == str(len(DATA) - OFFSET)

@@ -86,6 +86,7 @@ _CTX_PARAMS: Final = "boto3_idempotent.params"  # kept only where the request de
 
 _ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
+_CHUNKED = "AwsChunkedWrapper"  # botocore's, and aiobotocore's AioAwsChunkedWrapper
 #: EC2: the token's earlier launch succeeded and its instance has terminated since.
 _TERMINATED_CODES = frozenset({"IdempotentInstanceTerminated"})
 
@@ -189,18 +190,25 @@ class _Plugin:
         """
         # request.data, the body as given: request.body would prepare (url-encode) it.
         body = request.data
-        seek = getattr(body, "seek", None)
-        if seek is None:  # bytes, a form dict, no body: the common case
+        if getattr(body, "seek", None) is None:  # bytes, a form dict, no body: the common case
             return
         context = getattr(request, "context", None)
         if context is None:
             return
+        # Over HTTPS, botocore streams PutObject/UploadPart bodies as aws-chunked with a
+        # trailing checksum: an AwsChunkedWrapper (aiobotocore: its Aio twin) around the
+        # caller's stream, with no tell() and a seek() that only goes to 0, rewinding
+        # the stream to its start. botocore has already called that seek(0) (resetting
+        # the wrapper) before this hook, so putting the stream inside at the caller's
+        # offset is all a resend needs.
         offset = context.get(_CTX_BODY_OFFSET)
         try:
+            chunked = type(body).__name__.endswith(_CHUNKED)
+            stream: Any = body._raw if chunked else body  # noqa: SLF001
             if offset is None:
-                context[_CTX_BODY_OFFSET] = body.tell()
+                context[_CTX_BODY_OFFSET] = stream.tell()
             else:
-                seek(offset)
+                stream.seek(offset)
         except (OSError, ValueError, AttributeError):  # not seekable after all
             return
 
