@@ -159,7 +159,7 @@ def test_a_token_whose_instance_terminated_raises_typed(ec2, server):
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1: the server's context and the client's CA file."""
-    import datetime
+    import datetime as dt
     import ipaddress
     import ssl
 
@@ -170,15 +170,15 @@ def tls(tmp_path_factory):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = dt.datetime.now(dt.timezone.utc)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
