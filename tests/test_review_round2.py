@@ -263,3 +263,41 @@ def test_an_upload_at_an_offset_over_https_resends_from_that_offset(tls, tmp_pat
         if isinstance(decoded_length, bytes):
             decoded_length = decoded_length.decode()
         assert decoded_length == str(len(DATA) - OFFSET)
+
+
+# -- (3) "already exists" read as our success only where documented for this reference ---
+
+
+def test_a_name_clash_after_a_503_is_the_services_own_error(raw_server):
+    """Route 53 KSK: 503, then KeySigningKeyAlreadyExists (a name clash): not our success."""
+    from conftest import raw_client
+    from test_coverage import r53_error, references
+
+    from boto3_idempotent import EarlierAttemptSucceeded
+
+    raw = raw_server(
+        lambda request, n: (
+            r53_error(503, "ServiceUnavailable")
+            if n == 1
+            else r53_error(409, "KeySigningKeyAlreadyExists")
+        )
+    )
+    client = wrap(raw_client("route53", raw.url), RetryPolicy(), sleep=lambda _: None)
+    sent = []
+    client.meta.events.register("before-send.route-53", lambda request, **kw: sent.append(1))
+
+    with pytest.raises(client.exceptions.KeySigningKeyAlreadyExists) as raised:
+        client.create_key_signing_key(
+            CallerReference="ref-1",
+            HostedZoneId="Z1",
+            KeyManagementServiceArn="arn:aws:kms:us-east-1:111122223333:key/k",
+            Name="ksk",
+            Status="ACTIVE",
+        )
+
+    assert not isinstance(raised.value, EarlierAttemptSucceeded)
+    info = call_info(raised.value)
+    assert (info.attempts, info.stop_reason) == (2, "not_retryable")
+    assert info.earlier_attempt_may_have_acted is True
+    assert references(raw) == ["ref-1", "ref-1"]
+    assert len(sent) == 2

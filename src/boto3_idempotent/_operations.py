@@ -218,6 +218,6 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         resend,
         MappingProxyType(retryable),
         references=tuple(present),
-        repeat_conflicts=repeat.codes if repeat is not None else frozenset(),
+        repeat_conflicts=table.repeat_conflicts(service_name, name),
         repeat_marker=repeat.marker if repeat is not None else None,
     )

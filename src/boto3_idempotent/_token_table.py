@@ -140,6 +140,14 @@ class Repeat(NamedTuple):
         marker: Text the error's message or detail must contain besides its code
             (MTurk answers ``RequestError`` for many things), or ``None``.
         sentence: The documentation it comes from, quoted.
+        tied: Whether the documentation ties ``codes`` to *this* token or reference
+            (Route 53 ``HostedZoneAlreadyExists``: "already been created with the
+            specified CallerReference"). Only then is such an answer to a resend read
+            as the earlier attempt's success (``EarlierAttemptSucceeded``); a code that
+            may mean a clash of names (Route 53 ``KeySigningKeyAlreadyExists``: "with
+            this name or with the same customer managed key ARN"), or one inferred,
+            stays the service's own error, with the call's ``call_info`` saying an
+            earlier attempt may have acted.
     """
 
     service: str
@@ -148,6 +156,7 @@ class Repeat(NamedTuple):
     codes: frozenset[str]
     marker: str | None
     sentence: str
+    tied: bool = True
 
 
 def _each(service: str, path: Path, evidence: str, *operations: str) -> tuple[Entry, ...]:
@@ -469,13 +478,14 @@ REPEAT_BEHAVIOUR: tuple[Repeat, ...] = (
     Repeat(
         "route53",
         "CreateKeySigningKey",
-        CONFLICT,
+        UNCLEAR,
         frozenset({"KeySigningKeyAlreadyExists"}),
         None,
         "KeySigningKeyAlreadyExists: 'You've already created a key-signing key (KSK) with "
         "this name or with the same customer managed key ARN.' (a repeat carries the same "
         "name; the CallerReference is documented only as 'A unique string that identifies "
-        "the request.')",
+        "the request.') Not tied: the same name or key of another request gets it too.",
+        tied=False,
     ),
     *_replay(
         "route53",
@@ -558,6 +568,7 @@ REPEAT_BEHAVIOUR: tuple[Repeat, ...] = (
             None,
             f"CallerReference: '{reference}' {code}: '{error}' (the code is inferred: the "
             "documentation does not name the error a repeated reference gets).",
+            tied=False,
         )
         for operation, code, reference, error in (
             (
@@ -776,11 +787,11 @@ def repeat_behaviour(service: str, operation: str) -> Repeat | None:
 
 
 def repeat_conflicts(service: str, operation: str) -> frozenset[str]:
-    """Error codes that answer a repeated token or reference of this operation.
+    """Error codes documented to answer a repeat of *this* token or reference.
 
     Seen on a *retried* attempt after an ambiguous failure, they mean that the
     first attempt most likely went through. Check :attr:`Repeat.marker` too where
-    it is set.
+    it is set. Codes not tied to the reference (:attr:`Repeat.tied`) are left out.
     """
     repeat = repeat_behaviour(service, operation)
-    return repeat.codes if repeat is not None else frozenset()
+    return repeat.codes if repeat is not None and repeat.tied else frozenset()
