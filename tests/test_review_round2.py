@@ -270,10 +270,9 @@ def test_an_upload_at_an_offset_over_https_resends_from_that_offset(tls, tmp_pat
 
 def test_a_name_clash_after_a_503_is_the_services_own_error(raw_server):
     """Route 53 KSK: 503, then KeySigningKeyAlreadyExists (a name clash): not our success."""
+    from boto3_idempotent import EarlierAttemptSucceeded
     from conftest import raw_client
     from test_coverage import r53_error, references
-
-    from boto3_idempotent import EarlierAttemptSucceeded
 
     raw = raw_server(
         lambda request, n: (
