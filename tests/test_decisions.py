@@ -35,7 +35,7 @@ def decisions(caplog):
             "InternalError",
         ),
         (
-            lambda ec2: ec2.create_tags(Resources=["i-1"], Tags=[{"Key": "k", "Value": SECRET}]),
+            lambda ec2: ec2.create_snapshot(VolumeId="vol-1", Description=SECRET),
             Reply(503, "Unavailable"),
             "unsafe_to_resend",
             "Unavailable",

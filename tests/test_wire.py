@@ -127,7 +127,7 @@ def test_response_table_for_a_token_protected_operation(ec2, server, reply, retr
 @pytest.mark.parametrize(
     ("reply", "retried"),
     [
-        (Reply(500, "InternalError"), False),  # ambiguous: CreateTags may have been applied
+        (Reply(500, "InternalError"), False),  # ambiguous: the address may have been allocated
         (Reply(503, "Unavailable"), False),
         (Drop(), False),
         (Reply(503, "RequestLimitExceeded"), True),  # throttled: refused, nothing happened
@@ -135,24 +135,33 @@ def test_response_table_for_a_token_protected_operation(ec2, server, reply, retr
     ],
 )
 def test_unprotected_mutation_is_retried_only_when_nothing_happened(ec2, server, reply, retried):
-    """CreateTags has no token: an ambiguous failure is not resent, a throttle is."""
+    """AllocateAddress has no token and is unsafe: an ambiguous failure is not resent, a throttle is."""
     server.plan(reply)
-    tags = {"Resources": ["i-1"], "Tags": [{"Key": "k", "Value": "v"}]}
 
     if retried:
-        ec2.create_tags(**tags)
+        ec2.allocate_address(Domain="vpc")
     else:
         with pytest.raises((ClientError, ConnectionClosedError)):
-            ec2.create_tags(**tags)
+            ec2.allocate_address(Domain="vpc")
     assert server.count() == (2 if retried else 1)
 
 
+@pytest.mark.parametrize("reply", [Reply(500, "InternalError"), Reply(503, "Unavailable"), Drop()])
+def test_an_idempotent_mutation_is_resent_like_bare_botocore(ec2, server, reply):
+    """CreateTags has no token but sets tags: an ambiguous failure is resent, as bare botocore does."""
+    server.plan(reply)
+
+    ec2.create_tags(Resources=["i-1"], Tags=[{"Key": "k", "Value": "v"}])
+
+    assert server.count() == 2
+
+
 def test_retry_unsafe_opts_in_to_resending_unprotected_mutations(make_client, server, sleeps):
-    """BOTO3_IDEMPOTENT_RETRY_UNSAFE=true resends CreateTags after a 500."""
+    """BOTO3_IDEMPOTENT_RETRY_UNSAFE=true resends AllocateAddress (unsafe) after a 500."""
     client = wrap(make_client("ec2"), RetryPolicy(retry_unsafe=True), sleep=sleeps)
     server.plan(Reply(500, "InternalError"))
 
-    client.create_tags(Resources=["i-1"], Tags=[{"Key": "k", "Value": "v"}])
+    client.allocate_address(Domain="vpc")
 
     assert server.count() == 2
 
@@ -192,14 +201,15 @@ def test_connect_failure_is_retried_even_for_unprotected_mutations(make_client, 
 @pytest.mark.parametrize(
     ("call", "kwargs", "sent"),
     [
-        ("create_tags", {"Resources": ["i-1"], "Tags": [{"Key": "k", "Value": "v"}]}, 1),
+        ("allocate_address", {"Domain": "vpc"}, 1),  # unsafe: not sent again
+        ("create_tags", {"Resources": ["i-1"], "Tags": [{"Key": "k", "Value": "v"}]}, 2),
         ("describe_instances", {}, 2),  # read-only: safe to resend
     ],
 )
 def test_a_reset_after_the_request_was_read_is_ambiguous(
     make_client, sleeps, raw_server, call, kwargs, sent
 ):
-    """Raw socket: the server read the request, then reset; CreateTags is not sent again."""
+    """Raw socket: the server read the request, then reset; AllocateAddress is not sent again."""
     from raw_server import RESET
     from wire import raw_ok
 
