@@ -504,3 +504,17 @@ def test_tool_command_line_prints_json(capsys):
     }
     assert scan_tokens.main(["--unreviewed", "--service", "route53"]) == 0
     assert capsys.readouterr().out.startswith("# 0 findings")
+
+
+def test_a_traited_token_documented_as_ignored_is_a_finding(scan):
+    """EVS's clientToken "is not used": flagged for review, not taken on the trait's word."""
+    findings, _ = scan
+    evs = findings.get(("evs", "CreateEnvironment", ("clientToken",)))
+    if "evs" not in AVAILABLE:
+        pytest.skip("no EVS in this botocore")
+    assert evs is not None
+    assert evs.matched_by == ("trait", "ignored")
+    assert "not used" in evs.sentence
+    assert table.is_not_token("evs", "CreateEnvironment", ("clientToken",))
+    # "the request is ignored" describes the replay, not an unused token.
+    assert ("secretsmanager", "CreateSecret", ("ClientRequestToken",)) not in findings

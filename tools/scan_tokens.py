@@ -126,6 +126,13 @@ DOC_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 # Every documentation rule needs one of these words (lowercase): a cheap test first.
+#: Documentation that says a traited token is ignored: the trait is then no promise.
+IGNORED_DOC = re.compile(
+    r"\bnot used\b|reserved for future use|\bhave no effect\b|\bhas no effect\b"
+    r"|\bcurrently unused\b",
+    re.IGNORECASE,
+)
+
 _DOC_WORDS = ("idempoten", "retr", "once", "one time", "multiple", "twice", "duplicat", "caller")
 _PAGES = re.compile(r"\bpage\b|paginat", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
@@ -474,9 +481,16 @@ def scan_service(
                 continue
             by_name = TOKEN_NAME.fullmatch(name) is not None
             traited = bool(shape.get("idempotencyToken"))
-            if traited and (by_name or by_doc):
+            ignored = IGNORED_DOC.search(text) if traited else None
+            if traited and not text:
+                matched: tuple[str, ...] = ("trait", "undocumented")
+            elif ignored is not None:
+                matched = ("trait", "ignored")
+                sentence = next(s for s in sentences(text) if IGNORED_DOC.search(s))
+            elif traited and (by_name or by_doc):
                 continue  # a token by the model's word and ours: nothing to review
-            matched = ("trait",) if traited else (("name",) if by_name else ()) + by_doc
+            else:
+                matched = ("trait",) if traited else (("name",) if by_name else ()) + by_doc
             first = sentences(text)[0] if text else ""
             yield Finding(
                 service=service,

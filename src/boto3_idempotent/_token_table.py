@@ -299,6 +299,12 @@ CALLER_REFERENCES: tuple[Entry, ...] = (
 #: Token-like members (traited or not) that are not request tokens, with the reason.
 # fmt: off
 NOT_TOKENS: tuple[Entry, ...] = (
+    # Traited, but documented as ignored (or undocumented): the trait promises nothing, so
+    # these no longer make a call resend-safe (botocore still fills them; we add nothing).
+    *_each("b2bi", ("clientToken",), "Traited, documented 'Reserved for future use.'", "CreateCapability", "CreatePartnership", "CreateProfile", "CreateTransformer", "StartTransformerJob"),
+    *_each("evs", ("clientToken",), "Traited, documented: 'This parameter is not used in Amazon EVS currently. If you supply input for this parameter, it will have no effect.'", "AssociateEipToVlan", "CreateEntitlement", "CreateEnvironment", "CreateEnvironmentConnector", "CreateEnvironmentHost", "DeleteEntitlement", "DeleteEnvironment", "DeleteEnvironmentConnector", "DeleteEnvironmentHost", "DisassociateEipFromVlan", "UpdateEnvironmentConnector"),
+    Entry("timestream-query", "ExecuteScheduledQuery", ("ClientToken",), "Traited, documented 'Not used.'"),
+    Entry("timestream-write", "CreateBatchLoadTask", ("ClientToken",), "Traited, with no documentation at all: nothing says the service honours it."),
     *_each("agent-registry-control", ("publisherArn",), "The ARN of a publisher; its documentation mentions @idempotencyToken only in a note on how the model was generated.", "DeletePublisher", "GetPublisher", "ListPublisherAssociations", "ValidatePublisher"),
     Entry("amplifyuibuilder", "RefreshToken", ("refreshTokenBody", "token"), "An OAuth refresh token to exchange, not a request token."),
     Entry("athena", "DeleteNamedQuery", ("NamedQueryId",), "Traited, but the id of the saved query to delete."),
