@@ -23,6 +23,12 @@ from raw_server import RESET, response
 from wire import closed_port_url, raw_ok
 
 TAGS = {"Resources": ["i-1"], "Tags": [{"Key": "k", "Value": "v"}]}
+COUNTER = {
+    "TableName": "t",
+    "Key": {"k": {"S": "1"}},
+    "UpdateExpression": "ADD n :one",
+    "ExpressionAttributeValues": {":one": {"N": "1"}},
+}
 POLICY = RetryPolicy(max_attempts=3, base_delay=0.5)
 # What each backend raises when the connection dies after the request was written.
 LOST = (ConnectionClosedError, EndpointConnectionError, HTTPClientError)
@@ -42,7 +48,8 @@ async def call(raw, service, operation, kwargs, backend):
 @pytest.mark.parametrize(
     ("operation", "kwargs", "sent"),
     [
-        ("create_tags", TAGS, 1),  # no token: the reset may have come after it was applied
+        ("allocate_address", {"Domain": "vpc"}, 1),  # unsafe: it may have been allocated
+        ("create_tags", TAGS, 2),  # no token, but idempotent: resent, as bare botocore does
         ("describe_instances", {}, 2),  # read-only: resent
         ("run_instances", {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}, 2),  # token
     ],
@@ -82,14 +89,16 @@ def test_a_refused_connection_is_resent_even_for_an_unprotected_call(backend):
 @pytest.mark.parametrize(
     ("service", "operation", "kwargs", "sent"),
     [
-        ("ec2", "create_tags", TAGS, 1),
+        ("ec2", "allocate_address", {"Domain": "vpc"}, 1),
+        ("ec2", "create_tags", TAGS, 2),
         ("ec2", "describe_instances", {}, 2),
-        ("dynamodb", "put_item", {"TableName": "t", "Item": {"k": {"S": "1"}}}, 1),
+        ("dynamodb", "update_item", {**COUNTER}, 1),
+        ("dynamodb", "put_item", {"TableName": "t", "Item": {"k": {"S": "1"}}}, 2),
         ("dynamodb", "get_item", {"TableName": "t", "Key": {"k": {"S": "1"}}}, 2),
     ],
 )
 def test_a_truncated_body_is_never_a_success(raw_server, backend, service, operation, kwargs, sent):
-    """Content-Length 100, 10 bytes, close: ambiguous; PutItem raises, GetItem is resent."""
+    """Content-Length 100, 10 bytes, close: ambiguous; a counter raises, PutItem is resent."""
     truncated = response(200, b"0123456789", content_length=100)
     raw = raw_server(lambda request, n: truncated if n == 1 else raw_ok(request))
 
@@ -150,3 +159,60 @@ def test_async_transport_causes_of_endpoint_connection_error(make_cause, expecte
     """Connect-phase causes of both backends are NOT_SENT; anything later is AMBIGUOUS."""
     error = EndpointConnectionError(endpoint_url="http://127.0.0.1:1", error=make_cause())
     assert classify_exception(error) is expected
+
+
+DATA = bytes(range(256)) * 400  # 102,400 bytes
+OFFSET = 5_000
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_upload_at_an_offset_over_https_resends_from_that_offset(backend, tmp_path):
+    """An aiobotocore aws-chunked body over TLS, a 500 first: both attempts start at the offset."""
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import get_session
+
+    from raw_server import RawServer, decode_aws_chunked
+    from tls import self_signed
+
+    context, ca_file = self_signed(tmp_path)
+
+    def answer(request, number):
+        if number == 1:
+            return response(500, b"<Error><Code>InternalError</Code></Error>")
+        return response(200, b"", {"ETag": '"e"'})
+
+    server = RawServer(answer, tls=context)
+    path = tmp_path / "part.bin"
+    path.write_bytes(DATA)
+    config = {"s3": {"addressing_style": "path"}, "retries": {"mode": "standard"}}
+    if backend == "httpx":
+        from aiobotocore.httpxsession import HttpxSession
+
+        config["http_session_cls"] = HttpxSession
+
+    async def scenario():
+        async with get_session().create_client(
+            "s3",
+            region_name="us-east-1",
+            endpoint_url=server.url,
+            verify=ca_file,
+            config=AioConfig(**config),
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ) as s3:
+            wrap(s3, RetryPolicy(), sleep=AsyncSleeps())
+            with path.open("rb") as body:
+                body.seek(OFFSET)
+                await s3.put_object(Bucket="b", Key="k", Body=body)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        server.close()
+
+    assert len(server.requests) == 2
+    for request in server.requests:
+        assert request.headers["content-encoding"] == "aws-chunked"
+        data, trailers = decode_aws_chunked(request.body)
+        assert data == DATA[OFFSET:]
+        assert trailers

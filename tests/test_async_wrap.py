@@ -254,7 +254,7 @@ def test_a_long_polling_call_out_of_quota_lingers_before_giving_up(
     ("reply", "sent"),
     [
         (Reply(400, "InvalidParameterValue"), 1),  # aiobotocore 2.x would resend on False
-        (Reply(500, "InternalError"), 1),  # CreateTags: ambiguous, not safe to resend
+        (Reply(500, "InternalError"), 1),  # AllocateAddress: ambiguous, not safe to resend
         (Reply(400, "Throttling"), 2),  # throttled: refused, resent
     ],
 )
@@ -266,7 +266,7 @@ def test_a_decision_not_to_resend_is_kept(endpoint, server, reply, sent):
         async with aio_client("ec2", endpoint) as ec2:
             wrap(ec2, POLICY, sleep=AsyncSleeps())
             try:
-                await ec2.create_tags(**TAGS)
+                await ec2.allocate_address(Domain="vpc")
             except ClientError:
                 return False
             return True
@@ -284,7 +284,7 @@ def crc(body: bytes) -> Reply:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_dynamodb_bodies_are_awaited_and_checked(endpoint, server, backend):
-    """ListTables works; a bad checksum is refetched for GetItem, raised for PutItem."""
+    """ListTables works; a bad checksum is refetched for GetItem, raised for a counter."""
     server.plan(crc(b"{}"), crc(b"other"), crc(b"{}"), crc(b"other"))
 
     async def scenario():
@@ -293,11 +293,17 @@ def test_dynamodb_bodies_are_awaited_and_checked(endpoint, server, backend):
             await ddb.list_tables()
             await ddb.get_item(TableName="t", Key={"k": {"S": "1"}})
             with pytest.raises(ChecksumError):
-                await ddb.put_item(TableName="t", Item={"k": {"S": "1"}})
+                await ddb.update_item(
+                    TableName="t",
+                    Key={"k": {"S": "1"}},
+                    UpdateExpression="ADD n :one",
+                    ExpressionAttributeValues={":one": {"N": "1"}},
+                )
 
     asyncio.run(scenario())
 
-    assert [r.operation for r in server.requests] == ["ListTables", "GetItem", "GetItem", "PutItem"]
+    operations = [r.operation for r in server.requests]
+    assert operations == ["ListTables", "GetItem", "GetItem", "UpdateItem"]
 
 
 ENDPOINT_OWNERS = {
