@@ -118,14 +118,14 @@ DOC_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:prevent|avoid|without|ensure)\w*\b[^.]{0,60}?\bduplicat"
             r"|\bduplicate (?:request|job|call|submission)s?\b"
-            r"|\btoken used for (?:the )?deduplication\b",
+            r"|\btoken used for (?:the )?deduplication\b"
+            r"|\binstead of creating a duplicate\b|\bdeduplication id\b",
             re.IGNORECASE,
         ),
     ),
     ("caller reference", re.compile(r"caller ?reference", re.IGNORECASE)),
 )
 
-# Every documentation rule needs one of these words (lowercase): a cheap test first.
 #: Documentation that says a traited token is ignored: the trait is then no promise.
 IGNORED_DOC = re.compile(
     r"\bnot used\b|reserved for future use|\bhave no effect\b|\bhas no effect\b"
@@ -133,6 +133,7 @@ IGNORED_DOC = re.compile(
     re.IGNORECASE,
 )
 
+# Every documentation rule needs one of these words (lowercase): a cheap test first.
 _DOC_WORDS = ("idempoten", "retr", "once", "one time", "multiple", "twice", "duplicat", "caller")
 _PAGES = re.compile(r"\bpage\b|paginat", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")

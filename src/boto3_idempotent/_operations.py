@@ -194,7 +194,9 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
             continue
         limit = table.documented_limit(service_name, name, path)
         documented = (limit.max_length, limit.pattern) if limit is not None else None
-        tokens.append(TokenMember.from_shape(path, shape, default_max, documented=documented))
+        member = TokenMember.from_shape(path, shape, default_max, documented=documented)
+        same_role = table.SAME_ROLE.get((service_name, name, path))
+        tokens.append(member._replace(same_role=same_role) if same_role else member)
     present = [r for r in references if _member_shape(input_shape, r) is not None]
     if (service_name, name) in DOCUMENTED_IDEMPOTENT:
         resend = ResendClass(IDEMPOTENT, "documented", "documented idempotent without a token")

@@ -77,6 +77,7 @@ __all__ = [
     "REPEAT_BEHAVIOUR",
     "REPLAY",
     "REVIEWED_WITH",
+    "SAME_ROLE",
     "UNCLEAR",
     "Entry",
     "Limit",
@@ -166,6 +167,8 @@ def _each(service: str, path: Path, evidence: str, *operations: str) -> tuple[En
 #: Untraited members (and flagged traited ones) that get a generated token when absent.
 # fmt: off
 GENERATED: tuple[Entry, ...] = (
+    Entry("greengrass", "CreateDeployment", ("AmznClientToken",), "The operation's documentation: ''CreateDeployment'' requests are idempotent with respect to the ''X-Amzn-Client-Token'' token and the request parameters."),
+    Entry("greengrass", "StartBulkDeployment", ("AmznClientToken",), "The operation's documentation: 'We recommend that you include an ''X-Amzn-Client-Token'' token in every ''StartBulkDeployment'' request. These requests are idempotent with respect to the token and the request parameters.'"),
     Entry("abuse-signal", "CreateAbuseReport", ("clientToken",), "An optional, client-provided idempotency token that ensures the operation completes no more than once. If the token matches a previous request within 24 hours, the service returns the existing report ID instead of creating a new report."),
     Entry("acm", "PutAccountConfiguration", ("IdempotencyToken",), "If you call PutAccountConfiguration multiple times with the same unexpired idempotency token, ACM treats it as the same request and returns the original result. (At most 32 word characters: 32 hex.)"),
     Entry("acm", "RequestCertificate", ("IdempotencyToken",), "If you call RequestCertificate multiple times with the same idempotency token within one hour, ACM recognizes that you are requesting only one certificate and will issue only one. (At most 32 word characters: 32 hex.)"),
@@ -262,6 +265,9 @@ GENERATED: tuple[Entry, ...] = (
 #: The caller's references: never generated; a call that carries one is safe to resend.
 # fmt: off
 CALLER_REFERENCES: tuple[Entry, ...] = (
+    Entry("lambda", "Invoke", ("DurableExecutionName",), "Durable functions only (header X-Amz-Durable-Execution-Name): 'If you invoke a durable function using a name that already exists with the same payload, Lambda returns the existing execution instead of creating a duplicate.' Never generated: the name is the caller's."),
+    Entry("eventbridgev2", "PutEvents", ("Entries", "[]", "SystemMetadata", "DeduplicationId"), "FIFO buses, per entry: 'Deduplication ID for FIFO deduplication.' Never generated: it must name the event."),
+    Entry("eventbridgev2", "PutRawEvents", ("Entries", "[]", "SystemMetadata", "DeduplicationId"), "FIFO buses, per entry: 'Deduplication ID for FIFO deduplication.' Never generated: it must name the event."),
     *_each("chime-sdk-meetings", ("Attendees", "[]", "ExternalUserId"), "The caller's user id, one per attendee: 'The Amazon Chime SDK external user ID. An idempotency token.'", "BatchCreateAttendee", "CreateMeetingWithAttendees"),
     Entry("chime-sdk-meetings", "CreateAttendee", ("ExternalUserId",), "The caller's user id: 'The Amazon Chime SDK external user ID. An idempotency token.'"),
     Entry("cloudfront", "CopyDistribution", ("CallerReference",), "This helps to prevent CloudFront from creating a duplicate resource if you accidentally resubmit an identical request."),
@@ -299,6 +305,9 @@ CALLER_REFERENCES: tuple[Entry, ...] = (
 #: Token-like members (traited or not) that are not request tokens, with the reason.
 # fmt: off
 NOT_TOKENS: tuple[Entry, ...] = (
+    *_each("eventbridgev2", ("InvokeConfiguration", "SqsParameters", "MessageDeduplicationId"), "A subscriber's target configuration ('Message deduplication ID for FIFO queues.'): what the bus sends on, not a token of this request.", "CreateSubscriber", "UpdateSubscriber"),
+    *_each("eventbridgev2", ("InvokeConfiguration", "SnsParameters", "MessageDeduplicationId"), "A subscriber's target configuration ('Message deduplication ID for FIFO topics.'): what the bus sends on, not a token of this request.", "CreateSubscriber", "UpdateSubscriber"),
+    *_each("eventbridgev2", ("InvokeConfiguration", "EventBusV2Parameters", "SystemMetadata", "DeduplicationId"), "A subscriber's target configuration ('Deduplication ID for FIFO deduplication on the downstream bus.'): not a token of this request.", "CreateSubscriber", "UpdateSubscriber"),
     # Traited, but documented as ignored (or undocumented): the trait promises nothing, so
     # these no longer make a call resend-safe (botocore still fills them; we add nothing).
     *_each("b2bi", ("clientToken",), "Traited, documented 'Reserved for future use.'", "CreateCapability", "CreatePartnership", "CreateProfile", "CreateTransformer", "StartTransformerJob"),
@@ -336,7 +345,7 @@ NOT_TOKENS: tuple[Entry, ...] = (
     Entry("eventbridgev2", "PutResourcePolicy", ("ExpectedRevisionId",), "An optimistic-lock revision: 'retrying an unanswered request can conflict with the caller's own earlier attempt'."),
     Entry("gamelift", "CreateGameSession", ("GameSessionId",), "Deprecated ('Use IdempotencyToken instead.'); becomes part of the game session ID."),
     Entry("glue", "BatchPutDataQualityStatisticAnnotation", ("ClientToken",), "Documented only as 'Client Token.'. Ambiguous: not generated."),
-    *_each("greengrass", ("AmznClientToken",), "Documented only as 'A client token used to correlate requests and responses.'; nothing says a repeat is recognised. Ambiguous: not generated.", "CreateConnectorDefinition", "CreateConnectorDefinitionVersion", "CreateCoreDefinition", "CreateCoreDefinitionVersion", "CreateDeployment", "CreateDeviceDefinition", "CreateDeviceDefinitionVersion", "CreateFunctionDefinition", "CreateFunctionDefinitionVersion", "CreateGroup", "CreateGroupCertificateAuthority", "CreateGroupVersion", "CreateLoggerDefinition", "CreateLoggerDefinitionVersion", "CreateResourceDefinition", "CreateResourceDefinitionVersion", "CreateSoftwareUpdateJob", "CreateSubscriptionDefinition", "CreateSubscriptionDefinitionVersion", "ResetDeployments", "StartBulkDeployment"),
+    *_each("greengrass", ("AmznClientToken",), "Documented only as 'A client token used to correlate requests and responses.'; nothing says a repeat is recognised. Ambiguous: not generated.", "CreateConnectorDefinition", "CreateConnectorDefinitionVersion", "CreateCoreDefinition", "CreateCoreDefinitionVersion", "CreateDeviceDefinition", "CreateDeviceDefinitionVersion", "CreateFunctionDefinition", "CreateFunctionDefinitionVersion", "CreateGroup", "CreateGroupCertificateAuthority", "CreateGroupVersion", "CreateLoggerDefinition", "CreateLoggerDefinitionVersion", "CreateResourceDefinition", "CreateResourceDefinitionVersion", "CreateSoftwareUpdateJob", "CreateSubscriptionDefinition", "CreateSubscriptionDefinitionVersion", "ResetDeployments"),
     *_each("iot", ("topicRulePayload", "actions", "[]", "salesforce", "token"), "A Salesforce credential in a rule action.", "CreateTopicRule", "ReplaceTopicRule"),
     *_each("iot", ("topicRulePayload", "errorAction", "salesforce", "token"), "A Salesforce credential in a rule action.", "CreateTopicRule", "ReplaceTopicRule"),
     Entry("iot", "TestInvokeAuthorizer", ("token",), "'The token returned by your custom authentication service.'"),
@@ -715,6 +724,25 @@ REPEAT_BEHAVIOUR: tuple[Repeat, ...] = (
         "ReceiveMessage",
     ),
     *_replay(
+        "lambda",
+        "If you invoke a durable function using a name that already exists with the same "
+        "payload, Lambda returns the existing execution instead of creating a duplicate. (A "
+        "different payload: DurableExecutionAlreadyStartedException.)",
+        "Invoke",
+    ),
+    *(
+        Repeat(
+            "eventbridgev2",
+            operation,
+            UNCLEAR,
+            frozenset(),
+            None,
+            "'Deduplication ID for FIFO deduplication.' What a repeated id gets is not "
+            "documented (SQS FIFO accepts a duplicate and does not deliver it again).",
+        )
+        for operation in ("PutEvents", "PutRawEvents")
+    ),
+    *_replay(
         "sns",
         "If a message with a particular MessageDeduplicationId is sent successfully, subsequent "
         "messages within the deduplication scope and interval, with the same "
@@ -723,6 +751,16 @@ REPEAT_BEHAVIOUR: tuple[Repeat, ...] = (
         "PublishBatch",
     ),
 )
+
+
+#: A generated member, and a member of the same role the caller may give instead (a
+#: deprecated one): when it is given, nothing is generated and the call counts as
+#: protected by it. GameLift: "IdempotencyToken ... is included in the new game
+#: session's ID"; GameSessionId is deprecated ("Use IdempotencyToken instead.") and
+#: also becomes part of the ID: generating a token beside it would change the ID.
+SAME_ROLE: dict[tuple[str, str, Path], str] = {
+    ("gamelift", "CreateGameSession", ("IdempotencyToken",)): "GameSessionId",
+}
 
 
 @cache

@@ -50,6 +50,9 @@ class TokenMember(NamedTuple):
         allowed: A regular expression the whole token must match besides ``pattern``:
             printable ASCII, or what the documentation says (ECS: "in the range of
             33-126" is ``[!-~]+``).
+        same_role: A top-level member the caller may give *instead* (GameLift's
+            deprecated ``GameSessionId``): when given, nothing is generated, and its
+            value stands for the call's token.
     """
 
     path: tuple[str, ...]
@@ -58,6 +61,7 @@ class TokenMember(NamedTuple):
     pattern: re.Pattern[str] | None = None
     uuid_format: bool = True
     allowed: str = PRINTABLE
+    same_role: str | None = None
 
     @classmethod
     def from_shape(
@@ -178,6 +182,10 @@ class TokenMember(NamedTuple):
                 return None
             node = child
         value = node.get(self.path[-1])
+        if value is None and self.same_role is not None:
+            other = params.get(self.same_role)
+            if other is not None:  # the caller's member of the same role: generate nothing
+                return str(other), True
         if value is not None:
             if not validate:
                 return str(value), True
