@@ -161,6 +161,23 @@ _LIMIT_RULES: tuple[_LimitRule, ...] = (
         "range",
     ),
     _LimitRule(
+        "A unique string with a max of 64 ASCII characters in the ASCII range of 33 - 126.",
+        re.compile(
+            r"max of (?P<max>\d+) ASCII characters in the ASCII range of"
+            r" (?P<lo>\d+)\s*-\s*(?P<hi>\d+)",
+            re.IGNORECASE,
+        ),
+        "range",
+    ),
+    _LimitRule(
+        "The value must not exceed sixty-four alphanumeric characters.",
+        re.compile(
+            r"must not exceed (?P<max>\d+|sixty-four|thirty-two) alphanumeric characters",
+            re.IGNORECASE,
+        ),
+        "alnum",
+    ),
+    _LimitRule(
         "The valid characters are characters in the range of 33-126, inclusive.",
         re.compile(r"characters in the range of (?P<lo>\d+)\s*-\s*(?P<hi>\d+)", re.IGNORECASE),
         "range",
@@ -216,6 +233,7 @@ _LIMIT_RULES: tuple[_LimitRule, ...] = (
 )
 
 _CHARSETS = {
+    "alnum": "[A-Za-z0-9]+",
     "graphic": "[!-~]+",
     "word-hyphen": "[A-Za-z0-9_-]+",
     "alnum-dot": "[A-Za-z0-9._-]+",
@@ -325,7 +343,7 @@ def extract_limit(
                 continue
             groups = found.groupdict()
             if high is None and groups.get("max"):
-                high = int(groups["max"])
+                high = _number(groups["max"] or "")
                 low = int(groups["min"]) if groups.get("min") else None
                 used.append(sentence)
             charset = _charset(kind, groups)
@@ -344,6 +362,14 @@ def extract_limit(
         pattern if adds_charset else None,
         " ".join(used),
     )
+
+
+_NUMBER_WORDS = {"thirty-two": 32, "sixty-four": 64}
+
+
+def _number(text: str) -> int:
+    """``"64"`` or ``"sixty-four"`` as 64."""
+    return _NUMBER_WORDS[text.lower()] if text.lower() in _NUMBER_WORDS else int(text)
 
 
 def _charset(kind: str, groups: Mapping[str, str | None]) -> str | None:

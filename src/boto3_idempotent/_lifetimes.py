@@ -21,6 +21,7 @@ TOKEN_LIFETIMES: Mapping[str, float] = {
     "dynamodb": 10 * 60.0,  # TransactWriteItems
     "stepfunctions": 15 * 60.0,  # RedriveExecution
     "cloudcontrol": 36 * _HOUR,
+    "opensearchmemory": 2 * _HOUR,  # CreateEvent, CreateSpace: "within 2 hours"
 }
 
 #: What the testing endpoint assumes for services the table does not list.

@@ -377,6 +377,9 @@ NOT_TOKENS: tuple[Entry, ...] = (
 #: Columns: service, operation, path, min_length, max_length, pattern, sentence.
 # fmt: off
 DOCUMENTED_LIMITS: tuple[Limit, ...] = (
+    Limit("partnercentral-selling", "CreateEngagement", ("ClientToken",), None, 64, None, "The value must not exceed sixty-four alphanumeric characters."),
+    Limit("partnercentral-selling", "CreateEngagementContext", ("ClientToken",), None, 64, None, "This token helps prevent duplicate context creations and must not exceed sixty-four alphanumeric characters."),
+    Limit("s3", "RenameObject", ("ClientToken",), None, 64, "[\\x21-\\x7e]+", "A unique string with a max of 64 ASCII characters in the ASCII range of 33 - 126."),
     Limit("appmesh", "CreateGatewayRoute", ("clientToken",), None, 36, "[A-Za-z0-9_-]+", "Up to 36 letters, numbers, hyphens, and underscores are allowed."),
     Limit("appmesh", "CreateMesh", ("clientToken",), None, 36, "[A-Za-z0-9_-]+", "Up to 36 letters, numbers, hyphens, and underscores are allowed."),
     Limit("appmesh", "CreateRoute", ("clientToken",), None, 36, "[A-Za-z0-9_-]+", "Up to 36 letters, numbers, hyphens, and underscores are allowed."),
@@ -722,6 +725,69 @@ REPEAT_BEHAVIOUR: tuple[Repeat, ...] = (
         "During a visibility timeout, subsequent calls with the same ReceiveRequestAttemptId "
         "return the same messages and receipt handles.",
         "ReceiveMessage",
+    ),
+    # Repeats answered with an error the documentation does not tie to this request alone
+    # (a name or id clash gets it too): the service's own error, never read as our success.
+    *(
+        Repeat(
+            "ssm",
+            operation,
+            UNCLEAR,
+            frozenset(),
+            None,
+            "'The token must be unique, is case insensitive, enforces the UUID format, and can't be reused.' What a reused token gets is not documented.",
+            tied=False,
+        )
+        for operation in ("StartAutomationExecution", "StartChangeRequestExecution")
+    ),
+    *(
+        Repeat(
+            "iot",
+            operation,
+            CONFLICT,
+            frozenset({code}),
+            None,
+            f"'If you try to create a new {thing} with the same token as {what} that already exists, an exception occurs.' The exception is not named; {code} (modeled) also answers a name clash.",
+            tied=False,
+        )
+        for operation, code, thing, what in (
+            ("CreateDimension", "ResourceAlreadyExistsException", "dimension", "a dimension"),
+            (
+                "CreateAuditSuppression",
+                "ResourceAlreadyExistsException",
+                "audit suppression",
+                "one",
+            ),
+            ("StartAuditMitigationActionsTask", "TaskAlreadyExistsException", "task", "a task"),
+            ("StartDetectMitigationActionsTask", "TaskAlreadyExistsException", "task", "a task"),
+        )
+    ),
+    Repeat(
+        "opensearchmemory",
+        "CreateEvent",
+        UNCLEAR,
+        frozenset({"ConflictException"}),
+        None,
+        "'Within 2 hours of the first request, a retry with the same token and the same request, including the same sessionId, returns the same event. If you omit sessionId, the service generates a new one on each attempt, so a retry fails with ConflictException.'",
+        tied=False,
+    ),
+    Repeat(
+        "opensearchmemory",
+        "CreateSpace",
+        UNCLEAR,
+        frozenset({"ConflictException"}),
+        None,
+        "'A retry with the same token and the same parameters within 2 hours returns the space that the first request created, instead of creating another. Reusing the token with different parameters, or while the first request is still in progress, fails with ConflictException.'",
+        tied=False,
+    ),
+    Repeat(
+        "partnercentral-selling",
+        "CreateOpportunity",
+        UNCLEAR,
+        frozenset({"ConflictException"}),
+        "Conflicting client token",
+        "'If you use the same client token, the API returns the following error: \"Conflicting client token submitted for a new request body.\"' (for a new body; an identical repeat is not described)",
+        tied=False,
     ),
     *_replay(
         "lambda",
