@@ -76,6 +76,7 @@ __all__ = [
     "NOT_TOKENS",
     "REPEAT_BEHAVIOUR",
     "REPLAY",
+    "RETIRED_SERVICES",
     "REVIEWED_WITH",
     "SAME_ROLE",
     "UNCLEAR",
@@ -93,6 +94,10 @@ __all__ = [
 
 #: The botocore release whose models this table was last reviewed against.
 REVIEWED_WITH = "1.44.8"
+
+#: Services that the reviewed botocore no longer has but an older supported line does
+#: (1.43.x before 1.43.127 has Panorama): their entries are kept for those lines.
+RETIRED_SERVICES = frozenset({"panorama"})
 
 #: What a service answers to a repeated token or reference.
 REPLAY = "replay"
@@ -305,6 +310,7 @@ CALLER_REFERENCES: tuple[Entry, ...] = (
 #: Token-like members (traited or not) that are not request tokens, with the reason.
 # fmt: off
 NOT_TOKENS: tuple[Entry, ...] = (
+    Entry("panorama", "CreatePackageImportJob", ("ClientToken",), "Required, and documented only as 'A client token for the package import job.': nothing says a repeat is recognised. Not generated (the caller always gives it), and it makes nothing resend-safe. Panorama is gone from botocore 1.44; found on older 1.43 releases."),
     *_each("eventbridgev2", ("InvokeConfiguration", "SqsParameters", "MessageDeduplicationId"), "A subscriber's target configuration ('Message deduplication ID for FIFO queues.'): what the bus sends on, not a token of this request.", "CreateSubscriber", "UpdateSubscriber"),
     *_each("eventbridgev2", ("InvokeConfiguration", "SnsParameters", "MessageDeduplicationId"), "A subscriber's target configuration ('Message deduplication ID for FIFO topics.'): what the bus sends on, not a token of this request.", "CreateSubscriber", "UpdateSubscriber"),
     *_each("eventbridgev2", ("InvokeConfiguration", "EventBusV2Parameters", "SystemMetadata", "DeduplicationId"), "A subscriber's target configuration ('Deduplication ID for FIFO deduplication on the downstream bus.'): not a token of this request.", "CreateSubscriber", "UpdateSubscriber"),
