@@ -16,7 +16,9 @@ if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from benchmarks import (
+    cold_path,
     import_cost,
+    mixed_workload,
     outage,
     overhead,
     profiling,
@@ -34,6 +36,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     threads.SCENARIO,
     profiling.SCENARIO,
     versus_botocore.SCENARIO,
+    mixed_workload.SCENARIO,
+    cold_path.SCENARIO,
 )
 
 if __name__ == "__main__":

@@ -19,7 +19,17 @@ import pytest
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 OUTAGE_CLIENTS = {"bare_legacy", "bare_standard", "tenacity_standard", "wrapped"}
 VERSUS_CLIENTS = ["bare_legacy", "bare_standard", "bare_adaptive", "wrapped"]
-SCENARIOS = ("overhead", "import", "outage", "recovery", "threads", "profile", "versus_botocore")
+SCENARIOS = (
+    "overhead",
+    "import",
+    "outage",
+    "recovery",
+    "threads",
+    "profile",
+    "versus_botocore",
+    "mixed_workload",
+    "cold_path",
+)
 
 
 def run_benchmarks(*args: str) -> subprocess.CompletedProcess[str]:
@@ -315,3 +325,106 @@ def test_versus_verdicts_name_each_criterion(versus):
         latency = name.startswith(("transient", "throttling"))
         assert ("noise" in row) == ("within_noise" in row) == latency
     assert verdicts["duplicates"]["pass"] is True
+
+
+# -- mixed_workload: S3 and DynamoDB puts, counter increments, SQS sends under faults --------
+
+MIXED_KINDS = ("s3_put", "dynamodb_put", "counter_add", "sqs_send")
+MIXED_UNSAFE = ("counter_add", "sqs_send")
+
+
+@pytest.fixture(scope="module")
+def mixed(results) -> dict:
+    """The mixed_workload section of the quick run."""
+    return results["mixed_workload"]
+
+
+def test_mixed_every_call_ran_once_per_client(mixed):
+    """Both clients, every kind, the same number of logical calls; none unaccounted for."""
+    assert list(mixed["results"]) == ["bare_standard", "wrapped"]
+    per_kind = mixed["calls_per_kind"]
+    assert mixed["logical_calls"] == per_kind * len(MIXED_KINDS)
+    for row in mixed["results"].values():
+        assert list(row["kinds"]) == list(MIXED_KINDS)
+        for kind in row["kinds"].values():
+            assert kind["calls"] == per_kind == kind["succeeded"] + kind["failed"]
+            # A 2xx means the backend acted; every call acted at least once or failed.
+            assert kind["succeeded_not_applied"] == 0
+            assert kind["calls_applied"] + kind["failed_not_applied"] == per_kind
+        assert row["requests"] == row["requests_seen_by_endpoint"]
+
+
+def test_mixed_wrapped_client_makes_no_duplicates(mixed):
+    """Counter and queue: bare standard mode doubles some; the wrapped client none."""
+    lost_first = mixed["calls_with_first_attempt_lost"]
+    assert sum(lost_first[k] for k in MIXED_UNSAFE) >= 1  # the seeded schedule loses some
+    bare, wrapped = mixed["results"]["bare_standard"], mixed["results"]["wrapped"]
+    assert wrapped["duplicates_total"] == 0
+    for kind in MIXED_UNSAFE:
+        assert bare["duplicates"][kind] >= lost_first[kind]
+    for row in (bare, wrapped):
+        counter, sqs = row["kinds"]["counter_add"], row["kinds"]["sqs_send"]
+        # The backend's own state agrees with the requests it carried out.
+        assert counter["final_counter"] == counter["endpoint_forwarded"] == counter["effects"]
+        assert counter["duplicates"] == counter["effects"] - counter["calls_applied"]
+        assert sqs["messages_in_queue"] == sqs["endpoint_forwarded"] == sqs["effects"]
+        assert sqs["duplicates"] == sqs["messages_in_queue"] - sqs["distinct_bodies"]
+
+
+def test_mixed_idempotent_calls_fare_as_on_bare_botocore(mixed):
+    """Puts: the same requests, faults and successes on both clients."""
+    bare, wrapped = mixed["results"]["bare_standard"], mixed["results"]["wrapped"]
+    assert wrapped["idempotent_success_rate"] == bare["idempotent_success_rate"]
+    for kind in ("s3_put", "dynamodb_put"):
+        for key in ("requests", "faults_500", "faults_lost_response", "succeeded", "effects"):
+            assert wrapped["kinds"][kind][key] == bare["kinds"][kind][key]
+
+
+def test_mixed_wrapped_client_gives_up_on_unsafe_calls_at_their_first_fault(mixed):
+    """The price: an unsafe call whose first attempt fails ambiguously is not resent."""
+    faulted = mixed["calls_with_first_attempt_fault"]
+    wrapped = mixed["results"]["wrapped"]
+    for kind in MIXED_UNSAFE:
+        row = wrapped["kinds"][kind]
+        assert row["requests"] == row["calls"]
+        assert row["failed"] == faulted[kind]
+        assert set(row["stop_reasons"]) <= {"unsafe_to_resend"}
+    assert wrapped["unsafe_failed"] == sum(faulted[k] for k in MIXED_UNSAFE)
+    verdicts = {row["criterion"]: row["pass"] for row in mixed["verdicts"]}
+    assert all(verdicts.values()), verdicts
+
+
+# -- cold_path: import, client, first call, first resent call in fresh interpreters ----------
+
+
+def test_cold_path_measures_every_phase_of_both_kinds(results):
+    """Every phase and sum, per kind and as a paired difference; the verdict is a bool."""
+    cold = results["cold_path"]
+    rows = {*cold["phases"], "wrap", *cold["sums"]}
+    assert cold["phases"] == ["import", "client", "first_call", "first_failed_call"]
+    for section in ("bare_ms", "wrapped_ms", "difference_ms"):
+        assert set(cold[section]) == rows
+        for spread in cold[section].values():
+            assert all(math.isfinite(spread[k]) for k in ("median", "p10", "p90"))
+            assert spread["p10"] <= spread["median"] <= spread["p90"]
+    assert cold["bare_ms"]["wrap"]["median"] == 0  # a bare probe never wraps
+    assert positive(cold["wrapped_ms"]["import"]["median"])
+    assert isinstance(cold["within_budget"], bool)
+    assert cold["costliest_phase"] in {"import", "wrap", "first_call", "first_failed_call"}
+    # Both kinds resent the failed calls once: a 500, then a 200, for each operation.
+    assert cold["attempts_in_failed_call"] == {"bare": [[2, 2]], "wrapped": [[2, 2]]}
+
+
+def test_cold_path_loads_tables_at_the_first_call_and_tenacity_at_the_first_failure(results):
+    """Which phase imported what: the lazy modules load where the design says."""
+    loaded = results["cold_path"]["modules_loaded_by_phase"]
+    assert "boto3_idempotent" in loaded["import"]
+    for name in ("_token_table", "_resend_table", "_resend", "_retrying", "_failure"):
+        assert f"boto3_idempotent.{name}" not in loaded["import"]
+    assert "tenacity" not in loaded["import"] + loaded["client"] + loaded["first_call"]
+    assert {"boto3_idempotent._token_table", "boto3_idempotent._resend_table"} <= set(
+        loaded["first_call"]
+    )
+    assert "tenacity" in loaded["first_failed_call"]
+    costs = results["cold_path"]["importtime_us_by_phase"]
+    assert costs["first_failed_call"]["tenacity"]["cumulative_us"] > 0

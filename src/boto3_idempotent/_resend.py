@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import _resend_table as table
 
@@ -19,21 +19,33 @@ __all__ = ["RefineFn", "ResendClass", "operation_class", "refiner", "verb_of"]
 RefineFn = Callable[[Mapping[str, Any]], bool]
 
 
-class ResendClass(NamedTuple):
+class ResendClass:
     """How an operation's calls without a token are treated, and where that comes from.
+
+    A plain slotted class, not a NamedTuple: it loads at a client's first call, and each
+    NamedTuple class costs import time.
 
     Attributes:
         kind: ``"idempotent"`` or ``"unsafe"`` (for a per-call operation: the class
             of a request the refinement cannot read).
-        source: ``"reviewed"``, ``"per call"``, ``"method"``, ``"verb"`` or ``"default"``.
+        source: ``"documented"``, ``"reviewed"``, ``"per call"``, ``"method"``,
+            ``"verb"`` or ``"default"``.
         reason: Why, in a few words.
         refine: The per-call refinement, or ``None``.
     """
 
-    kind: str
-    source: str
-    reason: str
-    refine: RefineFn | None = None
+    __slots__ = ("kind", "reason", "refine", "source")
+
+    def __init__(self, kind: str, source: str, reason: str, refine: RefineFn | None = None) -> None:
+        """Hold the class, its source, its reason and the refinement."""
+        self.kind = kind
+        self.source = source
+        self.reason = reason
+        self.refine = refine
+
+    def __repr__(self) -> str:
+        """``ResendClass('unsafe', 'verb', 'Create: ...')``."""
+        return f"ResendClass({self.kind!r}, {self.source!r}, {self.reason!r})"
 
 
 _WORD = re.compile(r"[A-Z][a-z0-9]*")
