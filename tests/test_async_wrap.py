@@ -479,3 +479,26 @@ def test_importing_and_wrapping_sync_clients_never_imports_aiobotocore():
 def test_the_installed_pairing_is_one_the_readme_names():
     """CI runs aiobotocore 3.x (botocore 1.43) or 2.x under aioboto3 (botocore 1.40)."""
     assert AIOBOTOCORE >= (2, 25)
+
+
+def test_telemetry_records_an_asyncio_call_as_a_sync_one(endpoint, server):
+    """aiobotocore: one 500 then success gives attempts 2, errors 1, one resend, over HTTP."""
+    pytest.importorskip("opentelemetry.sdk")
+    from otel import Delta, install_providers
+
+    install_providers()
+    server.plan(Reply(500, "InternalError"), OK)
+    delta = Delta()
+
+    async def scenario():
+        async with aio_client("ec2", endpoint) as ec2:
+            wrap(ec2, RetryPolicy(), sleep=AsyncSleeps())
+            await ec2.run_instances(ImageId="ami-1", MinCount=1, MaxCount=1)
+
+    asyncio.run(scenario())
+
+    method = {"rpc.service": "EC2", "rpc.method": "RunInstances"}
+    assert server.count() == 2
+    assert delta.get("smithy.client.call.attempts", **method) == 2
+    assert delta.get("smithy.client.call.errors", **method) == 1
+    assert delta.get("boto3_idempotent.resends", **method, reason="ambiguous") == 1

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
@@ -51,6 +52,8 @@ class AioPlugin(_Plugin):
             http_response, parsed = response
             body = await _awaited(http_response.content) if self._crc32 else None
             if self.settled(http_response, parsed, body, context):  # the hot path
+                if self.setup.telemetry and "opentelemetry" in sys.modules:
+                    self.ended(operation.name, attempts, context, None)
                 return None
         setup = self.setup
         step = self.failed(setup, response, attempts, caught_exception, context, operation)

@@ -210,6 +210,12 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
         budget, budget_source = _botocore_attempts(env)
     except ConfigError as exc:
         errors.append(exc)
+    from ._telemetry import TELEMETRY_ENV, telemetry_on  # noqa: PLC0415
+
+    try:
+        telemetry = telemetry_on(env)
+    except ConfigError as exc:
+        errors.append(exc)
     if errors:
         raise ConfigError.combine(errors)
     mode = installed()
@@ -234,6 +240,14 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
     secret_set = bool(env.get(SECRET_ENV))  # empty counts as unset
     rows.append(
         ("token_secret", "set" if secret_set else "unset", SECRET_ENV if secret_set else "default")
+    )
+    telemetry_set = bool(env.get(TELEMETRY_ENV, "").strip())
+    rows.append(
+        (
+            "telemetry",
+            "on (when the program uses OpenTelemetry)" if telemetry else "off",
+            TELEMETRY_ENV if telemetry_set else "default",
+        )
     )
     mode_name = env.get("AWS_RETRY_MODE", "").strip().lower()
     if mode_name:

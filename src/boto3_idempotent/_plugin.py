@@ -34,6 +34,7 @@ needs_retry awaits (body, hooks, backoff) around the same decisions made here.
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 import weakref
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
     from ._failure import Failure
+    from ._telemetry import Telemetry
 
 __all__ = ["PLUGIN_ATTR"]
 
@@ -83,6 +85,8 @@ _CTX_TIME_LEFT: Final = "boto3_idempotent.time_left"
 _CTX_AMBIGUOUS: Final = "boto3_idempotent.ambiguous_before"
 _CTX_BODY_OFFSET: Final = "boto3_idempotent.body_offset"
 _CTX_PARAMS: Final = "boto3_idempotent.params"  # kept only where the request decides
+_CTX_ATTEMPT: Final = "boto3_idempotent.attempt_start"  # with telemetry only
+_OTEL: Final = "opentelemetry"  # in sys.modules: the program uses OpenTelemetry
 
 _ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
@@ -102,6 +106,8 @@ class _Plugin:
         service_model = client.meta.service_model
         self.service_name: str = service_model.service_name
         self.event_name: str = service_model.service_id.hyphenize()
+        self.service_id = str(service_model.service_id)  # "EC2": rpc.service
+        self._telemetry: Telemetry | None = None  # made when OpenTelemetry is in use
         self._operations: dict[str, OperationInfo] = {}
         self._crc32 = self.service_name in _CRC32_SERVICES
         self._validate = _validates(client)
@@ -188,6 +194,10 @@ class _Plugin:
         attempt notes the offset, later ones seek back to it, before the signer and
         the Content-Length read the stream.
         """
+        if self.setup.telemetry and _OTEL in sys.modules:
+            stamp = getattr(request, "context", None)
+            if stamp is not None:
+                stamp[_CTX_ATTEMPT] = self.setup.clock()
         # request.data, the body as given: request.body would prepare (url-encode) it.
         body = request.data
         if getattr(body, "seek", None) is None:  # bytes, a form dict, no body: the common case
@@ -227,6 +237,8 @@ class _Plugin:
             http_response, parsed = response
             body = http_response.content if self._crc32 else None
             if self.settled(http_response, parsed, body, context):  # the hot path
+                if self.setup.telemetry and _OTEL in sys.modules:
+                    self.ended(operation.name, attempts, context, None)
                 return None
         setup = self.setup
         sleep = time.sleep if setup.sleep is None else setup.sleep  # a recorder may be falsy
@@ -260,6 +272,40 @@ class _Plugin:
             return True
         return False
 
+    def telemetry(self) -> Telemetry | None:
+        """The client's instruments, when the switch is on and OpenTelemetry is in use."""
+        if not self.setup.telemetry or _OTEL not in sys.modules:
+            return None
+        telemetry = self._telemetry
+        if telemetry is None:
+            from ._telemetry import Telemetry  # noqa: PLC0415  (with OpenTelemetry only)
+
+            # Racing threads may both build one; either is as good as the other.
+            telemetry = self._telemetry = Telemetry(self.service_id)
+        return telemetry
+
+    def ended(
+        self,
+        operation_name: str,
+        attempts: int,
+        context: Mapping[str, Any],
+        stop_reason: StopReason | None,
+        error_type: str | None = None,
+    ) -> None:
+        """Record a call's end: its last attempt, its attempts, duration and stop reason."""
+        telemetry = self.telemetry()
+        if telemetry is None:
+            return
+        now = self.setup.clock()
+        if error_type is None:  # a failed last attempt was recorded when it was classified
+            attempt_start = context.get(_CTX_ATTEMPT)
+            seconds = None if attempt_start is None else now - attempt_start
+            telemetry.attempt_ended(operation_name, seconds, None)
+        start = context.get(_CTX_START)
+        telemetry.call_ended(
+            operation_name, attempts, None if start is None else now - start, stop_reason
+        )
+
     def succeeded(self, context: MutableMapping[str, Any], parsed: Mapping[str, Any]) -> None:
         """A 2xx: refund the quota and tell the caller which token went out."""
         self.quota.release(context.get(CTX_COST, self._refund))
@@ -285,6 +331,11 @@ class _Plugin:
         failure = classify(setup.settings, response, caught_exception, info)
         if failure is None:
             return None
+        telemetry = self.telemetry()
+        if telemetry is not None:
+            attempt_start = context.get(_CTX_ATTEMPT)
+            seconds = None if attempt_start is None else setup.clock() - attempt_start
+            telemetry.attempt_ended(info.name, seconds, failure.error_code)
         if failure.parsed is not None:
             self._raise_typed(failure, attempts, info, context)
         outcome = failure.outcome
@@ -300,6 +351,14 @@ class _Plugin:
             if decision.delay is not None:
                 if outcome is Outcome.AMBIGUOUS:
                     context[_CTX_AMBIGUOUS] = True
+                if telemetry is not None:
+                    telemetry.resent(
+                        info.name,
+                        attempts,
+                        decision.delay,
+                        failure.error_code,
+                        outcome.name.lower(),
+                    )
                 return Resend(decision.delay, decision.event)
             reason, pause = decision.reason or "max_attempts", decision.pause
         else:
@@ -340,6 +399,7 @@ class _Plugin:
         from ._failure import log_no_resend  # noqa: PLC0415
 
         log_no_resend(self.service_name, info.name, failure.error_code, reason)
+        self.ended(info.name, attempts, context, reason, failure.error_code)
         if failure.error_code == "ChecksumError":  # never hand back a body that failed it
             raise ChecksumError(
                 checksum_type="crc32", expected_checksum="header", actual_checksum="body"
@@ -427,6 +487,7 @@ class _Plugin:
         from ._failure import log_no_resend  # noqa: PLC0415
 
         log_no_resend(self.service_name, info.name, error_code, "not_retryable")
+        self.ended(info.name, attempts, context, "not_retryable", error_code)
         if repeat:
             cls = combined_class(EarlierAttemptSucceeded, modeled)
             raise cls(parsed, info.name, token, attempts)

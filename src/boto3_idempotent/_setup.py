@@ -17,7 +17,7 @@ __all__ = ["Linger", "Resend", "Setup"]
 class Setup:
     """What one ``wrap()`` chose: replaced whole by a re-wrap, in one assignment."""
 
-    __slots__ = ("_decider", "clock", "random", "settings", "sleep")
+    __slots__ = ("_decider", "clock", "random", "settings", "sleep", "telemetry")
 
     def __init__(
         self,
@@ -26,12 +26,15 @@ class Setup:
         sleep: Callable[[float], Any] | None,
         clock: Callable[[], float],
         random: Callable[[], float],
+        telemetry: bool = True,
     ) -> None:
-        """Hold the resolved settings and the injected sleep, clock and random."""
+        """Hold the resolved settings, the injected sleep, clock and random, the switch."""
         self.settings = settings
         self.sleep = sleep  # None: time.sleep, or aiobotocore's own on an asyncio client
         self.clock = clock
         self.random = random
+        # BOTO3_IDEMPOTENT_TELEMETRY: record to OpenTelemetry when the program uses it.
+        self.telemetry = telemetry
         self._decider: RetryDecider | None = None  # built at the first retryable failure
 
     def decider(self, quota: RetryQuota) -> RetryDecider:

@@ -91,7 +91,9 @@ def wrap(
         service_name=service_model.service_name,
         client_retries=getattr(client.meta.config, "retries", None),
     )
-    setup = Setup(settings, sleep=sleep, clock=clock, random=random)
+    from ._telemetry import telemetry_on  # noqa: PLC0415  (no OpenTelemetry import here)
+
+    setup = Setup(settings, sleep=sleep, clock=clock, random=random, telemetry=telemetry_on())
     with _wrap_lock:
         plugin: _Plugin | None = vars(client).get(PLUGIN_ATTR)
         if plugin is not None:
