@@ -1,4 +1,4 @@
-"""README.md's asyncio blocks (marked ``<!-- requires: ... -->``) run where their library is."""
+"""The asyncio blocks of README.md and docs/ (marked ``<!-- requires: ... -->``) run where their library is."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_readme_has_async_blocks():
 
 
 @pytest.mark.parametrize(
-    ("line", "code", "requires"), ASYNC_BLOCKS, ids=[f"line-{n}" for n, _, _ in ASYNC_BLOCKS]
+    ("line", "code", "requires"), ASYNC_BLOCKS, ids=[n for n, _, _ in ASYNC_BLOCKS]
 )
 def test_async_readme_block_runs(line, code, requires, env, tmp_path):
     """Run the block as a script against the fault-injecting endpoint."""

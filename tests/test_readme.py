@@ -1,5 +1,7 @@
-"""Every Python block in README.md runs, against the fault-injecting endpoint.
+"""Every Python block in README.md and the docs (docs/*.md) runs, against the fault-injecting endpoint.
 
+The environment is the one ``python -m boto3_idempotent serve`` tells a reader to export
+(``AWS_ENDPOINT_URL``, a region, dummy credentials), so every example runs as written.
 A block preceded by ``<!-- requires: MODULE -->`` (aiobotocore, aioboto3) runs only
 where that module is installed: in the asyncio CI jobs, through
 tests/test_async_readme.py; here it is skipped.
@@ -15,21 +17,33 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(
     r"^(?:<!-- requires: ([\w.]+) -->\n)?```python\n(.*?)^```", re.DOTALL | re.MULTILINE
 )
 
 
-def blocks() -> list[tuple[int, str, str | None]]:
-    """(line number, code, module it requires or None) of each ```python block."""
-    text = README.read_text()
-    return [(text[: m.start(2)].count("\n"), m.group(2), m.group(1)) for m in BLOCK.finditer(text)]
+def blocks() -> list[tuple[str, str, str | None]]:
+    """("file:line", code, module it requires or None) of each ```python block."""
+    found = []
+    for page in PAGES:
+        text = page.read_text()
+        name = page.relative_to(ROOT).as_posix()
+        found.extend(
+            (f"{name}:{text[: m.start(2)].count(chr(10))}", m.group(2), m.group(1))
+            for m in BLOCK.finditer(text)
+        )
+    return found
 
 
 def test_readme_has_python_blocks():
-    """The parametrization below cannot silently run nothing."""
-    assert len(blocks()) >= 10
+    """The parametrization below cannot silently run nothing: README and the docs have blocks."""
+    where = [line.split(":")[0] for line, _, _ in blocks()]
+    assert "README.md" in where
+    assert len(where) >= 15
+    assert len(set(where)) >= 8  # most pages show code
 
 
 @pytest.fixture
@@ -47,9 +61,7 @@ def env(faulty_endpoint):
     return environ
 
 
-@pytest.mark.parametrize(
-    ("line", "code", "requires"), blocks(), ids=[f"line-{n}" for n, _, _ in blocks()]
-)
+@pytest.mark.parametrize(("line", "code", "requires"), blocks(), ids=[n for n, _, _ in blocks()])
 def test_readme_block_runs(line, code, requires, env, tmp_path):
     """Run the block as a script; a block headed "# test_<name>.py" runs under pytest."""
     if requires is not None:
@@ -57,8 +69,8 @@ def test_readme_block_runs(line, code, requires, env, tmp_path):
     run_block(line, code, env, tmp_path)
 
 
-def run_block(line: int, code: str, env: dict[str, str], tmp_path: Path) -> None:
-    """Run one README block in a subprocess; fail with its output if it fails."""
+def run_block(line: str, code: str, env: dict[str, str], tmp_path: Path) -> None:
+    """Run one block in a subprocess; fail with its output if it fails."""
     if code.startswith("# test_"):
         (tmp_path / code.split("\n", 1)[0].removeprefix("# ")).write_text(code)
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)]
@@ -71,4 +83,4 @@ def run_block(line: int, code: str, env: dict[str, str], tmp_path: Path) -> None
         command, capture_output=True, text=True, env=env, timeout=300, check=False, cwd=tmp_path
     )
 
-    assert result.returncode == 0, f"README.md line {line}:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, f"{line}:\n{result.stdout}\n{result.stderr}"
