@@ -100,3 +100,34 @@ def test_a_wrong_call_to_a_decorated_handler_is_caught(tmp_path):
     assert 'Incompatible types in assignment (expression has type "int"' in result.stdout
     assert 'Argument 1 to "handler" has incompatible type "str"' in result.stdout
     assert 'Incompatible types in assignment (expression has type "str"' in result.stdout
+
+
+def test_every_python_block_of_the_docs_type_checks_strictly(tmp_path):
+    """README's and the docs' examples pass mypy --strict, as a user's code would have to."""
+    from test_readme import blocks
+
+    files = []
+    for line, code, _ in blocks():
+        name = "block_" + "".join(c if c.isalnum() else "_" for c in line) + ".py"
+        (tmp_path / name).write_text(code)
+        files.append(str(tmp_path / name))
+    env = {**os.environ, "MYPY_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--ignore-missing-imports",  # aiobotocore and aioboto3 where not installed
+            "--explicit-package-bases",
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert len(files) >= 15
+    assert result.returncode == 0, result.stdout
