@@ -103,10 +103,13 @@ def test_a_wrong_call_to_a_decorated_handler_is_caught(tmp_path):
 
 
 def test_every_python_block_of_the_docs_type_checks_strictly(tmp_path):
-    """README's and the docs' examples pass mypy --strict, as a user's code would have to."""
+    """README's and the docs' blocks, and examples/ (the docs include them), pass mypy --strict."""
+    from pathlib import Path
+
     from test_readme import blocks
 
-    files = []
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    files = [str(path) for path in sorted(examples.glob("*.py"))]
     for line, code, _ in blocks():
         name = "block_" + "".join(c if c.isalnum() else "_" for c in line) + ".py"
         (tmp_path / name).write_text(code)
@@ -129,5 +132,5 @@ def test_every_python_block_of_the_docs_type_checks_strictly(tmp_path):
         cwd=tmp_path,
         check=False,
     )
-    assert len(files) >= 15
+    assert len(files) >= 19
     assert result.returncode == 0, result.stdout
