@@ -26,6 +26,19 @@ CREATES = {
     ),
 }
 
+# A second witness beside the endpoint's own counts: what moto holds, asked directly.
+HELD = {
+    "RunInstances": lambda ec2: sum(
+        len(r["Instances"]) for r in ec2.describe_instances()["Reservations"]
+    ),
+    "AllocateHosts": lambda ec2: len(ec2.describe_hosts()["Hosts"]),
+}
+
+
+def held(endpoint, operation: str) -> int:
+    """Resources of ``operation``'s kind that moto holds (its own URL: no faults, no contract)."""
+    return HELD[operation](endpoint.backend_client("ec2"))
+
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("operation", sorted(CREATES))
@@ -43,6 +56,7 @@ def test_wrapped_client_creates_exactly_n_under_faults_and_threads(
     run_in_threads(4, five_creates)
 
     assert faulty_endpoint.created(operation) == 20
+    assert held(faulty_endpoint, operation) == 20
     faults = [r.fault for r in faulty_endpoint.records if r.fault is not None]
     assert len(faults) >= 5  # the schedule really bit
     lost = [r for r in faulty_endpoint.records if r.fault is Fault.LOST_RESPONSE]
@@ -70,6 +84,7 @@ def test_a_naive_retry_loop_duplicates_under_the_same_faults(faulty_endpoint, op
     lost = sum(r.fault is Fault.LOST_RESPONSE for r in faulty_endpoint.records)
     assert lost > 0
     assert faulty_endpoint.created(operation) == 20 + lost
+    assert held(faulty_endpoint, operation) == 20 + lost
 
 
 def test_stacking_on_botocore_retries_does_not_save_untraited_operations(
@@ -90,3 +105,4 @@ def test_stacking_on_botocore_retries_does_not_save_untraited_operations(
     lost = sum(r.fault is Fault.LOST_RESPONSE for r in faulty_endpoint.records)
     assert lost > 0
     assert faulty_endpoint.created("AllocateHosts") == 20 + lost
+    assert held(faulty_endpoint, "AllocateHosts") == 20 + lost

@@ -280,3 +280,5 @@ def test_a_rerun_that_changes_its_calls_gets_a_mismatch_not_a_duplicate(faulty_e
     with pytest.raises(IdempotentParameterMismatch):
         handler({}, FakeLambdaContext("req-1"))
     assert faulty_endpoint.created("RunInstances") == 1
+    held = faulty_endpoint.backend_client("ec2").describe_instances()["Reservations"]
+    assert [len(r["Instances"]) for r in held] == [1]  # moto's own count agrees

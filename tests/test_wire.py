@@ -229,7 +229,9 @@ def test_read_timeout_is_retried_with_the_same_token(make_client, server, sleeps
     """A read timeout is ambiguous; a token-protected call is resent with its token."""
     from wire import Hang
 
-    client = wrap(make_client("ec2", read_timeout=0.2), POLICY, sleep=sleeps)
+    # The first attempt hangs until the client gives up, however long that is; the
+    # resend is answered at once, with a whole second to spare on a loaded runner.
+    client = wrap(make_client("ec2", read_timeout=1), POLICY, sleep=sleeps)
     server.plan(Hang(), OK)
 
     client.run_instances(**RUN)

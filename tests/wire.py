@@ -226,12 +226,21 @@ class RunningServer:
         self._httpd.server_close()
 
 
+#: Bound and never listening, kept for the process's life: see closed_port_url().
+_CLOSED_PORT: list[socket.socket] = []
+
+
 def closed_port_url() -> str:
-    """A URL on 127.0.0.1 where nothing listens: connecting fails before anything is sent."""
-    with socket.socket() as sock:
+    """A URL on 127.0.0.1 where nothing listens: connecting fails before anything is sent.
+
+    The port stays bound by this process's socket, which never listens: connect() is
+    refused, and no other process (another xdist worker) can take the port meanwhile.
+    """
+    if not _CLOSED_PORT:
+        sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+        _CLOSED_PORT.append(sock)
+    return f"http://127.0.0.1:{_CLOSED_PORT[0].getsockname()[1]}"
 
 
 def raw_ok(request: object) -> bytes:

@@ -1,8 +1,6 @@
 """The client-token contract AWS keeps and moto does not: replay, or the mismatch error.
 
-For a request carrying a token (found where the library finds it: botocore's
-``idempotencyToken`` trait plus the curated registry), keyed by service, region,
-operation and token::
+For a request carrying a token, keyed by service, region, operation and token::
 
     first time                          -> forward; remember a 2xx answer and the parameters
     again, same parameters, in lifetime -> the remembered answer; the backend is not asked
@@ -11,19 +9,29 @@ operation and token::
 
 A second attempt that arrives while the first is still with the backend waits for
 the first one's answer, as it would on AWS.
+
+Where tokens are and what a mismatch is called, the endpoint knows on its own
+(``_aws_tokens``: botocore's ``idempotencyToken`` traits plus a short documented
+list), never from the library under test: a wrong token path there must not be
+honoured here too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from boto3_idempotent._classify import MISMATCH_CODES
 from boto3_idempotent._lifetimes import DEFAULT_TOKEN_LIFETIME, TOKEN_LIFETIMES
-from boto3_idempotent._operations import operation_info
+
+from ._aws_tokens import (
+    DEFAULT_MISMATCH_CODE,
+    MISMATCH_AS_VALIDATION,
+    MISMATCH_CODES,
+    TRAITED_NOT_TOKENS,
+    UNTRAITED_TOKENS,
+)
 
 if TYPE_CHECKING:
     from ._names import Names
@@ -33,9 +41,6 @@ __all__ = ["DEFAULT_TOKEN_LIFETIMES", "Answer", "TokenContract"]
 
 #: Seconds a token is honoured, per botocore service name; others: DEFAULT_TOKEN_LIFETIME.
 DEFAULT_TOKEN_LIFETIMES: Mapping[str, float] = TOKEN_LIFETIMES
-
-# Services that report a mismatch as a ValidationException naming it (Proton's docs).
-_MISMATCH_AS_VALIDATION = frozenset({"proton"})
 
 _Key = tuple[str, str, str, str]  # service, region, operation, token
 
@@ -128,7 +133,7 @@ class TokenContract:
             if remembered is not None:
                 if remembered.fingerprint == fingerprint:
                     return remembered.answer, "replayed"
-                return error(*self._mismatch(request, service)), "mismatch"
+                return error(*self._mismatch(service)), "mismatch"
             answer = forward()
             if answer.status < 300:
                 with self._lock:
@@ -140,24 +145,27 @@ class TokenContract:
         key = (service, operation)
         paths = self._paths.get(key)
         if paths is None:
-            try:
-                model = self._names.session.get_service_model(service).operation_model(operation)
-            except Exception:  # noqa: BLE001  (an unknown service or operation has no tokens)
-                paths = ()
-            else:
-                paths = tuple(m.path for m in operation_info(service, model).tokens)
+            paths = _token_paths(self._names, service, operation)
             with self._lock:
                 self._paths[key] = paths
         return paths
 
-    def _mismatch(self, request: ParsedRequest, service: str) -> tuple[int, str, str]:
+    def _mismatch(self, service: str) -> tuple[int, str, str]:
         message = "The client token was used before with different parameters."
-        if service in _MISMATCH_AS_VALIDATION:
+        if service in MISMATCH_AS_VALIDATION:
             return 400, "ValidationException", f"IdempotentParameterMismatch: {message}"
-        code = "IdempotentParameterMismatch"
-        if request.protocol != "ec2":
-            with contextlib.suppress(Exception):
-                model = self._names.session.get_service_model(service)
-                modeled = {s.name for s in model.error_shapes}
-                code = next(iter(sorted(modeled & MISMATCH_CODES)), code)
-        return 400, code, message
+        return 400, MISMATCH_CODES.get(service, DEFAULT_MISMATCH_CODE), message
+
+
+def _token_paths(names: Names, service: str, operation: str) -> tuple[tuple[str, ...], ...]:
+    """The operation's token members: traited ones (less ids), then the documented list."""
+    try:
+        model = names.session.get_service_model(service).operation_model(operation)
+        traited: list[str] = list(model.idempotent_members)
+    except Exception:  # noqa: BLE001  (an unknown service or operation has no tokens)
+        traited = []
+    paths: list[tuple[str, ...]] = [
+        (m,) for m in traited if (service, operation, m) not in TRAITED_NOT_TOKENS
+    ]
+    paths.extend(p for p in UNTRAITED_TOKENS.get((service, operation), ()) if p not in paths)
+    return tuple(paths)
