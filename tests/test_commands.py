@@ -218,6 +218,83 @@ def test_policy_json_and_the_secret_stays_hidden():
     assert "hunter2" not in result.stdout
 
 
+def test_policy_json_gives_the_retry_quota_as_numbers():
+    """--json: retry_quota is {capacity, retry_cost, timeout_retry_cost, throttle_retry_cost}."""
+    result = run("policy", "--json")
+    table = run("policy")
+
+    mode = installed()
+    assert json.loads(result.stdout)["retry_quota"] == {
+        "value": {
+            "capacity": mode.quota_capacity,
+            "retry_cost": mode.retry_cost,
+            "timeout_retry_cost": mode.timeout_retry_cost,
+            "throttle_retry_cost": mode.throttle_retry_cost,
+        },
+        "source": mode.name,
+    }
+    (row,) = [line for line in table.stdout.splitlines() if line.startswith("retry_quota ")]
+    assert f"{mode.quota_capacity} tokens; a retry costs {mode.retry_cost}" in row  # words
+
+
+@pytest.mark.parametrize(
+    ("env", "telemetry", "retry_mode"),
+    [
+        ({}, {"value": True, "source": "default"}, None),
+        (
+            {"BOTO3_IDEMPOTENT_TELEMETRY": "off", "AWS_RETRY_MODE": "adaptive"},
+            {"value": False, "source": "BOTO3_IDEMPOTENT_TELEMETRY"},
+            {"mode": "adaptive", "replaced": True, "rate_limiter_kept": False},
+        ),
+        (
+            {"AWS_RETRY_MODE": "Standard"},
+            {"value": True, "source": "default"},
+            {"mode": "standard", "replaced": True},
+        ),
+    ],
+)
+def test_policy_json_gives_telemetry_and_the_aws_retry_mode_as_data(env, telemetry, retry_mode):
+    """--json: telemetry a boolean, aws_retry_mode {mode, replaced[, rate_limiter_kept]}."""
+    payload = json.loads(run("policy", "--json", env=env).stdout)  # conftest: no AWS_* of ours
+
+    assert payload["telemetry"] == telemetry
+    if retry_mode is None:
+        assert "aws_retry_mode" not in payload
+    else:
+        assert payload["aws_retry_mode"] == {"value": retry_mode, "source": "AWS_RETRY_MODE"}
+
+
+def test_policy_json_holds_no_prose():
+    """Every --json value is data: numbers, booleans, null, lists, objects, or one word."""
+    result = run(
+        "policy",
+        "--json",
+        env={"AWS_RETRY_MODE": "adaptive", "BOTO3_IDEMPOTENT_TREAT_AS_UNSAFE": "s3:PutObject"},
+    )
+
+    def words(value):
+        if isinstance(value, dict):
+            return [w for v in value.values() for w in words(v)]
+        if isinstance(value, list):
+            return [w for v in value for w in words(v)]
+        return [value] if isinstance(value, str) else []
+
+    for name, row in json.loads(result.stdout).items():
+        assert set(row) == {"value", "source"}
+        assert all(" " not in word for word in words(row["value"])), (name, row)
+
+
+def test_policy_help_says_what_classic_and_new_retries_mean():
+    """`policy --help` explains the two botocore lines its source column names."""
+    result = run("policy", "--help")
+
+    text = " ".join(result.stdout.split())
+    assert result.returncode == 0
+    assert '"botocore 1.44 standard mode" is botocore\'s new retries' in text
+    assert '"botocore classic standard mode" is the standard mode of 1.43 and earlier' in text
+    assert "AWS_NEW_RETRIES_2026=true" in text
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "0"), ("BOTO3_IDEMPOTENT_LAMBDA_MARGIN", "soon")],

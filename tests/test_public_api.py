@@ -17,6 +17,7 @@ def test_all_is_pinned():
         "TOKEN_METADATA_KEY",
         "CallInfo",
         "ConfigError",
+        "ConfigWarning",
         "EarlierAttemptSucceeded",
         "IdempotentInstanceTerminated",
         "IdempotentParameterMismatch",
@@ -54,6 +55,7 @@ def test_exceptions_subclass_what_callers_already_catch():
     assert issubclass(boto3_idempotent.IdempotentInstanceTerminated, ClientError)
     assert issubclass(boto3_idempotent.IncompleteResponseError, ConnectionClosedError)
     assert issubclass(boto3_idempotent.RetryModeWarning, UserWarning)
+    assert issubclass(boto3_idempotent.ConfigWarning, UserWarning)
     assert issubclass(boto3_idempotent.ConfigError, ValueError)
     assert issubclass(boto3_idempotent.InvalidClientToken, ValueError)
 

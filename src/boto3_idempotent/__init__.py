@@ -10,6 +10,7 @@ from ._callinfo import STOP_REASON_METADATA_KEY, TOKEN_METADATA_KEY, CallInfo, S
 from ._config import RetryPolicy
 from ._exceptions import (
     ConfigError,
+    ConfigWarning,
     EarlierAttemptSucceeded,
     IdempotentInstanceTerminated,
     IdempotentParameterMismatch,
@@ -33,6 +34,7 @@ __all__ = [
     "TOKEN_METADATA_KEY",
     "CallInfo",
     "ConfigError",
+    "ConfigWarning",
     "EarlierAttemptSucceeded",
     "IdempotentInstanceTerminated",
     "IdempotentParameterMismatch",

@@ -28,6 +28,13 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port from 0 to 65535")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__  # noqa: PLC0415
 
@@ -92,8 +99,35 @@ def _parser() -> argparse.ArgumentParser:
     policy = commands.add_parser(
         "policy",
         help="show the retry policy the environment gives, and where each value comes from",
+        description=(
+            "Show the policy wrap(client) would use now, each value with its source: "
+            "default, the variable or profile that set it, or the installed botocore's "
+            'standard retry mode. "botocore 1.44 standard mode" is botocore\'s new retries '
+            "(1.44, or 1.43 with AWS_NEW_RETRIES_2026=true: a 50 ms backoff base after a "
+            "transient failure, 1 s after throttling, a retry costing 14 quota tokens, 5 "
+            'after throttling), and "botocore classic standard mode" is the standard mode '
+            "of 1.43 and earlier (one 1 s base for both, a retry costing 5, 10 after a "
+            "timeout). --json gives each value as data: numbers, lists, booleans, and "
+            "retry_quota as its capacity and costs."
+        ),
     )
     policy.add_argument("--json", action="store_true", help="machine-readable output")
+    serve = commands.add_parser(
+        "serve",
+        help="a local AWS endpoint to run the examples against (needs [testing])",
+        description=(
+            "Start moto behind the token-honouring proxy on 127.0.0.1, print the variables "
+            "that point boto3 at it (export NAME=value lines: AWS_ENDPOINT_URL, a region, "
+            "dummy credentials) on stdout, and serve until Ctrl-C or SIGTERM. "
+            'eval "$(python -m boto3_idempotent serve &)" exports them in your shell; every '
+            "example then runs as written, with no AWS account or network."
+        ),
+    )
+    serve.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (0: a free one)")
+    serve.add_argument(
+        "--fault-rate", type=_rate, default=0.0, help="share of requests that fail (0: none)"
+    )
+    serve.add_argument("--seed", type=int, default=1, help="fault schedule seed (1)")
     return parser
 
 
@@ -125,6 +159,12 @@ def _main(argv: Sequence[str] | None) -> int:
                     resend=args.resend,
                 )
             else:
+                from ._env_names import describe, unknown_variables  # noqa: PLC0415
+
+                sys.stderr.writelines(
+                    f"python -m boto3_idempotent policy: {describe(name, meant)}\n"
+                    for name, meant in unknown_variables()
+                )
                 show_policy(None, as_json=args.json, out=sys.stdout)
         except ConfigError as exc:  # every bad variable, one line each
             sys.stderr.writelines(
@@ -137,6 +177,10 @@ def _main(argv: Sequence[str] | None) -> int:
             sys.stderr.write(f"python -m boto3_idempotent {args.command}: {exc}\n")
             return 2
         return 0
+    if args.command == "serve":
+        from ._serve import serve  # noqa: PLC0415
+
+        return serve(port=args.port, fault_rate=args.fault_rate, seed=args.seed)
     if args.command == "demo":
         try:
             from ._demo import run_demo  # noqa: PLC0415

@@ -184,6 +184,14 @@ def _service_name(given: str, known: list[str]) -> str:
 _HEADERS = ("service", "operation", "resend", "member", "source")
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """A ``policy`` value shown as words in the table and as data in ``--json``."""
+
+    text: str
+    data: Any
+
+
 def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO) -> None:
     """Print the policy ``wrap(client)`` would use now, each value with where it came from.
 
@@ -232,7 +240,7 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
         ("deadline", settings.deadline, sources["deadline"]),
         ("retry_unsafe", _keys(policy.retry_unsafe), sources["retry_unsafe"]),
         ("treat_as_unsafe", _keys(policy.treat_as_unsafe), sources["treat_as_unsafe"]),
-        ("retry_quota", _quota(mode), mode.name),
+        ("retry_quota", _Shown(_quota(mode), _quota_data(mode)), mode.name),
     ]
     rows.extend(_per_service(mode, policy, budget))
     margin_set = bool(env.get(MARGIN_ENV, "").strip())
@@ -245,16 +253,18 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
     rows.append(
         (
             "telemetry",
-            "on (when the program uses OpenTelemetry)" if telemetry else "off",
+            _Shown("on (when the program uses OpenTelemetry)" if telemetry else "off", telemetry),
             TELEMETRY_ENV if telemetry_set else "default",
         )
     )
     mode_name = env.get("AWS_RETRY_MODE", "").strip().lower()
     if mode_name:
-        note = "replaced: its rate limiter is not kept" if mode_name == "adaptive" else "replaced"
-        rows.append(("aws_retry_mode", f"{mode_name} ({note})", "AWS_RETRY_MODE"))
+        rows.append(("aws_retry_mode", _retry_mode(mode_name), "AWS_RETRY_MODE"))
     if as_json:
-        payload = {name: {"value": value, "source": source} for name, value, source in rows}
+        payload = {
+            name: {"value": value.data if isinstance(value, _Shown) else value, "source": source}
+            for name, value, source in rows
+        }
         json.dump(payload, out, indent=1)
         out.write("\n")
         return
@@ -296,6 +306,26 @@ def _quota(mode: StandardMode) -> str:
     )
 
 
+def _retry_mode(name: str) -> _Shown:
+    """``AWS_RETRY_MODE``: replaced whatever it is; adaptive's rate limiter is not kept."""
+    if name == "adaptive":
+        return _Shown(
+            f"{name} (replaced: its rate limiter is not kept)",
+            {"mode": name, "replaced": True, "rate_limiter_kept": False},
+        )
+    return _Shown(f"{name} (replaced)", {"mode": name, "replaced": True})
+
+
+def _quota_data(mode: StandardMode) -> dict[str, int]:
+    """The retry quota as numbers, for ``--json``."""
+    return {
+        "capacity": mode.quota_capacity,
+        "retry_cost": mode.retry_cost,
+        "timeout_retry_cost": mode.timeout_retry_cost,
+        "throttle_retry_cost": mode.throttle_retry_cost,
+    }
+
+
 def _botocore_attempts(env: Mapping[str, str]) -> tuple[int | None, str]:
     """The attempt budget botocore would give a new client, and where it comes from."""
     raw = env.get("AWS_MAX_ATTEMPTS", "").strip()
@@ -330,6 +360,8 @@ def _keys(value: bool | Collection[str]) -> bool | list[str]:
 
 
 def _show(value: object) -> str:
+    if isinstance(value, _Shown):
+        return value.text
     if isinstance(value, list):
         return ",".join(value) if value else "none"
     if value is None:

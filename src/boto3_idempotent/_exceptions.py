@@ -18,6 +18,7 @@
     └── IncompleteResponseError      the response ended before its Content-Length
 
     UserWarning
+    ├── ConfigWarning                a BOTO3_IDEMPOTENT_* variable the library does not know
     ├── TokenLifetimeWarning         (in _lifetimes)
     ├── TokenSecretWarning           (in _scope)
     └── RetryModeWarning             the client's retry mode does something we replace
@@ -37,6 +38,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, ParamValidat
 
 __all__ = [
     "ConfigError",
+    "ConfigWarning",
     "EarlierAttemptSucceeded",
     "IdempotentInstanceTerminated",
     "IdempotentParameterMismatch",
@@ -198,6 +200,14 @@ class IncompleteResponseError(ConnectionClosedError):
         "The response from {endpoint_url} ended after {received} of its {expected} bytes;"
         " the request may have been carried out"
     )
+
+
+class ConfigWarning(UserWarning):
+    """A ``BOTO3_IDEMPOTENT_*`` variable that no setting reads: misspelt, so ignored.
+
+    Issued once per variable per process, by :func:`wrap` and :func:`install`; the
+    message names the variable and, when one is close, the variable meant.
+    """
 
 
 class RetryModeWarning(UserWarning):

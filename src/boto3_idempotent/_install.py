@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._config import RetryPolicy
+from ._env_names import warn_unknown_variables
 from ._loaded import is_instance
 from ._wrap import wrap
 
@@ -96,6 +97,10 @@ def install(session: Any = None, policy: RetryPolicy | None = None) -> None:
             it; the one moto's ``mock_aws`` makes). No session is created here.
         policy: For every new client; ``None``: read from the environment now.
 
+    Warns:
+        ConfigWarning: a ``BOTO3_IDEMPOTENT_*`` variable no setting reads (misspelt?),
+            once per name per process.
+
     Raises:
         TypeError: ``session`` is not a boto3 (or aioboto3) session.
         ConfigError: ``policy`` is ``None`` and an environment variable is invalid.
@@ -104,6 +109,7 @@ def install(session: Any = None, policy: RetryPolicy | None = None) -> None:
         _refuse_aiobotocore(session)
         if not callable(getattr(session, "client", None)) or not hasattr(session, "_session"):
             raise TypeError(f"install() takes a boto3.Session, not {type(session).__name__}")
+    warn_unknown_variables()
     if policy is None:
         policy = RetryPolicy.from_env()
     with _lock:

@@ -69,6 +69,10 @@ def wrap(
         clock: Monotonic seconds, for the deadline.
         random: Returns a float in ``[0, 1)``, for jitter.
 
+    Warns:
+        ConfigWarning: a ``BOTO3_IDEMPOTENT_*`` variable no setting reads (misspelt?),
+            once per name per process.
+
     Raises:
         TypeError: ``client`` is not a botocore client.
         ConfigError: ``policy`` is ``None`` and an environment variable is invalid.
@@ -79,9 +83,11 @@ def wrap(
             f"not {type(client).__name__}"
         )
     # Loaded here, not at import: a program that imports us but wraps nothing pays nothing.
+    from ._env_names import warn_unknown_variables  # noqa: PLC0415
     from ._settings import resolve  # noqa: PLC0415
     from ._transport import check_lengths  # noqa: PLC0415
 
+    warn_unknown_variables()  # a misspelt BOTO3_IDEMPOTENT_* name: a warning, once
     if policy is None:
         policy = RetryPolicy.from_env()
     service_model = client.meta.service_model

@@ -125,6 +125,8 @@ class FaultyEndpoint:
             :data:`~boto3_idempotent.testing.DEFAULT_TOKEN_LIFETIMES`.
         clock: Monotonic seconds, for token expiry (tests pass a fake one).
         sleep: Waits for :attr:`Fault.LATENCY`.
+        port: The port :attr:`url` listens on, on 127.0.0.1; ``0`` (the default): a
+            free one. :meth:`start` raises ``OSError`` when it is in use.
     """
 
     def __init__(
@@ -134,8 +136,12 @@ class FaultyEndpoint:
         token_lifetimes: Mapping[str, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        port: int = 0,
     ) -> None:
         """Configure; nothing starts until :meth:`start` or ``with``."""
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port={port!r} is invalid: expected a whole number from 0 to 65535")
+        self._port = port
         self._names = Names()
         self.schedule = schedule or FaultSchedule()
         lifetimes = {self._names.service(s): t for s, t in (token_lifetimes or {}).items()}
@@ -178,7 +184,12 @@ class FaultyEndpoint:
         return f"http://{host}:{port}"
 
     def start(self) -> FaultyEndpoint:
-        """Start moto's server and the proxy, both on 127.0.0.1 on free ports."""
+        """Start moto's server and the proxy, both on 127.0.0.1 (the proxy on ``port``).
+
+        Raises:
+            OSError: The proxy's port is in use (nothing is left running).
+            ImportError: moto is not installed (the ``testing`` extra).
+        """
         if self._httpd is not None:
             return self
         try:
@@ -189,12 +200,19 @@ class FaultyEndpoint:
                 "pip install 'boto3-idempotent[testing]'"
             ) from exc
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        self._backend = self._moto.get_host_and_port()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        # The proxy binds first: a port in use fails before moto starts.
+        httpd = ThreadingHTTPServer(("127.0.0.1", self._port), _handler(self))
+        httpd.daemon_threads = True
+        try:
+            moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            moto.start()
+        except BaseException:
+            httpd.server_close()
+            raise
+        self._moto = moto
+        self._backend = moto.get_host_and_port()
+        self._httpd = httpd
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
