@@ -23,6 +23,7 @@ from benchmarks import (
     overhead,
     profiling,
     recovery,
+    telemetry_overhead,
     threads,
     versus_botocore,
 )
@@ -38,6 +39,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     versus_botocore.SCENARIO,
     mixed_workload.SCENARIO,
     cold_path.SCENARIO,
+    telemetry_overhead.SCENARIO,
 )
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ SCENARIOS = (
     "versus_botocore",
     "mixed_workload",
     "cold_path",
+    "telemetry_overhead",
 )
 
 
@@ -428,3 +429,107 @@ def test_cold_path_loads_tables_at_the_first_call_and_tenacity_at_the_first_fail
     assert "tenacity" in loaded["first_failed_call"]
     costs = results["cold_path"]["importtime_us_by_phase"]
     assert costs["first_failed_call"]["tenacity"]["cumulative_us"] > 0
+
+
+# -- telemetry_overhead: OpenTelemetry's recording on the success path, in its own probes ----
+
+TELEMETRY_CASES = {
+    "api_no_sdk": {"telemetry"},
+    "sdk": {"telemetry", "instrumentation", "both", "telemetry_in_span"},
+}
+
+
+@pytest.fixture(scope="module")
+def telemetry(results) -> dict:
+    """The telemetry_overhead section of the quick run."""
+    return results["telemetry_overhead"]
+
+
+def test_telemetry_probes_ran_in_their_own_configurations(telemetry):
+    """No SDK: the API's proxies, the SDK not even imported; SDK: its providers, instrumented."""
+    no_sdk = telemetry["api_no_sdk"]["setup"]
+    assert no_sdk["meter_provider"] == "_ProxyMeterProvider"
+    assert no_sdk["tracer_provider"] == "ProxyTracerProvider"
+    assert no_sdk["sdk_imported"] is False
+    assert no_sdk["instrumented"] is False
+    sdk = telemetry["sdk"]["setup"]
+    assert sdk["meter_provider"] == "MeterProvider"
+    assert sdk["tracer_provider"] == "TracerProvider"
+    assert sdk["sdk_imported"] is True
+    assert sdk["instrumented"] is True
+    for setup in (no_sdk, sdk):
+        assert setup["otel_environment"] == []
+
+
+@pytest.mark.parametrize("probe", ["api_no_sdk", "sdk"])
+def test_telemetry_cases_cover_every_comparison_transport_and_operation(telemetry, probe):
+    """One case per comparison, transport and operation, each with sane figures."""
+    cases = {
+        (c["comparison"], c["transport"], c["operation"]): c for c in telemetry[probe]["cases"]
+    }
+    assert set(cases) == {
+        (comparison, transport, operation)
+        for comparison in TELEMETRY_CASES[probe]
+        for transport in ("null", "http")
+        for operation in ("RunInstances", "DescribeInstances")
+    }
+    for case in cases.values():
+        assert sane_spread(case["ratio"])
+        low, high = case["ratio_median_ci95"]
+        assert 0 < low <= high
+        added = case["added_us_per_call"]
+        assert all(math.isfinite(added[k]) for k in ("median", "p10", "p90"))
+        assert added["p10"] <= added["median"] <= added["p90"]
+        assert positive(case["best_batch_ratio"])
+        assert positive(case["baseline_us_per_call"])
+        assert positive(case["measured_us_per_call"])
+        assert positive_int(case["pairs"])
+        assert positive_int(case["calls_per_batch"])
+        assert case["baseline"] != case["measured"]
+
+
+def test_telemetry_verdict_is_taken_on_the_no_sdk_cases(telemetry):
+    """Budget 1.01 on every api_no_sdk case; the worst one named."""
+    assert telemetry["budget"] == 1.01
+    cases = telemetry["api_no_sdk"]["cases"]
+    assert all(isinstance(c["within_budget"], bool) for c in cases)
+    assert telemetry["within_budget"] is all(c["within_budget"] for c in cases)
+    worst = telemetry["api_no_sdk"]["worst"]
+    assert worst["ratio"] == max(c["ratio"]["median"] for c in cases)
+
+
+def test_telemetry_sdk_recorded_every_call_it_was_on_for(telemetry):
+    """Counts: one attempt and one duration per telemetry-on call, a span per instrumented one."""
+    counts = telemetry["sdk"]["counts"]
+    calls = counts["calls"]
+    assert set(calls) == set(counts["metrics"]) == {"RunInstances", "DescribeInstances"}
+    for operation, made in calls.items():
+        assert made["telemetry_on"] > made["instrumented_telemetry_on"] > 0
+        recorded = counts["metrics"][operation]
+        assert recorded["attempts"] == recorded["durations"] == made["telemetry_on"]
+    spans = counts["spans"]
+    # Too few spans in a quick run to fill the BatchSpanProcessor's queue: none dropped.
+    assert spans["dropped"] == 0
+    assert spans["exported"] == spans["expected"] == sum(m["instrumented"] for m in calls.values())
+    assert spans["with_attempts"] == sum(
+        made["instrumented_telemetry_on"] for made in calls.values()
+    )
+
+
+def test_telemetry_first_wrap_builds_instruments_where_opentelemetry_is_in_use(telemetry):
+    """Every variant measured; only the namespace-only one imports the API at the first call."""
+    first = telemetry["first_wrap"]
+    assert positive_int(first["runs"])
+    variants = first["variants"]
+    assert list(variants) == ["off", "namespace", "api", "sdk"]
+    for name, row in variants.items():
+        assert row["instruments_built"] is (name != "off")
+        for key in ("first_call_ms", "later_call_ms", "added_ms"):
+            spread = row[key]
+            assert all(math.isfinite(spread[k]) for k in ("median", "p10", "p90"))
+            assert spread["p10"] <= spread["median"] <= spread["p90"]
+        assert positive(row["first_call_ms"]["median"])
+    imported = variants["namespace"]["opentelemetry_modules_imported"]
+    assert {"opentelemetry.metrics", "opentelemetry.trace"} <= set(imported)
+    for name in ("off", "api", "sdk"):
+        assert variants[name]["opentelemetry_modules_imported"] == []
