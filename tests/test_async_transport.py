@@ -168,6 +168,9 @@ OFFSET = 5_000
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_upload_at_an_offset_over_https_resends_from_that_offset(backend, tmp_path):
     """An aiobotocore aws-chunked body over TLS, a 500 first: both attempts start at the offset."""
+    if backend == "httpx" and AIOBOTOCORE < (3, 0):
+        # aiobotocore 2.x's httpx session does not pass verify= (a CA file) to httpx.
+        pytest.skip("aiobotocore 2.x's httpx backend ignores verify=: no local TLS")
     from aiobotocore.config import AioConfig
     from aiobotocore.session import get_session
 
