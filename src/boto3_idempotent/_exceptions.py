@@ -95,7 +95,27 @@ class InvalidClientToken(ParamValidationError, ValueError):  # noqa: N818  (read
         super().__init__(report=kwargs.get("report", message))
 
 
-class IdempotentParameterMismatch(ClientError):  # noqa: N818  (the error code's own name)
+class _TokenError(ClientError):
+    """A ``ClientError`` about the client token a call sent: it carries the token."""
+
+    def __init__(
+        self,
+        error_response: Any,
+        operation_name: str,
+        token: str | None = None,
+    ) -> None:
+        """Wrap the parsed error response as botocore does, plus the token."""
+        super().__init__(error_response, operation_name)
+        self.token = token
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the plain class: the combined classes are built at run time."""
+        # The public classes subclass this one directly; combined ones subclass them.
+        plain = next(c for c in type(self).__mro__ if _TokenError in c.__bases__)
+        return (plain, (self.response, self.operation_name, self.token))
+
+
+class IdempotentParameterMismatch(_TokenError):  # noqa: N818  (the error code's own name)
     """The service saw this client token before, with different parameters.
 
     Raised instead of the service's own error (``IdempotentParameterMismatch``,
@@ -108,22 +128,8 @@ class IdempotentParameterMismatch(ClientError):  # noqa: N818  (the error code's
         token: The client token that was sent, or ``None`` if it is not known.
     """
 
-    def __init__(
-        self,
-        error_response: Any,
-        operation_name: str,
-        token: str | None = None,
-    ) -> None:
-        """Wrap the parsed error response as botocore does, plus the token."""
-        super().__init__(error_response, operation_name)
-        self.token = token
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as the plain class: the combined classes are built at run time."""
-        return (IdempotentParameterMismatch, (self.response, self.operation_name, self.token))
-
-
-class IdempotentInstanceTerminated(ClientError):  # noqa: N818  (the error code's own name)
+class IdempotentInstanceTerminated(_TokenError):  # noqa: N818  (the error code's own name)
     """EC2: the instance this client token launched has terminated since.
 
     EC2 answers ``RunInstances`` with ``IdempotentInstanceTerminated`` when the
@@ -136,20 +142,6 @@ class IdempotentInstanceTerminated(ClientError):  # noqa: N818  (the error code'
         operation_name: The operation (``"RunInstances"``).
         token: The client token that was sent.
     """
-
-    def __init__(
-        self,
-        error_response: Any,
-        operation_name: str,
-        token: str | None = None,
-    ) -> None:
-        """Wrap the parsed error response as botocore does, plus the token."""
-        super().__init__(error_response, operation_name)
-        self.token = token
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as the plain class: the combined classes are built at run time."""
-        return (IdempotentInstanceTerminated, (self.response, self.operation_name, self.token))
 
 
 class EarlierAttemptSucceeded(ClientError):  # noqa: N818  (says what happened)
