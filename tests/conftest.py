@@ -12,6 +12,7 @@ from botocore.config import Config
 
 from boto3_idempotent import uninstall
 from raw_server import RawServer
+from review_gate import REPORT
 from wire import RunningServer, WireServer
 
 
@@ -173,3 +174,23 @@ def clock() -> FakeClock:
 def lambda_context(clock) -> FakeLambdaContext:
     """A fake Lambda context with 30 s left, on the fake clock."""
     return FakeLambdaContext(clock=clock)
+
+
+# The review report: what the installed botocore has that the tables' review did not
+# (tests/review_gate.py). Gated tests attach it to their reports; xdist carries
+# user_properties back to the controller, which prints each report once.
+_REVIEW_REPORTS: set[str] = set()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the review reports gated tests attached."""
+    _REVIEW_REPORTS.update(value for name, value in report.user_properties if name == REPORT)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say what is unreviewed, in words: the run passed, and this is why nothing failed."""
+    if not _REVIEW_REPORTS:
+        return
+    terminalreporter.section("botocore newer or older than the tables' review")
+    for text in sorted(_REVIEW_REPORTS):
+        terminalreporter.write_line(text)

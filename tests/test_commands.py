@@ -101,7 +101,7 @@ def test_operations_class_filter_lists_only_that_class():
 
 
 def test_operations_json_is_machine_readable():
-    """--json: a list of {service, operation, resend, member, source, reason}."""
+    """--json: a list of {service, operation, resend, member, source, reason, reviewed}."""
     result = run("operations", "cloudformation", "--json")
 
     rows = json.loads(result.stdout)
@@ -112,8 +112,9 @@ def test_operations_json_is_machine_readable():
         "member": "ClientRequestToken",
         "source": "scan",
         "reason": "",
+        "reviewed": True,
     } in rows
-    keys = {"service", "operation", "resend", "member", "source", "reason"}
+    keys = {"service", "operation", "resend", "member", "source", "reason", "reviewed"}
     assert all(set(r) == keys for r in rows)
 
 
@@ -136,7 +137,9 @@ def test_operations_of_every_service_counts_them():
     idempotent, unsafe = number(lines[start + 5]), number(lines[start + 6])
     census = lines[start + 7]
     fewer = int(census.split(": ")[1].split()[0].replace(",", ""))
-    by_reason = [number(x) for x in lines[start + 8 :]]
+    by_reason = [number(x) for x in lines[start + 8 : -1]]
+    assert "botocore" in lines[-1]
+    assert "review" in lines[-1]  # the installed release beside the review
     assert total > 19000
     assert protected > 1600
     assert sum(by_source) == protected

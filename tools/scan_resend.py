@@ -16,7 +16,8 @@ protected.
 
 ``--unreviewed`` prints, and exits 1 on, what needs a review after a botocore
 upgrade: operations whose verb is in no table (they are treated as unsafe by
-default), and reviewed entries (``OPERATIONS``, ``PER_CALL``) whose operation the
+default), operations newer than the reviewed release (``_review``: resent only if
+they read), and reviewed entries (``OPERATIONS``, ``PER_CALL``) whose operation the
 models no longer have. ``tests/test_resend_table.py`` fails on the same.
 """
 
@@ -35,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from boto3_idempotent import _resend_table as table
 from boto3_idempotent._resend import operation_class, verb_of
+from boto3_idempotent._review import REVIEWED_WITH
 
 
 @dataclass(frozen=True)
@@ -74,12 +76,17 @@ def classify_all(
 
 
 def unreviewed(rows: Sequence[Classified]) -> list[str]:
-    """What needs a review: unknown verbs, and reviewed entries the models lack."""
+    """What needs a review: unknown verbs, newer operations, entries the models lack."""
     problems = [
         f"{r.service}.{r.operation}: verb {r.operation!r} is in no table (unsafe by default)"
         for r in rows
         if r.source == "default"
     ]
+    problems.extend(
+        f"{r.service}.{r.operation}: newer than the review (botocore {REVIEWED_WITH}), {r.resend}"
+        for r in rows
+        if r.source == "unreviewed"
+    )
     present = {(r.service, r.operation) for r in rows}
     scanned = {r.service for r in rows}
     for name, entries in (("OPERATIONS", table.OPERATIONS), ("PER_CALL", table.PER_CALL)):

@@ -78,8 +78,10 @@ def _parser() -> argparse.ArgumentParser:
             "it (listed with --all). UNSAFE: a resend may act twice; not resent. Sources of "
             "a class: documented, reviewed (a table entry with its reason), per call (the "
             "request decides), method (a REST PUT or DELETE), verb (the operation name's "
-            "verb), default (a verb no table knows). The summary counts operations by class "
-            "and lists those resent less than bare botocore would resend them, by reason."
+            "verb), default (a verb no table knows), unreviewed (newer than the botocore "
+            "release the tables were reviewed against: resent only if it reads). The "
+            "summary counts operations by class, lists those resent less than bare botocore "
+            "would resend them, by reason, and says how many are newer than the review."
         ),
     )
     operations.add_argument("service", nargs="?", help="a botocore service name, e.g. ec2")
@@ -95,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=("protected", "idempotent", "unsafe"),
         help="only operations of this class",
     )
+    operations.add_argument(
+        "--unreviewed",
+        action="store_true",
+        help="only operations newer than the botocore release the tables were reviewed against",
+    )
     operations.add_argument("--json", action="store_true", help="machine-readable output")
     policy = commands.add_parser(
         "policy",
@@ -107,8 +114,10 @@ def _parser() -> argparse.ArgumentParser:
             "transient failure, 1 s after throttling, a retry costing 14 quota tokens, 5 "
             'after throttling), and "botocore classic standard mode" is the standard mode '
             "of 1.43 and earlier (one 1 s base for both, a retry costing 5, 10 after a "
-            "timeout). --json gives each value as data: numbers, lists, booleans, and "
-            "retry_quota as its capacity and costs."
+            "timeout). reviewed_with names the botocore release the tables of tokens and "
+            "resend classes were reviewed against, beside the installed one. --json gives "
+            "each value as data: numbers, lists, booleans, and retry_quota as its capacity "
+            "and costs."
         ),
     )
     policy.add_argument("--json", action="store_true", help="machine-readable output")
@@ -157,6 +166,7 @@ def _main(argv: Sequence[str] | None) -> int:
                     as_json=args.json,
                     out=sys.stdout,
                     resend=args.resend,
+                    unreviewed=args.unreviewed,
                 )
             else:
                 from ._env_names import describe, unknown_variables  # noqa: PLC0415

@@ -9,10 +9,12 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
+from . import _review
 from ._config import RetryPolicy
 from ._exceptions import ConfigError
 from ._lambda import DEFAULT_LAMBDA_MARGIN, MARGIN_ENV, margin_from
 from ._operations import operation_info
+from ._review import REVIEWED_WITH
 from ._scope import SECRET_ENV
 from ._settings import CLIENT_CONFIG, resolve
 from ._standard_mode import StandardMode, installed
@@ -32,10 +34,11 @@ class Row:
     operation: str
     resend: str  # protected | idempotent | unsafe
     member: str | None  # dotted path of the member ("[]": each element); None: no member
-    source: (
-        str  # model | scan | reference | documented | reviewed | per call | method | verb | default
-    )
+    # model | scan | reference | documented | reviewed | per call | unreviewed | method | verb
+    # | default
+    source: str
     reason: str  # why (for protected rows: the class of a call without the reference)
+    reviewed: bool = True  # False: newer than the release the tables were reviewed against
 
 
 #: Where a protected operation's knowledge comes from, for the summary.
@@ -58,16 +61,17 @@ def _rows(session: Any, service: str) -> Iterator[Row]:
         info = operation_info(service, operation)
         traited = set(operation.idempotent_members)
         fallback = info.resend
+        reviewed = not _review.is_unreviewed(service, name)
         without = f"without it: {fallback.kind} ({fallback.reason})"
         for member in info.tokens:
             from_model = len(member.path) == 1 and member.path[0] in traited
             source = "model" if from_model else "scan"
-            yield Row(service, name, "protected", ".".join(member.path), source, "")
+            yield Row(service, name, "protected", ".".join(member.path), source, "", reviewed)
         if info.tokens:
             continue  # a token is generated when absent: every call is protected
         for path in info.references:
-            yield Row(service, name, "protected", ".".join(path), "reference", without)
-        yield Row(service, name, fallback.kind, None, fallback.source, fallback.reason)
+            yield Row(service, name, "protected", ".".join(path), "reference", without, reviewed)
+        yield Row(service, name, fallback.kind, None, fallback.source, fallback.reason, reviewed)
 
 
 def list_operations(
@@ -77,6 +81,7 @@ def list_operations(
     as_json: bool,
     out: TextIO,
     resend: str | None = None,
+    unreviewed: bool = False,
 ) -> None:
     """Print each operation's class: protected and unsafe ones (``everything``: all).
 
@@ -86,6 +91,7 @@ def list_operations(
         as_json: A JSON list of rows instead of a table and its summary.
         out: Where to write.
         resend: Only rows of this class (``protected``, ``idempotent``, ``unsafe``).
+        unreviewed: Only operations newer than the review (every class).
     """
     import botocore.session  # noqa: PLC0415
 
@@ -98,7 +104,8 @@ def list_operations(
         r
         for r in rows
         if (resend is None or r.resend == resend)
-        and (everything or resend is not None or r.resend != "idempotent")
+        and (everything or unreviewed or resend is not None or r.resend != "idempotent")
+        and (not unreviewed or not r.reviewed)
     ]
     if as_json:
         json.dump([asdict(r) for r in shown], out, indent=1)
@@ -160,7 +167,36 @@ def summary(rows: list[Row]) -> str:
         f"  {number:>6,}  {reason}"
         for reason, number in sorted(by_reason.items(), key=lambda item: (-item[1], item[0]))
     )
+    newer = {(row.service, row.operation) for row in rows if not row.reviewed}
+    lines.append(review_sentence(len(newer)))
     return "\n".join(lines)
+
+
+def review_sentence(unreviewed: int | None, installed: str | None = None) -> str:
+    """The installed botocore beside the review, and what that means, in one sentence.
+
+    Args:
+        unreviewed: How many operations are newer than the review, if counted.
+        installed: The botocore version (default: the installed one).
+    """
+    installed = installed or _review.installed_botocore()
+    where = _review.relation(installed)
+    if where == "reviewed":
+        return f"Tables reviewed against botocore {REVIEWED_WITH}, the installed release."
+    if where == "older":
+        return (
+            f"Tables reviewed against botocore {REVIEWED_WITH}; the installed {installed} is"
+            " older: every operation it has was reviewed."
+        )
+    if unreviewed is None:
+        count = "the operations added since are"
+    else:
+        count = "1 operation is" if unreviewed == 1 else f"{_count(unreviewed, 'operation')} are"
+    return (
+        f"botocore {installed} is newer than the reviewed {REVIEWED_WITH}: {count} not"
+        " reviewed yet; they are treated conservatively (resent after a 5xx or a lost"
+        " answer only if they only read, or carry a token the model traits)."
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -182,6 +218,12 @@ def _service_name(given: str, known: list[str]) -> str:
 
 
 _HEADERS = ("service", "operation", "resend", "member", "source")
+_RELATION_WORDS = {
+    "reviewed": "the reviewed release",
+    "older": "older: every operation reviewed",
+    "newer": "newer: operations added since are not resent unless they read;"
+    " see operations --unreviewed",
+}
 
 
 @dataclass(frozen=True)
@@ -249,6 +291,7 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
     rows.append(
         ("token_secret", "set" if secret_set else "unset", SECRET_ENV if secret_set else "default")
     )
+    rows.append(("reviewed_with", _reviewed_with(), "tables"))
     telemetry_set = bool(env.get(TELEMETRY_ENV, "").strip())
     rows.append(
         (
@@ -273,6 +316,16 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
     out.writelines(
         f"{name.ljust(width[0])}  {value.ljust(width[1])}  {source}\n"
         for name, value, source in shown
+    )
+
+
+def _reviewed_with() -> _Shown:
+    """The release the tables were reviewed against, beside the installed one."""
+    installed_version = _review.installed_botocore()
+    where = _review.relation(installed_version)
+    return _Shown(
+        f"botocore {REVIEWED_WITH} (installed: {installed_version}, {_RELATION_WORDS[where]})",
+        {"reviewed": REVIEWED_WITH, "installed": installed_version, "relation": where},
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _resend_table as table
+from ._review import REVIEWED_WITH, is_unreviewed
 
 __all__ = ["RefineFn", "ResendClass", "operation_class", "refiner", "verb_of"]
 
@@ -28,8 +29,9 @@ class ResendClass:
     Attributes:
         kind: ``"idempotent"`` or ``"unsafe"`` (for a per-call operation: the class
             of a request the refinement cannot read).
-        source: ``"documented"``, ``"reviewed"``, ``"per call"``, ``"method"``,
-            ``"verb"`` or ``"default"``.
+        source: ``"documented"``, ``"reviewed"``, ``"per call"``, ``"unreviewed"``
+            (newer than the review: see ``_review``), ``"method"``, ``"verb"`` or
+            ``"default"``.
         reason: Why, in a few words.
         refine: The per-call refinement, or ``None``.
     """
@@ -71,6 +73,8 @@ def operation_class(service: str, name: str, protocol: str | None, method: str) 
         reason, refine = _PER_CALL_REASONS[per_call], _REFINERS[per_call]
         return ResendClass(table.UNSAFE, "per call", reason, refine)
     verb = verb_of(name)
+    if is_unreviewed(service, name):
+        return _unreviewed(verb, method)
     if (
         protocol in table.REST_PROTOCOLS
         and method in table.IDEMPOTENT_METHODS
@@ -81,6 +85,21 @@ def operation_class(service: str, name: str, protocol: str | None, method: str) 
         return ResendClass(table.UNSAFE, "default", "a verb the rule does not know")
     kind, reason = table.VERBS[verb]
     return ResendClass(kind, "verb", f"{verb}: {reason}")
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _unreviewed(verb: str | None, method: str) -> ResendClass:
+    """An operation newer than the review: resent only if it reads."""
+    newer = f"newer than the review (botocore {REVIEWED_WITH})"
+    if verb in table.READ_VERBS:
+        return ResendClass(
+            table.IDEMPOTENT, "unreviewed", f"{newer}; {verb}: {table.VERBS[verb][1]}"
+        )
+    if method in _SAFE_METHODS:
+        return ResendClass(table.IDEMPOTENT, "unreviewed", f"{newer}; HTTP {method}: only reads")
+    return ResendClass(table.UNSAFE, "unreviewed", f"{newer}: not resent until reviewed")
 
 
 def refiner(service: str, name: str) -> RefineFn | None:
