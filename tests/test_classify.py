@@ -84,6 +84,67 @@ def test_errors_the_model_marks_retryable(code, expected):
     assert classify_error(400, code, "", modeled) is expected
 
 
+MODELED = {
+    "InternalServerException": False,
+    "ServiceUnavailableException": False,
+    "DependencyException": False,
+    "ClientTimeoutException": False,
+    "ConflictException": False,
+    "ReplicatedWriteConflictException": False,
+    "QueryLimitExceededException": False,
+    "RequestTimeoutException": False,
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "refused", "expected"),
+    [
+        # A modeled-retryable server error may have acted: resent only where that is safe.
+        (500, "InternalServerException", (), Outcome.AMBIGUOUS),
+        (503, "ServiceUnavailableException", (), Outcome.AMBIGUOUS),
+        (502, "DependencyException", (), Outcome.AMBIGUOUS),
+        (
+            501,
+            "InternalServerException",
+            (),
+            Outcome.AMBIGUOUS,
+        ),  # not a transient status, still 5xx
+        (408, "ClientTimeoutException", (), Outcome.AMBIGUOUS),  # "timed out in the client"
+        (408, "RequestTimeoutException", (), Outcome.AMBIGUOUS),
+        # The model gives no status: the wire's decides.
+        (500, "ConflictException", (), Outcome.AMBIGUOUS),
+        # A retryable 4xx was refused: always resent.
+        (409, "ConflictException", (), Outcome.REFUSED),
+        (400, "ReplicatedWriteConflictException", (), Outcome.REFUSED),
+        # Documented as turned away before it ran: refused whatever the status.
+        (500, "QueryLimitExceededException", ("QueryLimitExceededException",), Outcome.REFUSED),
+        (408, "RequestTimeoutException", ("RequestTimeoutException",), Outcome.REFUSED),
+        (500, "QueryLimitExceededException", (), Outcome.AMBIGUOUS),  # another operation's
+        # Throttling is refused at any status.
+        (500, "ThrottlingException", (), Outcome.THROTTLED),
+        (503, "SlowDown", (), Outcome.THROTTLED),
+        (429, "InternalServerException", (), Outcome.THROTTLED),
+    ],
+)
+def test_a_modeled_retryable_server_error_is_ambiguous(status, code, refused, expected):
+    """The retryable trait says a client may retry, not that the service did nothing."""
+    assert classify_error(status, code, "", MODELED, refused) is expected
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (400, "RequestTimeout", Outcome.REFUSED),  # S3: the body did not arrive in time
+        (400, "IDPCommunicationError", Outcome.REFUSED),
+        (408, "RequestTimeoutException", Outcome.AMBIGUOUS),  # unmodeled, a timeout: may have run
+        (500, "RequestTimeout", Outcome.AMBIGUOUS),
+    ],
+)
+def test_try_again_codes_are_refusals_only_below_500(status, code, expected):
+    """Botocore's transient codes mean refused only as a 4xx other than 408."""
+    assert classify_error(status, code, "") is expected
+
+
 @pytest.mark.parametrize(
     ("exception", "expected"),
     [

@@ -18,7 +18,8 @@ import pytest
 
 from boto3_idempotent import _resend_table as table
 from boto3_idempotent._operations import operation_info
-from boto3_idempotent._resend import dynamodb_update_item, operation_class, verb_of
+from boto3_idempotent._refine import REFINERS, dynamodb_update_item
+from boto3_idempotent._resend import operation_class, verb_of
 from review_gate import gate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,22 +152,80 @@ def test_update_item_is_decided_per_call():
 
 
 @pytest.mark.parametrize(
-    ("protocol", "method", "name", "expected"),
+    ("protocol", "method", "name", "uri", "expected"),
     [
-        ("rest-xml", "PUT", "CreateBucket", ("idempotent", "method")),
-        ("rest-json", "DELETE", "DeleteThing", ("idempotent", "method")),
-        ("rest-json", "PUT", "StartJob", ("unsafe", "verb")),
-        ("rest-json", "PUT", "SendThing", ("unsafe", "verb")),
-        ("rest-json", "POST", "CreateThing", ("unsafe", "verb")),
-        ("rest-json", "POST", "UpdateThing", ("idempotent", "verb")),
-        ("json", "PUT", "CreateThing", ("unsafe", "verb")),  # the method rule is REST only
-        ("query", "POST", "FrobnicateThing", ("unsafe", "default")),
+        ("rest-xml", "PUT", "CreateBucket", "/{Bucket}", ("idempotent", "method")),
+        (
+            "rest-json",
+            "PUT",
+            "CreateVault",
+            "/{accountId}/vaults/{vaultName}",
+            ("idempotent", "method"),
+        ),
+        ("rest-json", "PUT", "CreateJob", "/jobs/{jobId}", ("idempotent", "method")),
+        ("rest-json", "PUT", "CreateAccessPoint", "/accesspoint/{name}", ("idempotent", "method")),
+        ("rest-json", "DELETE", "DeleteThing", "/things/{thingId}", ("idempotent", "method")),
+        ("rest-json", "PUT", "UpdateThing", "/things", ("idempotent", "method")),
+        ("rest-json", "PUT", "FrobnicateThing", "/things", ("idempotent", "method")),
+        # A PUT that creates into a collection, or under its parent's id, makes a second one.
+        ("rest-json", "PUT", "CreateAccessToken", "/v1/accessTokens", ("unsafe", "verb")),
+        ("rest-json", "PUT", "CreateBotVersion", "/bots/{botId}/botversions/", ("unsafe", "verb")),
+        ("rest-json", "PUT", "CreateQueue", "/queues/{InstanceId}", ("unsafe", "verb")),
+        (
+            "rest-json",
+            "PUT",
+            "CreateContactFlowVersion",
+            "/contact-flows/{InstanceId}/{ContactFlowId}/version",
+            ("unsafe", "verb"),
+        ),
+        ("rest-json", "PUT", "StartJob", "/jobs/{jobId}", ("unsafe", "verb")),
+        ("rest-json", "PUT", "SendThing", "/things/{thingId}", ("unsafe", "verb")),
+        ("rest-json", "POST", "CreateThing", "/things/{thingId}", ("unsafe", "verb")),
+        ("rest-json", "POST", "UpdateThing", "/things", ("idempotent", "verb")),
+        ("json", "PUT", "CreateThing", "/", ("unsafe", "verb")),  # the method rule is REST only
+        ("query", "POST", "FrobnicateThing", "/", ("unsafe", "default")),
     ],
 )
-def test_method_rule_and_verbs(protocol, method, name, expected):
-    """REST PUT/DELETE are idempotent unless the verb acts whatever the method."""
-    found = operation_class("example", name, protocol, method)
+def test_method_rule_and_verbs(protocol, method, name, uri, expected):
+    """REST PUT/DELETE are idempotent for verbs that do not act, or a URI naming what is made."""
+    found = operation_class("example", name, protocol, method, uri)
     assert (found.kind, found.source) == expected
+
+
+@pytest.mark.parametrize(
+    ("service", "name"),
+    [
+        ("codecatalyst", "CreateAccessToken"),
+        ("lexv2-models", "CreateBotVersion"),
+        ("lexv2-models", "CreateExport"),
+        ("connect", "CreateContactFlowVersion"),
+        ("connect", "CreateContactFlowModuleVersion"),
+        ("ssm", "UpdateAssociation"),
+        ("stepfunctions", "TestState"),
+        ("ecs", "UpdateService"),
+        ("ecs", "UpdateDaemon"),
+        ("ec2", "AssociateVpcCidrBlock"),
+        ("bedrock-agent-runtime", "PutInvocationStep"),
+        ("ses", "VerifyEmailIdentity"),
+        ("ses", "VerifyEmailAddress"),
+        ("lightsail", "TestAlarm"),
+        ("clouddirectory", "CreateObject"),
+        ("clouddirectory", "CreateIndex"),
+        ("glue", "ResumeWorkflowRun"),
+        ("ec2", "ReplaceVpnTunnel"),
+        ("devops-guru", "AddNotificationChannel"),
+        ("qapps", "AssociateLibraryItemReview"),
+        ("quicksight", "UpdateDashboard"),
+    ],
+)
+def test_operations_that_run_deploy_notify_or_mint_are_not_resent_by_default(service, name):
+    """The review's holes: unsafe, or unsafe unless the request says otherwise (per call)."""
+    found = _class(service, name)
+    assert found.kind == table.UNSAFE, found
+    assert found.reason
+    if found.source == "per call":  # a request that says nothing, or asks to act: unsafe
+        acting = {"forceNewDeployment": True} if name == "UpdateService" else {}
+        assert found.refine(acting) is False
 
 
 @pytest.mark.parametrize(
@@ -226,7 +285,7 @@ def test_every_reviewed_entry_has_a_known_class_and_a_reason():
         assert kind in (table.IDEMPOTENT, table.UNSAFE), key
         assert reason, key
     for key, name in table.PER_CALL.items():
-        assert callable(getattr(sys.modules["boto3_idempotent._resend"], name)), key
+        assert callable(REFINERS[name]), key
 
 
 def test_scan_tool_reports_nothing_unreviewed(capsys):

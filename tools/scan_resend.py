@@ -62,7 +62,8 @@ def classify_all(
         protocol = data["metadata"].get("protocol", "")
         for name, operation in data["operations"].items():
             method = operation.get("http", {}).get("method", "POST")
-            found = operation_class(service, name, protocol, method)
+            uri = operation.get("http", {}).get("requestUri", "")
+            found = operation_class(service, name, protocol, method, uri)
             yield Classified(
                 service,
                 name,

@@ -1,22 +1,36 @@
 """What one failed attempt means, following the documented response table.
 
-=======================================  ===========  ==============================
-response                                 outcome      retried?
-=======================================  ===========  ==============================
-2xx                                      (success)    no
-throttling error code (any status), 429  THROTTLED    yes: the service refused it
-"try again" code, or modeled retryable   REFUSED      yes: the service refused it
-connect failure (nothing was sent)       NOT_SENT     yes: nothing happened
-"connection error" raised after sending  AMBIGUOUS    yes, if resending is safe
-500, 502, 503, 504                       AMBIGUOUS    yes, if resending is safe
-read timeout, connection lost or reset   AMBIGUOUS    yes, if resending is safe
-mismatch code in any spelling            MISMATCH     never; raised typed
-any other 4xx, any other exception       FINAL        no
-=======================================  ===========  ==============================
+==========================================  ===========  ===========================
+response                                    outcome      retried?
+==========================================  ===========  ===========================
+2xx                                         (success)    no
+throttling error code (any status), 429     THROTTLED    yes: the service refused it
+code documented as turned away (any status) REFUSED      yes: the service refused it
+modeled retryable, 4xx other than 408       REFUSED      yes: the service refused it
+"try again" code, 4xx other than 408        REFUSED      yes: the service refused it
+modeled retryable, 5xx or 408               AMBIGUOUS    yes, if resending is safe
+connect failure (nothing was sent)          NOT_SENT     yes: nothing happened
+"connection error" raised after sending     AMBIGUOUS    yes, if resending is safe
+500, 502, 503, 504                          AMBIGUOUS    yes, if resending is safe
+read timeout, connection lost or reset      AMBIGUOUS    yes, if resending is safe
+mismatch code in any spelling               MISMATCH     never; raised typed
+any other 4xx, any other exception          FINAL        no
+==========================================  ===========  ===========================
 
 "Safe" is decided per call elsewhere (the call's request carries its token or
 caller reference, or the operation is read-only or documented idempotent). Codes
 and exception types are data, tested row by row.
+
+A model's ``retryable`` trait says a client *may* send the request again, not that
+the service did nothing: newer models mark ``InternalServerException`` (500),
+``ServiceUnavailableException`` (503) or a 408 ``ClientTimeoutException`` retryable
+because every SDK retries them. So the status on the wire decides: a retryable 4xx
+(a 409 conflict, a 429) was refused; a retryable 5xx or 408 may have been acted on,
+and is resent only where resending is safe. The exceptions are codes whose
+documentation says the request was turned away before it ran (Neptune's
+``QueryLimitExceededException``: "The query in question can be retried when the
+system is less busy"): ``_resend_table.REFUSED_ERRORS``, each with its quote, passed
+here per operation as ``refused``.
 
 ``EndpointConnectionError`` is judged by the transport error it wraps: botocore
 raises it only when connecting failed, but aiobotocore's aiohttp session also
@@ -30,7 +44,7 @@ error of a library that was never imported cannot exist.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 
 from botocore.exceptions import (
@@ -124,6 +138,8 @@ _MISMATCH_WORD = "IdempotentParameterMismatch"
 TRANSIENT_STATUS_CODES = frozenset({500, 502, 503, 504})
 _NOTHING_MODELED: Mapping[str, bool] = MappingProxyType({})
 _THROTTLING_STATUS = 429
+_REQUEST_TIMEOUT = 408
+_FIRST_SERVER_ERROR = 500
 
 #: The connection was never made, so the service cannot have acted.
 NOT_SENT_EXCEPTIONS: tuple[type[Exception], ...] = (
@@ -160,15 +176,18 @@ def classify_error(
     code: str,
     message: str,
     modeled: Mapping[str, bool] = _NOTHING_MODELED,
+    refused: Collection[str] = (),
 ) -> Outcome | None:
     """Classify an HTTP response; ``None`` for a success (status below 300).
 
     Args:
-        status: The HTTP status code.
+        status: The HTTP status code on the wire.
         code: The parsed error code, ``""`` if none.
         message: The parsed error message, ``""`` if none.
         modeled: The operation's errors the model marks ``retryable``, mapped to
             whether they are throttling.
+        refused: The operation's error codes documented to mean the request was
+            turned away before it ran, whatever their status.
     """
     if status < 300:
         return None
@@ -176,9 +195,12 @@ def classify_error(
         return Outcome.MISMATCH
     if code in THROTTLING_CODES or status == _THROTTLING_STATUS or modeled.get(code) is True:
         return Outcome.THROTTLED
-    if code in REFUSED_CODES or code in modeled:
+    server_side = status >= _FIRST_SERVER_ERROR or status == _REQUEST_TIMEOUT
+    if code in refused or ((code in modeled or code in REFUSED_CODES) and not server_side):
         return Outcome.REFUSED
-    if status in TRANSIENT_STATUS_CODES:
+    if status in TRANSIENT_STATUS_CODES or (
+        server_side and (code in modeled or code in REFUSED_CODES)
+    ):
         return Outcome.AMBIGUOUS
     return Outcome.FINAL
 

@@ -58,7 +58,9 @@ def classify(
     error = parsed.get("Error") or {}
     code = error.get("Code") or ""
     message = error.get("Message") or ""
-    maybe = classify_error(http_response.status_code, code, message, info.retryable_errors)
+    maybe = classify_error(
+        http_response.status_code, code, message, info.retryable_errors, info.refused_errors
+    )
     if maybe is None:  # a 2xx whose body failed its checksum
         maybe, code = Outcome.AMBIGUOUS, "ChecksumError"
     headers = http_response.headers

@@ -106,7 +106,9 @@ class OperationInfo(NamedTuple):
             failure: its class (``"idempotent"``: resent; ``"unsafe"``: not), where
             that comes from, why, and the per-call refinement if the request decides.
         retryable_errors: Error codes the model marks ``retryable``, mapped to whether
-            they are throttling.
+            they are throttling (a retryable 5xx or 408 is still ambiguous).
+        refused_errors: Error codes documented to mean the request was turned away
+            before it ran, whatever their status (``_resend_table.REFUSED_ERRORS``).
         repeat_conflicts: Error codes the service answers a *repeated* token or
             reference with, instead of replaying the first answer (Route 53's
             ``HostedZoneAlreadyExists``).
@@ -122,6 +124,7 @@ class OperationInfo(NamedTuple):
     references: tuple[tuple[str, ...], ...] = ()
     repeat_conflicts: frozenset[str] = frozenset()
     repeat_marker: str | None = None
+    refused_errors: frozenset[str] = frozenset()
 
     @property
     def safe_without_token(self) -> bool:
@@ -179,7 +182,7 @@ def _sources(service_name: str, operation_model: Any) -> tuple[list[Path], list[
 def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
     """Build the :class:`OperationInfo` of a botocore ``OperationModel``."""
     from . import _token_table as table  # noqa: PLC0415  (an operation's first call only)
-    from ._resend import ResendClass, operation_class  # noqa: PLC0415  (likewise)
+    from ._resend import ResendClass, operation_class, refused_errors  # noqa: PLC0415
 
     name = operation_model.name
     input_shape = operation_model.input_shape
@@ -204,7 +207,11 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         metadata = getattr(operation_model, "metadata", None) or {}
         http = getattr(operation_model, "http", None) or {}
         resend = operation_class(
-            service_name, name, metadata.get("protocol"), http.get("method", "POST")
+            service_name,
+            name,
+            metadata.get("protocol"),
+            http.get("method", "POST"),
+            http.get("requestUri", ""),
         )
     retryable = {
         getattr(shape, "error_code", None) or shape.name: bool(
@@ -222,4 +229,5 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         references=tuple(present),
         repeat_conflicts=table.repeat_conflicts(service_name, name),
         repeat_marker=repeat.marker if repeat is not None else None,
+        refused_errors=refused_errors(service_name, retryable),
     )

@@ -8,16 +8,21 @@ first call, with the token table; never on ``import boto3_idempotent``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from . import _resend_table as table
+from ._refine import REASONS, REFINERS, RefineFn
 from ._review import REVIEWED_WITH, is_unreviewed
 
-__all__ = ["RefineFn", "ResendClass", "operation_class", "refiner", "verb_of"]
-
-#: A per-call refinement: ``True`` when this request may be resent (idempotent).
-RefineFn = Callable[[Mapping[str, Any]], bool]
+__all__ = [
+    "RefineFn",
+    "ResendClass",
+    "names_the_created_thing",
+    "operation_class",
+    "refiner",
+    "refused_errors",
+    "verb_of",
+]
 
 
 class ResendClass:
@@ -63,28 +68,57 @@ def verb_of(name: str) -> str | None:
     return None
 
 
-def operation_class(service: str, name: str, protocol: str | None, method: str) -> ResendClass:
-    """The class of an operation's calls that carry no token (see ``_resend_table``)."""
+def operation_class(
+    service: str, name: str, protocol: str | None, method: str, uri: str = ""
+) -> ResendClass:
+    """The class of an operation's calls that carry no token (see ``_resend_table``).
+
+    Args:
+        service: The botocore service name.
+        name: The operation name.
+        protocol: The model's protocol (``rest-json``, ``json``, ...).
+        method: The operation's HTTP method.
+        uri: The operation's request URI (``/{Bucket}``), for the REST method rule.
+    """
     reviewed = table.OPERATIONS.get((service, name))
     if reviewed is not None:
         return ResendClass(reviewed[0], "reviewed", reviewed[1])
     per_call = table.PER_CALL.get((service, name))
     if per_call is not None:
-        reason, refine = _PER_CALL_REASONS[per_call], _REFINERS[per_call]
-        return ResendClass(table.UNSAFE, "per call", reason, refine)
+        return ResendClass(table.UNSAFE, "per call", REASONS[per_call], REFINERS[per_call])
     verb = verb_of(name)
     if is_unreviewed(service, name):
         return _unreviewed(verb, method)
-    if (
-        protocol in table.REST_PROTOCOLS
-        and method in table.IDEMPOTENT_METHODS
-        and verb not in table.ACTS_WHATEVER_THE_METHOD
-    ):
-        return ResendClass(table.IDEMPOTENT, "method", f"HTTP {method}: idempotent (RFC 9110)")
+    by_method = _by_method(name, verb, protocol, method, uri)
+    if by_method is not None:
+        return by_method
     if verb is None:
         return ResendClass(table.UNSAFE, "default", "a verb the rule does not know")
     kind, reason = table.VERBS[verb]
     return ResendClass(kind, "verb", f"{verb}: {reason}")
+
+
+def _by_method(
+    name: str, verb: str | None, protocol: str | None, method: str, uri: str
+) -> ResendClass | None:
+    """The REST method rule: idempotent, or ``None`` where the method does not decide."""
+    if (
+        protocol not in table.REST_PROTOCOLS
+        or method not in table.IDEMPOTENT_METHODS
+        or verb in table.ACTS_WHATEVER_THE_METHOD
+    ):
+        return None
+    if verb is None or table.VERBS[verb][0] == table.IDEMPOTENT:
+        return ResendClass(table.IDEMPOTENT, "method", f"HTTP {method}: idempotent (RFC 9110)")
+    label = names_the_created_thing(name, verb, uri)
+    if label is None:  # a creating verb: the method alone is no evidence
+        return None
+    return ResendClass(
+        table.IDEMPOTENT,
+        "method",
+        f"HTTP {method} to the URI of the thing it makes ({{{label}}}): a second request"
+        " addresses the same one",
+    )
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -105,46 +139,32 @@ def _unreviewed(verb: str | None, method: str) -> ResendClass:
 def refiner(service: str, name: str) -> RefineFn | None:
     """The per-call refinement of an operation, if the request decides its class."""
     key = table.PER_CALL.get((service, name))
-    return _REFINERS[key] if key is not None else None
+    return REFINERS[key] if key is not None else None
 
 
-# -- DynamoDB UpdateItem -----------------------------------------------------------------
-# An update expression holds no literal values (they are :placeholders) and names that
-# clash with reserved words or hold other characters are #placeholders, so a bare ADD
-# keyword is the ADD clause, and a + or - is arithmetic.
-_ADD_CLAUSE = re.compile(r"(?<![#:\w.])ADD\b", re.IGNORECASE)
-_ACCUMULATES = re.compile(r"[+\-]|\blist_append\s*\(", re.IGNORECASE)
+_LAST_LABEL = re.compile(r"\{(?P<label>[^}+]+)\+?\}$")
+_ID_SUFFIX = re.compile(r"(?:Name|Id|Identifier|Arn|ARN)$")
 
 
-def dynamodb_update_item(params: Mapping[str, Any]) -> bool:
-    """Whether an ``UpdateItem`` only sets, removes or deletes (resending sets the same).
+def names_the_created_thing(name: str, verb: str, uri: str) -> str | None:
+    """The URI's last label when it names what a creating verb makes, else ``None``.
 
-    Unsafe: an ``ADD`` clause, arithmetic (``SET n = n + :one``), ``list_append``,
-    or a legacy ``AttributeUpdates`` entry whose ``Action`` is ``ADD``. Anything the
-    check cannot read (not a string, not a mapping) is unsafe.
+    A REST PUT that creates is idempotent only on evidence that a second request cannot
+    make a second thing: its URI ends in the new thing's own name or id
+    (``PUT /{Bucket}`` for ``CreateBucket``, ``/vaults/{vaultName}`` for ``CreateVault``).
+    A URI that ends in a collection (``PUT /v1/accessTokens``) or in the parent's id
+    (``/contact-flows/{InstanceId}/{ContactFlowId}/version``) is no such evidence.
     """
-    expression = params.get("UpdateExpression")
-    if expression is not None:
-        if not isinstance(expression, str):
-            return False
-        if _ADD_CLAUSE.search(expression) or _ACCUMULATES.search(expression):
-            return False
-    updates = params.get("AttributeUpdates")
-    if updates is not None:
-        if not isinstance(updates, Mapping):
-            return False
-        for update in updates.values():
-            if not isinstance(update, Mapping):
-                return False
-            if str(update.get("Action", "PUT")).upper() == "ADD":
-                return False
-    return True
+    found = _LAST_LABEL.search(uri.split("?", 1)[0].rstrip("/"))
+    if found is None:
+        return None
+    label = found["label"]
+    stem = _ID_SUFFIX.sub("", label).lower()
+    if label.lower() in ("name", "id") or (stem and stem in name[len(verb) :].lower()):
+        return label
+    return None
 
 
-_REFINERS: dict[str, RefineFn] = {"dynamodb_update_item": dynamodb_update_item}
-_PER_CALL_REASONS = {
-    "dynamodb_update_item": (
-        "idempotent when it only sets, removes or deletes; unsafe when it adds"
-        " (ADD, SET a = a + :n, list_append)"
-    ),
-}
+def refused_errors(service: str, modeled: Mapping[str, bool]) -> frozenset[str]:
+    """The operation's error codes documented to mean it was turned away before it ran."""
+    return frozenset(code for code in modeled if (service, code) in table.REFUSED_ERRORS)

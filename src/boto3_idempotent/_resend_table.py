@@ -20,17 +20,30 @@ UNSAFE
     more job, send one more message, add to a counter, append to a stream. It is
     not resent after an ambiguous failure (``stop_reason`` ``unsafe_to_resend``).
 
+The criterion every entry applies: a resend *acts twice* when it can leave a second
+thing that costs money, runs or sends something, grants access, or is visible to
+others (a resource, a version, a deployment, a message or mail, a notification, a
+credential, a payment, a step in an agent's memory). A resend that can only leave an
+empty, free, unreferenced thing that expires or is cleaned up (an empty session, an
+empty multipart upload id) does not act twice. A second answer that differs ("not
+found", "already exists") is not a second act.
+
 How an operation gets its class, first match wins (``_resend.operation_class``):
 
 1. ``OPERATIONS``: a reviewed entry for this operation, with its reason
    (append-style ``Put*`` operations are unsafe whatever their verb; named
    ``Create*`` operations documented to answer "already exists" are idempotent).
-2. ``PER_CALL``: the request decides (DynamoDB ``UpdateItem``: an ``ADD`` or
-   ``SET a = a + :n`` is unsafe, ``SET a = :v`` is not); see ``_resend``.
+2. ``PER_CALL``: the request decides (DynamoDB ``UpdateItem``: an ``ADD`` of a
+   number or ``SET a = a + :n`` is unsafe, ``SET a = :v`` is not; ECS
+   ``UpdateService`` with ``forceNewDeployment`` is unsafe); see ``_refine``.
 3. The HTTP method, for the REST protocols (``rest-json``, ``rest-xml``): RFC 9110
-   makes PUT and DELETE idempotent (and GET, HEAD safe), unless the operation's
-   verb acts whatever the method (``ACTS_WHATEVER_THE_METHOD``: a PUT that starts
-   or sends is still unsafe).
+   makes PUT and DELETE idempotent (and GET, HEAD safe), for verbs the table files
+   as idempotent or does not know. It never decides alone for a verb that acts: a
+   verb that acts whatever the method (``ACTS_WHATEVER_THE_METHOD``: a PUT that
+   starts or sends) stays unsafe, and a creating verb (``Create``, ``Register``,
+   ``Import``, ``Upload``, ...) is idempotent only when the URI ends in the label of
+   the thing it makes (``PUT /{Bucket}`` for ``CreateBucket``): a PUT to a
+   collection (``PUT /v1/accessTokens``) or under a parent's id makes a second thing.
 4. ``VERBS``: the operation name's leading verb (the longest prefix in the table
    at a word boundary: ``BatchGet`` before ``Batch``), each with its class and
    reason.
@@ -63,6 +76,7 @@ __all__ = [
     "OPERATIONS",
     "PER_CALL",
     "READ_VERBS",
+    "REFUSED_ERRORS",
     "REST_PROTOCOLS",
     "UNSAFE",
     "VERBS",
@@ -312,10 +326,47 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("elbv2", "CreateLoadBalancer"): (IDEMPOTENT, f"{_NAMED} with the existing load balancer (same settings)"),
     ("elbv2", "CreateTargetGroup"): (IDEMPOTENT, f"{_NAMED} with the existing target group (same settings)"),
     ("ssm", "PutParameter"): (IDEMPOTENT, "with Overwrite, sets the value (a new version number); without, ParameterAlreadyExists"),
+    # Verbs or methods that look idempotent, for operations that run, deploy, notify or
+    # mint on every request (each read in its documentation).
+    ("ecs", "UpdateDaemon"): (UNSAFE, "'When you update a daemon, a new deployment is triggered': a second deployment"),
+    ("ses", "VerifyEmailIdentity"): (UNSAFE, "'a verification email is sent to the specified address': a second mail"),
+    ("ses", "VerifyEmailAddress"): (UNSAFE, "sends a verification email, as VerifyEmailIdentity: a second mail"),
+    ("lightsail", "TestAlarm"): (UNSAFE, "'the test also sends a notification' (email, SMS): a second notification"),
+    ("glue", "ResumeWorkflowRun"): (UNSAFE, "'The selected nodes and all nodes that are downstream ... are run': run again"),
+    ("ec2", "ReplaceVpnTunnel"): (UNSAFE, "'Trigger replacement of specified VPN tunnel': a second replacement, a second outage"),
+    ("devops-guru", "AddNotificationChannel"): (UNSAFE, "a REST PUT to the collection: a second request may add a second channel, every notification sent twice"),
+    ("qapps", "AssociateLibraryItemReview"): (UNSAFE, "'This increments the rating count': counted twice"),
+    ("elementalinference", "AssociateFeed"): (UNSAFE, "'You can add more outputs': a second request adds the outputs again"),
+    ("quicksight", "UpdateDashboard"): (UNSAFE, "'Updating a Dashboard creates a new dashboard version': a second version"),
+    # PUTs that make a thing but whose URI does not name it, read as idempotent.
+    ("s3", "UploadPart"): (IDEMPOTENT, "a PUT of one part number of one upload: a second request replaces the same part"),
+    ("glacier", "UploadMultipartPart"): (IDEMPOTENT, "a PUT of one byte range of one upload: a second request writes the same range"),
+    ("serverlessrepo", "CreateApplicationVersion"): (IDEMPOTENT, "a PUT to the version's own semantic version: a second request is answered ConflictException"),
+    ("mediaconnect", "TakeRouterInput"): (IDEMPOTENT, "sets which input a router output takes: a second request sets the same"),
+}
+# fmt: on
+
+#: Error codes documented to mean the request was turned away before it ran, whatever
+#: their status: refused (always resent), where a modeled-retryable 5xx or 408 is
+#: otherwise ambiguous (``_classify``). Keyed by service and code, with the quote.
+# fmt: off
+REFUSED_ERRORS: dict[tuple[str, str], str] = {
+    ("neptunedata", "QueryLimitExceededException"): "'Raised when the number of active queries exceeds what the server can process. The query in question can be retried when the system is less busy.'",
+    ("sagemaker-inference-router-runtime", "RequestTimeoutException"): "408: 'The inference router didn't receive the complete request within 300 seconds of accepting it'",
+    ("qconnect", "RequestTimeoutException"): "408: 'The request reached the service more than 15 minutes after the date stamp on the request': refused for its signature's age",
+    ("wisdom", "RequestTimeoutException"): "408: 'The request reached the service more than 15 minutes after the date stamp on the request': refused for its signature's age",
 }
 # fmt: on
 
 #: Operations whose class the request decides: the name of the function in ``_resend``.
 PER_CALL: dict[tuple[str, str], str] = {
     ("dynamodb", "UpdateItem"): "dynamodb_update_item",
+    ("ssm", "UpdateAssociation"): "ssm_update_association",
+    ("stepfunctions", "TestState"): "stepfunctions_test_state",
+    ("ecs", "UpdateService"): "ecs_update_service",
+    ("ec2", "AssociateVpcCidrBlock"): "ec2_associate_vpc_cidr_block",
+    ("bedrock-agent-runtime", "PutInvocationStep"): "invocation_step_id",
+    ("assurance", "PutEvidence"): "evidence_id",
+    ("clouddirectory", "CreateObject"): "clouddirectory_linked",
+    ("clouddirectory", "CreateIndex"): "clouddirectory_linked",
 }
