@@ -157,8 +157,8 @@ def summary(rows: list[Row]) -> str:
                 lines.append(f"          {number:>6,}  {text}")
     lines.append(
         f"Resent less than bare botocore: {_count(len(fewer), 'operation')}"
-        " (every call, or calls without their reference, or, per call, requests that add),"
-        " by verb or source:"
+        " (every call, or calls without their reference, or, per call, requests that could"
+        " act twice), by verb or source:"
     )
     by_reason: dict[str, int] = {}
     for reason in fewer.values():
