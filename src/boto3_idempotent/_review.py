@@ -25,9 +25,8 @@ parsed, at a client's first call (under 1 ms), never on ``import``.
 
 from __future__ import annotations
 
-import re
+import os
 from functools import cache
-from pathlib import Path
 
 __all__ = [
     "REVIEWED_WITH",
@@ -44,13 +43,21 @@ __all__ = [
 #: against; ``_reviewed_operations.txt`` lists its operations (its first line names it).
 REVIEWED_WITH = "1.44.18"
 
-_MANIFEST = Path(__file__).with_name("_reviewed_operations.txt")
-_NUMBER = re.compile(r"\d+")
+# os.path, not pathlib, and no regular expression: this module loads at a client's first call.
+_MANIFEST = os.path.join(os.path.dirname(__file__), "_reviewed_operations.txt")  # noqa: PTH118, PTH120
 
 
 def version_key(text: str) -> tuple[int, ...]:
     """``"1.44.18"`` as ``(1, 44, 18)``: the first three numbers, for comparing releases."""
-    return tuple(int(part) for part in _NUMBER.findall(text)[:3])
+    numbers = []
+    for part in text.split(".")[:3]:
+        digits = ""
+        for char in part:
+            if not char.isascii() or not char.isdigit():
+                break
+            digits += char
+        numbers.append(int(digits or 0))
+    return tuple(numbers)
 
 
 def installed_botocore() -> str:
@@ -77,7 +84,8 @@ def relation(installed: str | None = None, reviewed: str = REVIEWED_WITH) -> str
 @cache
 def _data() -> bytes:
     """The manifest, read once per process (450 kB, never decoded whole on a call's path)."""
-    return _MANIFEST.read_bytes()
+    with open(_MANIFEST, "rb") as manifest:  # noqa: PTH123  (no pathlib on the call path)
+        return manifest.read()
 
 
 @cache
@@ -111,7 +119,7 @@ def reviewed_operations(service: str) -> frozenset[str] | None:
 
 def manifest_release() -> str:
     """The release named on the manifest's first line (``# botocore 1.44.18``)."""
-    with _MANIFEST.open(encoding="ascii") as lines:
+    with open(_MANIFEST, encoding="ascii") as lines:  # noqa: PTH123
         return lines.readline().split()[-1]
 
 
