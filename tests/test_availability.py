@@ -74,7 +74,11 @@ AMBIGUOUS = ["500", "lost response", "reset"]
 
 def error(service: str, status: int, code: str) -> bytes:
     """An error response in ``service``'s own format, so botocore parses ``code``."""
-    protocol = PROTOCOLS[service]
+    return error_in(PROTOCOLS[service], status, code)
+
+
+def error_in(protocol: str, status: int, code: str) -> bytes:
+    """An error response in botocore's ``protocol`` (``json``, ``rest-json``, ``ec2``, ...)."""
     if protocol == "json":
         body = json.dumps({"__type": code, "message": "scripted"}).encode()
         return response(status, body, {"Content-Type": "application/x-amz-json-1.0"})

@@ -27,7 +27,7 @@ from boto3_idempotent._refine import dynamodb_update_item
 from boto3_idempotent._resend_table import REFUSED_ERRORS
 from boto3_idempotent.testing import Fault
 from raw_server import response
-from test_availability import SendRecorder
+from test_availability import SendRecorder, error_in
 from wire import raw_ok
 
 SESSION = botocore.session.get_session()
@@ -35,18 +35,7 @@ SESSION = botocore.session.get_session()
 
 def failing(protocol: str, status: int, code: str):
     """A raw_server script: ``status``/``code`` first, then success, in ``protocol``'s form."""
-    if protocol == "rest-json":
-        head = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
-        first = response(status, b'{"message": "scripted"}', head)
-    elif protocol == "json":
-        body = json.dumps({"__type": code, "message": "scripted"}).encode()
-        first = response(status, body, {"Content-Type": "application/x-amz-json-1.0"})
-    else:  # ec2, query
-        body = (
-            f"<Response><Errors><Error><Code>{code}</Code><Message>scripted</Message></Error>"
-            "</Errors><RequestID>r-1</RequestID></Response>"
-        ).encode()
-        first = response(status, body, {"Content-Type": "text/xml"})
+    first = error_in(protocol, status, code)
 
     def answer(request, n):
         if n == 1:
