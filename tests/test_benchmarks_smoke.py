@@ -533,3 +533,40 @@ def test_telemetry_first_wrap_builds_instruments_where_opentelemetry_is_in_use(t
     assert {"opentelemetry.metrics", "opentelemetry.trace"} <= set(imported)
     for name in ("off", "api", "sdk"):
         assert variants[name]["opentelemetry_modules_imported"] == []
+
+
+# -- adaptive: wrapped adaptive mode against bare botocore's, side by side (not in run.py) ---
+
+
+def test_adaptive_scenario_runs_and_reports_each_client(tmp_path):
+    """The adaptive scenario, --quick: every client's rates, and both verdicts."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.adaptive",
+            "--quick",
+            "--no-plots",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=RUN.parents[1],
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads((tmp_path / "results.json").read_text())["adaptive"]
+    assert set(data["clients"]) == {"bare_adaptive", "wrapped_adaptive", "wrapped_standard"}
+    for row in data["clients"].values():
+        assert positive(row["throttled_phase_requests_per_s"])
+        assert 0 <= row["throttled_phase_throttled_share"] <= 1
+        assert positive_int(row["requests"])
+    assert [v["criterion"] for v in data["verdicts"]] == [
+        "requests per second while throttled",
+        "recovery after the quota rises (s)",
+        "event-loop stall while tasks wait for tokens (ms)",
+    ]
+    assert data["loop_stall"]["ticks"] > 0
+    assert all(isinstance(v["pass"], bool) for v in data["verdicts"])

@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from boto3_idempotent import RetryModeWarning, RetryPolicy, _wrap, wrap
+from boto3_idempotent import RetryModeWarning, RetryPolicy, wrap
 from boto3_idempotent._standard_mode import installed
 from wire import Reply
 
@@ -89,26 +89,9 @@ def test_nothing_set_means_botocores_default(endpoint, server):
     assert attempts_in_an_outage(client, server) == installed().attempts_for("ec2")
 
 
-def test_adaptive_mode_warns_once_at_the_users_line(endpoint, monkeypatch):
-    """Its client-side rate limiting is replaced: one RetryModeWarning, pointing here."""
-    monkeypatch.setattr(_wrap, "_warned_modes", set())
-    client = bare(endpoint, Config(retries={"mode": "adaptive"}))
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        wrap(client)
-        wrap(bare(endpoint, Config(retries={"mode": "adaptive"})))
-
-    mode_warnings = [w for w in caught if issubclass(w.category, RetryModeWarning)]
-    assert len(mode_warnings) == 1
-    assert mode_warnings[0].filename == __file__
-    assert "adaptive" in str(mode_warnings[0].message)
-
-
-@pytest.mark.parametrize("mode", ["standard", "legacy"])
-def test_other_modes_do_not_warn(endpoint, monkeypatch, mode):
-    """Standard and legacy have nothing the library drops silently: no warning."""
-    monkeypatch.setattr(_wrap, "_warned_modes", set())
+@pytest.mark.parametrize("mode", ["standard", "legacy", "adaptive"])
+def test_no_mode_warns(endpoint, mode):
+    """Adaptive mode's rate limiting is kept (tests/test_adaptive.py): no mode warns."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         wrap(bare(endpoint, Config(retries={"mode": mode})))

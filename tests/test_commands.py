@@ -247,7 +247,7 @@ def test_policy_json_gives_the_retry_quota_as_numbers():
         (
             {"BOTO3_IDEMPOTENT_TELEMETRY": "off", "AWS_RETRY_MODE": "adaptive"},
             {"value": False, "source": "BOTO3_IDEMPOTENT_TELEMETRY"},
-            {"mode": "adaptive", "replaced": True, "rate_limiter_kept": False},
+            {"mode": "adaptive", "replaced": True, "rate_limiter_kept": True},
         ),
         (
             {"AWS_RETRY_MODE": "Standard"},

@@ -16,6 +16,7 @@ def test_all_is_pinned():
         "TOKEN_LIFETIMES",
         "TOKEN_METADATA_KEY",
         "CallInfo",
+        "ClientRateLimited",
         "ConfigError",
         "ConfigWarning",
         "EarlierAttemptSucceeded",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._callinfo import STOP_REASON_METADATA_KEY, TOKEN_METADATA_KEY, CallInfo, StopReason, call_info
 from ._config import RetryPolicy
 from ._exceptions import (
+    ClientRateLimited,
     ConfigError,
     ConfigWarning,
     EarlierAttemptSucceeded,
@@ -33,6 +34,7 @@ __all__ = [
     "TOKEN_LIFETIMES",
     "TOKEN_METADATA_KEY",
     "CallInfo",
+    "ClientRateLimited",
     "ConfigError",
     "ConfigWarning",
     "EarlierAttemptSucceeded",

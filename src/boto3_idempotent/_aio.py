@@ -2,7 +2,8 @@
 
 aiobotocore emits botocore's events and awaits whatever its handlers return, so
 the synchronous hooks (``prepare``, ``request_created``) serve as they are. Only
-needs-retry differs, and only in what it awaits::
+needs-retry differs, and only in what it awaits (and, in adaptive mode, before-send
+awaits its wait for the rate limiter's next token, with ``asyncio.sleep``)::
 
     needs-retry.<service>    AioPlugin.needs_retry (async)
         DynamoDB: await the body (the endpoint already read and cached it), then
@@ -35,7 +36,13 @@ __all__ = ["AioPlugin"]
 
 
 class AioPlugin(_Plugin):
-    """The plugin of an aiobotocore client: ``needs_retry`` awaits, nothing else differs."""
+    """The plugin of an aiobotocore client: ``needs_retry`` and ``before_send`` await."""
+
+    async def before_send(self, request: Any, **_kwargs: Any) -> None:  # type: ignore[override]
+        """Adaptive mode: await the next token (``asyncio.sleep``: the loop never blocks)."""
+        wait = self.rate_wait(request)
+        if wait > 0:
+            await _sleep(self.setup, wait, None)
 
     async def needs_retry(  # type: ignore[override]  # aiobotocore awaits its handlers
         self,

@@ -303,6 +303,7 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
     mode_name = env.get("AWS_RETRY_MODE", "").strip().lower()
     if mode_name:
         rows.append(("aws_retry_mode", _retry_mode(mode_name), "AWS_RETRY_MODE"))
+    rows.append(_rate_limiting(env, mode_name))
     if as_json:
         payload = {
             name: {"value": value.data if isinstance(value, _Shown) else value, "source": source}
@@ -360,13 +361,41 @@ def _quota(mode: StandardMode) -> str:
 
 
 def _retry_mode(name: str) -> _Shown:
-    """``AWS_RETRY_MODE``: replaced whatever it is; adaptive's rate limiter is not kept."""
+    """``AWS_RETRY_MODE``: its retries replaced; adaptive's rate limiting kept."""
     if name == "adaptive":
         return _Shown(
-            f"{name} (replaced: its rate limiter is not kept)",
-            {"mode": name, "replaced": True, "rate_limiter_kept": False},
+            f"{name} (retries replaced; client-side rate limiting kept, within the deadline)",
+            {"mode": name, "replaced": True, "rate_limiter_kept": True},
         )
     return _Shown(f"{name} (replaced)", {"mode": name, "replaced": True})
+
+
+def _rate_limiting(env: Mapping[str, str], mode_name: str) -> tuple[str, _Shown, str]:
+    """Whether a client made now gets adaptive mode's rate limiting, and from where.
+
+    ``Config(retries={"mode": "adaptive"})`` in code also turns it on; that is the
+    client's, and not seen here.
+    """
+    source = "AWS_RETRY_MODE" if mode_name else "default"
+    if not mode_name:
+        try:
+            import botocore.session  # noqa: PLC0415
+
+            session = botocore.session.get_session()
+            if env.get("AWS_PROFILE"):
+                session.set_config_variable("profile", env["AWS_PROFILE"])
+            mode_name = str(session.get_scoped_config().get("retry_mode") or "").lower()
+            if mode_name:
+                source = f"profile {session.get_config_variable('profile') or 'default'}"
+        except Exception:  # noqa: BLE001  (a broken or absent profile: botocore's default)
+            mode_name = ""
+    on = mode_name == "adaptive"
+    text = (
+        "on (adaptive mode: after a throttle, sends wait for tokens, within the deadline)"
+        if on
+        else "off (adaptive retry mode not selected)"
+    )
+    return "rate_limiting", _Shown(text, on), source
 
 
 def _quota_data(mode: StandardMode) -> dict[str, int]:

@@ -17,11 +17,15 @@
     botocore.exceptions.ConnectionClosedError
     └── IncompleteResponseError      the response ended before its Content-Length
 
+    botocore.exceptions.CapacityNotAvailableError
+    └── ClientRateLimited            adaptive mode: the next send is due past the
+                                     call's deadline or the Lambda margin
+
     UserWarning
     ├── ConfigWarning                a BOTO3_IDEMPOTENT_* variable the library does not know
     ├── TokenLifetimeWarning         (in _lifetimes)
     ├── TokenSecretWarning           (in _scope)
-    └── RetryModeWarning             the client's retry mode does something we replace
+    └── RetryModeWarning             (no longer issued: adaptive mode is kept)
 
 Each one subclasses what callers already catch, so adopting the library breaks
 no ``except`` clause: a mismatch is still a ``ClientError`` and, where the
@@ -34,9 +38,15 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError, ConnectionClosedError, ParamValidationError
+from botocore.exceptions import (
+    CapacityNotAvailableError,
+    ClientError,
+    ConnectionClosedError,
+    ParamValidationError,
+)
 
 __all__ = [
+    "ClientRateLimited",
     "ConfigError",
     "ConfigWarning",
     "EarlierAttemptSucceeded",
@@ -203,7 +213,32 @@ class ConfigWarning(UserWarning):
 
 
 class RetryModeWarning(UserWarning):
-    """The client's retry mode does something a wrapped client does not keep (adaptive)."""
+    """Kept for ``warnings.filterwarnings`` lines: no longer issued (adaptive mode is kept)."""
+
+
+class ClientRateLimited(CapacityNotAvailableError):  # noqa: N818  (says what happened)
+    """Adaptive mode: the next send would wait past the call's deadline or Lambda margin.
+
+    Raised before the send, so nothing went out for this attempt; earlier attempts
+    may have. ``call_info(exc)`` gives the attempts made and ``stop_reason``
+    (``"deadline"`` or ``"lambda_time_left"``). A ``CapacityNotAvailableError``, as
+    botocore's own bucket raises when it cannot hand out a token.
+
+    Attributes:
+        wait: The seconds the send would have waited for its token.
+        limit: The seconds the call had left.
+    """
+
+    fmt = (
+        "Client-side rate limit (adaptive retry mode): the next send of {operation} is due"
+        " in {wait:.3f} s, past the {limit:.3f} s the call has left ({reason})"
+    )
+
+    def __init__(self, operation: str, wait: float, limit: float, reason: str) -> None:
+        """The operation, the wait it would need, the time it has, and which limit."""
+        super().__init__(operation=operation, wait=wait, limit=limit, reason=reason)
+        self.wait = wait
+        self.limit = limit
 
 
 _E = TypeVar("_E", bound=ClientError)

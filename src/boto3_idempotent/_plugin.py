@@ -11,7 +11,11 @@ One client call, and where this module steps in::
     botocore serializes the request once; then, for each attempt:
     request-created.<service>          _Plugin.request_created
         An upload stream is put back where the caller had it (botocore rewinds to 0).
-    ... signs and sends; the HTTP session checks the body against Content-Length.
+    ... signs;
+    before-send.<service>              _Plugin.before_send (adaptive mode only)
+        Reserve the next token of the client's rate limiter (_rate_limit) and wait
+        for it, or fail at once if it is due past the deadline or the Lambda margin.
+    ... sends; the HTTP session checks the body against Content-Length.
     needs-retry.<service>              _Plugin.needs_retry
         Success (2xx, and for DynamoDB a body matching its x-amz-crc32): refund
         the quota, note the token in ResponseMetadata. Nothing else.
@@ -55,6 +59,7 @@ from ._callinfo import (
 )
 from ._classify import Outcome
 from ._exceptions import (
+    ClientRateLimited,
     EarlierAttemptSucceeded,
     IdempotentInstanceTerminated,
     IdempotentParameterMismatch,
@@ -71,6 +76,7 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
     from ._failure import Failure
+    from ._rate_limit import RateLimiter
     from ._telemetry import Telemetry
 
 __all__ = ["PLUGIN_ATTR"]
@@ -86,6 +92,7 @@ _CTX_AMBIGUOUS: Final = "boto3_idempotent.ambiguous_before"
 _CTX_BODY_OFFSET: Final = "boto3_idempotent.body_offset"
 _CTX_PARAMS: Final = "boto3_idempotent.params"  # kept only where the request decides
 _CTX_ATTEMPT: Final = "boto3_idempotent.attempt_start"  # with telemetry only
+_CTX_OPERATION: Final = "boto3_idempotent.operation"  # adaptive mode only
 _OTEL: Final = "opentelemetry"  # in sys.modules: the program uses OpenTelemetry
 
 _ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
@@ -111,6 +118,11 @@ class _Plugin:
         self._operations: dict[str, OperationInfo] = {}
         self._crc32 = self.service_name in _CRC32_SERVICES
         self._validate = _validates(client)
+        self.limiter: RateLimiter | None = None  # adaptive retry mode: one per client
+        if (getattr(client.meta.config, "retries", None) or {}).get("mode") == "adaptive":
+            from ._rate_limit import RateLimiter  # noqa: PLC0415  (adaptive clients only)
+
+            self.limiter = RateLimiter(setup.clock)
 
     # -- registration ---------------------------------------------------------------
 
@@ -136,6 +148,17 @@ class _Plugin:
             self.needs_retry,
             unique_id=f"boto3-idempotent-needs-retry-{name}",
         )
+        if self.limiter is not None:
+            events.register(
+                f"before-parameter-build.{name}",
+                self.note_operation,
+                unique_id=f"boto3-idempotent-note-operation-{name}",
+            )
+            events.register(
+                f"before-send.{name}",
+                self.before_send,
+                unique_id=f"boto3-idempotent-before-send-{name}",
+            )
 
     # -- hooks ----------------------------------------------------------------------
 
@@ -221,6 +244,17 @@ class _Plugin:
                 stream.seek(offset)
         except (OSError, ValueError, AttributeError):  # not seekable after all
             return
+
+    def note_operation(self, model: Any, context: MutableMapping[str, Any], **kwargs: Any) -> None:
+        """Adaptive mode: note the operation, for the error a refused wait raises."""
+        context[_CTX_OPERATION] = model.name
+
+    def before_send(self, request: Any, **kwargs: Any) -> None:
+        """Adaptive mode: wait for the next token of the client's rate limiter."""
+        wait = self.rate_wait(request)
+        if wait > 0:
+            setup = self.setup
+            (time.sleep if setup.sleep is None else setup.sleep)(wait)
 
     def needs_retry(
         self,
@@ -309,6 +343,8 @@ class _Plugin:
     def succeeded(self, context: MutableMapping[str, Any], parsed: Mapping[str, Any]) -> None:
         """A 2xx: refund the quota and tell the caller which token went out."""
         self.quota.release(context.get(CTX_COST, self._refund))
+        if self.limiter is not None:
+            self.limiter.observe(throttled=False)
         token = context.get(_CTX_TOKEN)
         if token is not None:
             metadata = parsed.get("ResponseMetadata")
@@ -326,11 +362,17 @@ class _Plugin:
     ) -> Resend | Linger | None:
         """Classify a failed attempt; decide to resend, give up, or raise typed."""
         info = self.info(operation)
+        if isinstance(caught_exception, ClientRateLimited):  # refused before sending
+            record: CallInfo = getattr(caught_exception, CALL_INFO_ATTR)
+            self.ended(info.name, record.attempts, context, record.stop_reason, "ClientRateLimited")
+            return None
         from ._failure import attempt_of, classify  # noqa: PLC0415  (the failure path only)
 
         failure = classify(setup.settings, response, caught_exception, info)
         if failure is None:
             return None
+        if self.limiter is not None:
+            self.limiter.observe(throttled=failure.outcome is Outcome.THROTTLED)
         telemetry = self.telemetry()
         if telemetry is not None:
             attempt_start = context.get(_CTX_ATTEMPT)
@@ -426,15 +468,38 @@ class _Plugin:
         then may have used some of the time. The resend was announced, so it
         happens: sooner, never later than the limits.
         """
-        limit = delay
-        time_left = context.get(_CTX_TIME_LEFT)
-        if time_left is not None:
-            limit = min(limit, time_left())
-        deadline = setup.settings.deadline
-        if deadline is not None:
-            start = context.get(_CTX_START, setup.clock())
-            limit = min(limit, deadline - (setup.clock() - start))
-        return max(0.0, limit)
+        left = remaining(setup, context)
+        return max(0.0, delay if left is None else min(delay, left[0]))
+
+    def rate_wait(self, request: Any) -> float:
+        """Adaptive mode: reserve the next send's token; the seconds to wait for it.
+
+        Raises:
+            ClientRateLimited: the token is due past the deadline or the Lambda margin
+                (nothing is reserved, nothing sent).
+        """
+        limiter = self.limiter
+        if limiter is None or not limiter.enabled or testing_mode.state.enabled:
+            return 0.0
+        context: MutableMapping[str, Any] = getattr(request, "context", None) or {}
+        left = remaining(self.setup, context)
+        wait, taken = limiter.reserve(None if left is None else max(0.0, left[0]))
+        if taken or left is None:
+            return wait
+        limit, reason = left
+        attempts = int((context.get("retries") or {}).get("attempt", 1)) - 1
+        acted = bool(context.get(_CTX_AMBIGUOUS, False))
+        operation = f"{self.service_name}.{context.get(_CTX_OPERATION, '?')}"
+        error = ClientRateLimited(operation, wait, max(0.0, limit), reason)
+        record = CallInfo(
+            attempts,
+            context.get(_CTX_TOKEN),
+            max_attempts_reached=False,
+            stop_reason=reason,
+            earlier_attempt_may_have_acted=acted,
+        )
+        setattr(error, CALL_INFO_ATTR, record)
+        raise error
 
     def _call(self, info: OperationInfo, context: MutableMapping[str, Any], setup: Setup) -> Any:
         from ._masking import log_safe  # noqa: PLC0415  (the failure path only)
@@ -494,6 +559,21 @@ class _Plugin:
         if terminated:
             raise combined_class(IdempotentInstanceTerminated, modeled)(parsed, info.name, token)
         raise combined_class(IdempotentParameterMismatch, modeled)(parsed, info.name, token)
+
+
+def remaining(setup: Setup, context: Mapping[str, Any]) -> tuple[float, StopReason] | None:
+    """The seconds a call has left, and which limit that is; ``None``: no limit."""
+    found: tuple[float, StopReason] | None = None
+    time_left = context.get(_CTX_TIME_LEFT)
+    if time_left is not None:
+        found = (time_left(), "lambda_time_left")
+    deadline = setup.settings.deadline
+    if deadline is not None:
+        start = context.get(_CTX_START, setup.clock())
+        left = deadline - (setup.clock() - start)
+        if found is None or left < found[0]:
+            found = (left, "deadline")
+    return found
 
 
 def _validates(client: BaseClient) -> bool:

@@ -11,18 +11,15 @@ from __future__ import annotations
 import random as _random
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from botocore.client import BaseClient
 
 from ._config import RetryPolicy
-from ._exceptions import RetryModeWarning
 from ._loaded import is_instance
 from ._plugin import PLUGIN_ATTR, _Plugin
 from ._setup import Setup
-from ._warnings import user_stacklevel
 
 __all__ = ["is_async_client", "wrap"]
 
@@ -114,22 +111,4 @@ def wrap(
         plugin.register(client.meta.events)
         check_lengths(client)  # botocore's sessions only; aiobotocore's check themselves
         setattr(client, PLUGIN_ATTR, plugin)
-    _warn_about_mode(client)
     return client
-
-
-_warned_modes: set[str] = set()
-
-
-def _warn_about_mode(client: BaseClient) -> None:
-    retries = getattr(client.meta.config, "retries", None) or {}
-    mode = retries.get("mode")
-    if mode != "adaptive" or mode in _warned_modes:
-        return
-    _warned_modes.add(mode)
-    warnings.warn(
-        "the client's adaptive retry mode rate-limits sends on the client side; a wrapped"
-        " client replaces it with the library's backoff and retry quota (see README)",
-        RetryModeWarning,
-        stacklevel=user_stacklevel(),
-    )
