@@ -320,3 +320,16 @@ def test_policy_says_whether_rate_limiting_is_on(
     out = io.StringIO()
     show_policy(environ, as_json=True, out=out)
     assert json.loads(out.getvalue())["rate_limiting"] == {"value": on, "source": source}
+
+
+def test_a_rewrap_keeps_the_limiter_and_follows_the_new_clock(adaptive_client, clock):
+    """One limiter per client across re-wraps (its state is the client's), on the new clock."""
+    raw, _, client = adaptive_client(throttling_then_ok())
+    client.put_item(**ITEM)  # throttled: the limiter is on
+    limiter = getattr(client, PLUGIN_ATTR).limiter
+    later = FakeClock(now=clock() + 100.0)  # 100 s later: the bucket is full again
+    wrap(client, RetryPolicy(), sleep=later.sleep, clock=later, random=lambda: 0.0)
+    client.put_item(**ITEM)
+    assert getattr(client, PLUGIN_ATTR).limiter is limiter
+    assert later.sleeps == []  # a token was there: no wait on the new clock
+    assert len(raw.requests) == 3

@@ -122,7 +122,8 @@ class _Plugin:
         if (getattr(client.meta.config, "retries", None) or {}).get("mode") == "adaptive":
             from ._rate_limit import RateLimiter  # noqa: PLC0415  (adaptive clients only)
 
-            self.limiter = RateLimiter(setup.clock)
+            # The clock of the setup in force: a re-wrap's clock is the limiter's too.
+            self.limiter = RateLimiter(lambda: self.setup.clock())  # noqa: PLW0108  (late-bound)
 
     # -- registration ---------------------------------------------------------------
 
