@@ -105,16 +105,38 @@ def call_info(outcome: BaseException | Mapping[str, Any]) -> CallInfo | None:
     Args:
         outcome: What the call returned (its response dict) or raised. A
             ``ClientError`` carries it in ``exc.response["ResponseMetadata"]``;
-            a connection error or timeout carries it as an attribute.
+            a connection error or timeout carries it as an attribute; an error raised
+            over one (s3transfer's ``S3UploadFailedError``) is followed to it through
+            ``__cause__`` and ``__context__``.
 
     Returns:
         ``None`` when ``outcome`` holds no record (it did not come from a client call).
     """
-    if isinstance(outcome, ClientError):
-        outcome = outcome.response
     if isinstance(outcome, BaseException):
-        info = getattr(outcome, CALL_INFO_ATTR, None)
-        return info if isinstance(info, CallInfo) else None
+        # An error raised over the call's own (s3transfer's S3UploadFailedError) keeps it
+        # as its __cause__ or __context__: follow the chain to the first with a record.
+        seen: set[int] = set()
+        error: BaseException | None = outcome
+        while error is not None and id(error) not in seen:
+            seen.add(id(error))
+            found = _of_exception(error)
+            if found is not None:
+                return found
+            error = error.__cause__ or error.__context__
+        return None
+    return _of_response(outcome)
+
+
+def _of_exception(error: BaseException) -> CallInfo | None:
+    """The record an exception carries: a ClientError's response, else an attribute."""
+    if isinstance(error, ClientError):
+        return _of_response(error.response)
+    info = getattr(error, CALL_INFO_ATTR, None)
+    return info if isinstance(info, CallInfo) else None
+
+
+def _of_response(outcome: Mapping[str, Any]) -> CallInfo | None:
+    """The record in a response's (or an error response's) ResponseMetadata."""
     metadata = outcome.get("ResponseMetadata")
     if not isinstance(metadata, Mapping) or "RetryAttempts" not in metadata:
         return None

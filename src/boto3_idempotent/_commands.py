@@ -411,7 +411,7 @@ def _quota_data(mode: StandardMode) -> dict[str, int]:
 def _botocore_attempts(env: Mapping[str, str]) -> tuple[int | None, str]:
     """The attempt budget botocore would give a new client, and where it comes from."""
     raw = env.get("AWS_MAX_ATTEMPTS", "").strip()
-    if raw:
+    if raw or "AWS_MAX_ATTEMPTS" in env:  # set but empty: boto3.client() fails on it too
         # What boto3.client() refuses (ValueError, InvalidMaxRetryAttemptsError), refused here.
         if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
             raise ConfigError(

@@ -199,6 +199,15 @@ def _operation_keys(name: str, value: object) -> frozenset[str]:
     bad = sorted(str(k) for k in keys if not isinstance(k, str) or not _is_key(k))
     if bad:
         raise ConfigError(name, ",".join(bad), _EXPECTED[name])
+    if keys:
+        # A misspelt name would match nothing, and the operation meant would be resent.
+        from ._known import unknown_names  # noqa: PLC0415  (only when names are given)
+
+        problems = unknown_names(keys)
+        if problems:
+            why = "; ".join(f"{key}: {text}" for key, text in problems)
+            unknown = ",".join(key for key, _ in problems)
+            raise ConfigError(name, unknown, f"names of operations botocore has ({why})")
     return keys
 
 

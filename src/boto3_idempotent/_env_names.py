@@ -47,17 +47,32 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[tuple[st
     """
     env = os.environ if environ is None else environ
     known = known_variables()
-    unknown = sorted(name for name in env if name.startswith(_PREFIXES) and name not in known)
-    return [(name, _meant(name, known)) for name in unknown]
+    found = []
+    for name in sorted(n for n in env if _candidate(n) and n not in known):
+        meant = _meant(name, known)
+        if name.startswith(_PREFIXES) or meant is not None:  # a misspelt prefix: if close
+            found.append((name, meant))
+    return found
+
+
+def _candidate(name: str) -> bool:
+    """Ours, or a misspelling of our prefix (``BOTO3_IDEMPOTNET_``, ``BOTO_IDEMPOTENT_``)."""
+    if name.startswith(_PREFIXES):
+        return True
+    upper = name.upper()
+    return upper.startswith("BOTO") and "IDEM" in upper
 
 
 def _meant(name: str, known: frozenset[str]) -> str | None:
-    """The known variable ``name`` most likely stands for (its part after the prefix)."""
+    """The known variable ``name`` most likely stands for."""
     upper = name.upper()
     if upper in known:  # boto3_idempotent_max_attempts
         return upper
     import difflib  # noqa: PLC0415  (only for an unknown name: import stays cheap)
 
+    if not upper.startswith(ENV_PREFIX):  # the prefix itself misspelt: the whole name
+        close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.85)
+        return close[0] if close else None
     start = len(ENV_PREFIX)
     close = difflib.get_close_matches(upper[start:], sorted(k[start:] for k in known), n=1)
     return ENV_PREFIX + close[0] if close else None
@@ -75,7 +90,7 @@ def describe(name: str, meant: str | None) -> str:
 
 def warn_unknown_variables() -> None:
     """Warn (:class:`ConfigWarning`) about each unknown variable, once per name per process."""
-    names = [n for n in os.environ if n.startswith(_PREFIXES)]  # usually empty or known
+    names = [n for n in os.environ if _candidate(n)]  # usually empty or known
     if not names:
         return
     known = known_variables()
@@ -83,6 +98,6 @@ def warn_unknown_variables() -> None:
         new = sorted(n for n in names if n not in known and n not in _warned)
         _warned.update(new)
     for name in new:
-        warnings.warn(
-            describe(name, _meant(name, known)), ConfigWarning, stacklevel=user_stacklevel()
-        )
+        meant = _meant(name, known)
+        if name.startswith(_PREFIXES) or meant is not None:  # a misspelt prefix: if close
+            warnings.warn(describe(name, meant), ConfigWarning, stacklevel=user_stacklevel())

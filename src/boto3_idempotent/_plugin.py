@@ -115,6 +115,7 @@ class _Plugin:
         self.event_name: str = service_model.service_id.hyphenize()
         self.service_id = str(service_model.service_id)  # "EC2": rpc.service
         self._telemetry: Telemetry | None = None  # made when OpenTelemetry is in use
+        self._telemetry_broken = False  # its instruments could not be made
         self._operations: dict[str, OperationInfo] = {}
         self._crc32 = self.service_name in _CRC32_SERVICES
         self._validate = _validates(client)
@@ -309,14 +310,21 @@ class _Plugin:
 
     def telemetry(self) -> Telemetry | None:
         """The client's instruments, when the switch is on and OpenTelemetry is in use."""
-        if not self.setup.telemetry or _OTEL not in sys.modules:
+        if not self.setup.telemetry or _OTEL not in sys.modules or self._telemetry_broken:
             return None
         telemetry = self._telemetry
         if telemetry is None:
             from ._telemetry import Telemetry  # noqa: PLC0415  (with OpenTelemetry only)
 
             # Racing threads may both build one; either is as good as the other.
-            telemetry = self._telemetry = Telemetry(self.service_id)
+            try:
+                telemetry = self._telemetry = Telemetry(self.service_id)
+            except Exception:  # noqa: BLE001  (a meter provider that raises: record nothing)
+                from ._telemetry import logger  # noqa: PLC0415
+
+                logger.warning("OpenTelemetry instruments could not be made; not recording")
+                self._telemetry_broken = True
+                return None
         return telemetry
 
     def ended(
@@ -363,9 +371,7 @@ class _Plugin:
     ) -> Resend | Linger | None:
         """Classify a failed attempt; decide to resend, give up, or raise typed."""
         info = self.info(operation)
-        if isinstance(caught_exception, ClientRateLimited):  # refused before sending
-            record: CallInfo = getattr(caught_exception, CALL_INFO_ATTR)
-            self.ended(info.name, record.attempts, context, record.stop_reason, "ClientRateLimited")
+        if self._not_a_failure(info, response, caught_exception, context):
             return None
         from ._failure import attempt_of, classify  # noqa: PLC0415  (the failure path only)
 
@@ -375,10 +381,12 @@ class _Plugin:
         if self.limiter is not None:
             self.limiter.observe(throttled=failure.outcome is Outcome.THROTTLED)
         telemetry = self.telemetry()
+        error_type = failure.error_code
         if telemetry is not None:
+            error_type = telemetry.error_type(operation, failure.error_code)
             attempt_start = context.get(_CTX_ATTEMPT)
             seconds = None if attempt_start is None else setup.clock() - attempt_start
-            telemetry.attempt_ended(info.name, seconds, failure.error_code)
+            telemetry.attempt_ended(info.name, seconds, error_type)
         if failure.parsed is not None:
             self._raise_typed(failure, attempts, info, context)
         outcome = failure.outcome
@@ -399,7 +407,7 @@ class _Plugin:
                         info.name,
                         attempts,
                         decision.delay,
-                        failure.error_code,
+                        error_type,
                         outcome.name.lower(),
                     )
                 return Resend(decision.delay, decision.event)
@@ -408,6 +416,22 @@ class _Plugin:
             reason = "unsafe_to_resend" if outcome is Outcome.AMBIGUOUS else "not_retryable"
         self._give_up(failure, reason, attempts, caught_exception, context, info)
         return Linger(pause) if pause > 0 else None
+
+    def _not_a_failure(
+        self,
+        info: OperationInfo,
+        response: tuple[Any, dict[str, Any]] | None,
+        caught_exception: BaseException | None,
+        context: MutableMapping[str, Any],
+    ) -> bool:
+        """What needs-retry sees that is not a failed attempt for the response table."""
+        if isinstance(caught_exception, ClientRateLimited):  # refused before sending
+            record: CallInfo = getattr(caught_exception, CALL_INFO_ATTR)
+            self.ended(info.name, record.attempts, context, record.stop_reason, "ClientRateLimited")
+            return True
+        # A redirect is botocore's: S3's region redirector resends a 301 itself (one call,
+        # not a failure to log or count); unredirected, it is returned as it is.
+        return response is not None and 300 <= response[0].status_code < 400
 
     def resend_safe(self, setup: Setup, info: OperationInfo, context: Mapping[str, Any]) -> bool:
         """Whether this call may be resent after an ambiguous failure.

@@ -154,7 +154,7 @@ class RetryDecider:
         else:
             # A new call, or one whose client was re-wrapped since its last attempt:
             # either way this decider's own state, with the count carried over.
-            state = tenacity.RetryCallState(self._retrying, fn=None, args=(call,), kwargs={})
+            state = tenacity.RetryCallState(self._retrying, fn=None, args=(), kwargs={})
             call.context[_STATE_KEY] = (self, state)
         # Statistics are tenacity's, per thread; ours live in the per-call state.
         # Starting them afresh on every decision keeps them valid whatever thread,
@@ -164,7 +164,14 @@ class RetryDecider:
         # such as S3's region redirector, may have resent without asking us).
         state.attempt_number = attempts
         state.set_result(attempt)
-        action = self._retrying.iter(state)
+        # The call (and through it the context that holds this state) is the state's only
+        # while tenacity decides: kept, it would be a reference cycle that only the cyclic
+        # GC frees, and with gc.disable() or gc.freeze() every resent call would leak.
+        state.args = (call,)
+        try:
+            action = self._retrying.iter(state)
+        finally:
+            state.args = ()
         if isinstance(action, tenacity.DoSleep):
             state.prepare_for_next_attempt()
             delay = float(action)

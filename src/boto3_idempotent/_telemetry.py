@@ -28,10 +28,18 @@ On the current span (the botocore instrumentation's, X-Ray's, or the caller's): 
 event ``boto3_idempotent.resend`` per resend (``attempt``, ``delay``, ``error.type``),
 and at the call's end the attributes ``boto3_idempotent.attempts`` and, for a failed
 call, ``boto3_idempotent.stop_reason``. Never parameters, never tokens.
+
+Telemetry never breaks a call: an instrument, a view, an exporter or a span that
+raises is logged once per client (the exception's type, nothing of the call) and the
+call goes on as if nothing was recorded. ``error.type`` is bounded: a code the library
+knows (its response table's) or the operation's model declares, else ``_OTHER``, and
+at most 128 characters, so that a server's free-form codes (or one that echoes a client
+token) neither make a metric series each nor reach an exporter.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -42,6 +50,38 @@ from ._exceptions import ConfigError
 __all__ = ["TELEMETRY_ENV", "Telemetry", "telemetry_on"]
 
 TELEMETRY_ENV = "BOTO3_IDEMPOTENT_TELEMETRY"
+OTHER_ERROR = "_OTHER"  # OpenTelemetry's word for a value outside the known set
+_MAX_ERROR_TYPE = 128
+#: Exceptions raised instead of a response, named as the library records them.
+_EXCEPTION_TYPES = frozenset(
+    {
+        "ChecksumError",
+        "ClientRateLimited",
+        "ConnectTimeoutError",
+        "ConnectionClosedError",
+        "EndpointConnectionError",
+        "HTTPClientError",
+        "IncompleteResponseError",
+        "ProxyConnectionError",
+        "ReadTimeoutError",
+        "SSLError",
+    }
+)
+#: Generic server-error codes that services answer with but rarely model.
+_SERVER_CODES = frozenset(
+    {
+        "InternalError",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalServerException",
+        "InternalServiceError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "ServiceException",
+        "Unavailable",
+    }
+)
+logger = logging.getLogger("boto3_idempotent")
 _EXPECTED = "one of on/off, true/false, yes/no, 1/0 (unset: on when OpenTelemetry is in use)"
 
 
@@ -70,6 +110,8 @@ class Telemetry:
         "_attributes",
         "_duration",
         "_errors",
+        "_failed",
+        "_known_codes",
         "_not_resent",
         "_resends",
         "_service",
@@ -104,6 +146,37 @@ class Telemetry:
         self._trace = trace
         self._service = service_id
         self._attributes: dict[str, dict[str, str]] = {}
+        self._known_codes: dict[str, frozenset[str]] = {}
+        self._failed = False
+
+    def _broke(self, exc: Exception) -> None:
+        """An instrument or span raised: log it once for this client, never to the call."""
+        if not self._failed:
+            self._failed = True
+            logger.warning(
+                "OpenTelemetry recording failed (%s); the AWS call goes on, and this client"
+                " logs no further failure of it",
+                type(exc).__name__,
+            )
+
+    def error_type(self, operation: Any, code: str) -> str:
+        """``code`` if the library or the operation's model knows it, else ``_OTHER``."""
+        known = self._known_codes.get(operation.name)
+        if known is None:
+            from ._classify import MISMATCH_CODES, REFUSED_CODES, THROTTLING_CODES  # noqa: PLC0415
+
+            modeled = {
+                getattr(shape, "error_code", None) or shape.name
+                for shape in getattr(operation, "error_shapes", ())
+            }
+            known = self._known_codes[operation.name] = frozenset(
+                modeled | MISMATCH_CODES | REFUSED_CODES | THROTTLING_CODES
+            )
+        if (code in known or code in _SERVER_CODES or code in _EXCEPTION_TYPES) and len(
+            code
+        ) <= _MAX_ERROR_TYPE:
+            return code
+        return OTHER_ERROR
 
     def _of(self, operation: str) -> dict[str, str]:
         attributes = self._attributes.get(operation)
@@ -117,6 +190,12 @@ class Telemetry:
 
     def attempt_ended(self, operation: str, seconds: float | None, error_type: str | None) -> None:
         """One attempt's duration (when measured), and its error if it failed."""
+        try:
+            self._attempt_ended(operation, seconds, error_type)
+        except Exception as exc:  # noqa: BLE001  (telemetry never reaches the call)
+            self._broke(exc)
+
+    def _attempt_ended(self, operation: str, seconds: float | None, error_type: str | None) -> None:
         attributes = self._of(operation)
         if seconds is not None:
             self._attempt_duration.record(seconds, attributes)
@@ -127,6 +206,14 @@ class Telemetry:
         self, operation: str, attempt: int, delay: float, error_type: str, reason: str
     ) -> None:
         """A resend decided: the counter, and an event on the current span."""
+        try:
+            self._resent(operation, attempt, delay, error_type, reason)
+        except Exception as exc:  # noqa: BLE001  (telemetry never reaches the call)
+            self._broke(exc)
+
+    def _resent(
+        self, operation: str, attempt: int, delay: float, error_type: str, reason: str
+    ) -> None:
         self._resends.add(1, {**self._of(operation), "reason": reason})
         span = self._trace.get_current_span()
         if span.is_recording():
@@ -139,6 +226,14 @@ class Telemetry:
         self, operation: str, attempts: int, seconds: float | None, stop_reason: str | None
     ) -> None:
         """The logical call's attempts, duration and, if it failed, why it was not resent."""
+        try:
+            self._call_ended(operation, attempts, seconds, stop_reason)
+        except Exception as exc:  # noqa: BLE001  (telemetry never reaches the call)
+            self._broke(exc)
+
+    def _call_ended(
+        self, operation: str, attempts: int, seconds: float | None, stop_reason: str | None
+    ) -> None:
         attributes = self._of(operation)
         self._attempts.add(attempts, attributes)
         if seconds is not None:

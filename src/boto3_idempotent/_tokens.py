@@ -149,10 +149,21 @@ class TokenMember(NamedTuple):
                 else f"characters matching {self.allowed!r}"
             )
             raise InvalidClientToken(
-                f"{where}: got a client token of {len(value)} characters; expected "
+                f"{where}: got a client token {self._fault(value)}; expected "
                 f"{self.min_length} to {self.max_length} {kind}{pattern}"
             )
         return value
+
+    def _fault(self, value: str) -> str:
+        """What is wrong with a token this member refuses, never showing its value."""
+        if not self.min_length <= len(value) <= self.max_length:
+            return f"of {len(value)} characters"
+        allowed = _charset(self.allowed)
+        for index, char in enumerate(value):
+            if not allowed.fullmatch(char):
+                what = "a non-ASCII" if not char.isascii() else "a disallowed"
+                return f"with {what} character at position {index + 1}"
+        return "that does not match the member's pattern"
 
     def apply(
         self,

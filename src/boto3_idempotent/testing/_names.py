@@ -24,6 +24,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+#: botocore session variables that read no profile from AWS_PROFILE (its default one).
+_NO_PROFILE = {"profile": (None, None, None, None)}
+
 __all__ = ["Names"]
 
 _OPERATIONS_KEY = re.compile(r'"operations"\s*:\s*')
@@ -54,7 +57,10 @@ class Names:
             if self._session is None:
                 import botocore.session  # noqa: PLC0415  (only once a name is asked)
 
-                self._session = botocore.session.get_session()
+                # Models only: a profile (AWS_PROFILE) is none of its business, and one
+                # this machine lacks would make every lookup raise ProfileNotFound.
+                session = botocore.session.Session(session_vars=_NO_PROFILE)
+                self._session = session
             return self._session
 
     def available(self) -> frozenset[str]:

@@ -13,6 +13,7 @@ installed, so importing it imports no moto, no boto3 and starts nothing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -44,16 +45,25 @@ def _boto3_idempotent_endpoint() -> Iterator[FaultyEndpoint]:
 
 @pytest.fixture
 def faulty_endpoint(
-    _boto3_idempotent_endpoint: FaultyEndpoint, request: pytest.FixtureRequest
+    _boto3_idempotent_endpoint: FaultyEndpoint,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[FaultyEndpoint]:
     """A running :class:`FaultyEndpoint`, reset, with no random faults until you set some.
 
     The test runs in testing mode (no backoff sleeps; a cap on attempts set before
     stays), restored afterwards; ``@pytest.mark.boto3_idempotent_sleeps`` opts out.
+    An ``AWS_PROFILE`` naming a profile this machine lacks (a CI runner, a colleague's
+    shell) is unset for the test: the endpoint's clients carry their own credentials,
+    and boto3 would refuse to make any client under it.
     """
     from boto3_idempotent import _testing_mode  # noqa: PLC0415
 
     from ._faults import FaultSchedule  # noqa: PLC0415
+
+    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        if not _profile_exists(os.environ.get(variable)):
+            monkeypatch.delenv(variable)
 
     endpoint = _boto3_idempotent_endpoint
     endpoint.reset()
@@ -63,3 +73,15 @@ def faulty_endpoint(
         return
     with _testing_mode.set_testing(True, attempts=_testing_mode.current().attempts):
         yield endpoint
+
+
+def _profile_exists(name: str | None) -> bool:
+    """Whether the shared config files define profile ``name`` (unset: yes, nothing to do)."""
+    if not name:
+        return True
+    import botocore.session  # noqa: PLC0415
+
+    from ._names import _NO_PROFILE  # noqa: PLC0415
+
+    session = botocore.session.Session(session_vars=_NO_PROFILE)
+    return name in session.full_config.get("profiles", {})
