@@ -1,4 +1,4 @@
-"""The asynchronously invoked order function of async_handler.py, written with aioboto3.
+"""The async-invoked order function of async_invocation_handler.py, with aioboto3 (asyncio).
 
 Lambda retries a failed asynchronous invocation twice, with the same request id.
 If the function crashes after ``run_instances`` (here: the DynamoDB write fails),

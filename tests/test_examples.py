@@ -51,9 +51,9 @@ def stored(aws):
     return {i["order_id"]["S"]: i["instance_id"]["S"] for i in items}
 
 
-def test_async_handler_rerun_after_a_crash_creates_one_instance(aws):
+def test_async_invocation_handler_rerun_after_a_crash_creates_one_instance(aws):
     """PutItem fails after RunInstances; Lambda re-runs with the same request id."""
-    example = load("async_handler")
+    example = load("async_invocation_handler")
     event = {"order_id": "o-1", "image_id": AMI}
     aws.script("PutItem", Fault.CLIENT_ERROR)
 
@@ -71,9 +71,9 @@ def test_async_handler_rerun_after_a_crash_creates_one_instance(aws):
     ]
 
 
-def test_async_handler_survives_faults_on_the_create(aws):
+def test_async_invocation_handler_survives_faults_on_the_create(aws):
     """A lost response and a 503 on RunInstances: retried in the invocation, one instance."""
-    example = load("async_handler")
+    example = load("async_invocation_handler")
     aws.script("RunInstances", Fault.LOST_RESPONSE, Fault.UNAVAILABLE)
 
     result = example.handler({"order_id": "o-2", "image_id": AMI}, FakeLambdaContext("req-2"))

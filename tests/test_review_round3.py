@@ -315,3 +315,19 @@ def test_the_fixture_works_under_a_profile_this_machine_lacks(missing_profile, f
     assert "AWS_PROFILE" not in os.environ
     sqs = faulty_endpoint.client("sqs")
     assert sqs.create_queue(QueueName="q")["QueueUrl"].endswith("/q")
+
+
+def test_docstrings_hold_no_rest_roles():
+    """The API reference is Markdown (mkdocstrings): a :func:`x` role would show raw."""
+    import re
+    from pathlib import Path
+
+    role = re.compile(r":(?:func|class|data|meth|attr|exc|mod|obj):`")
+    root = Path(__file__).resolve().parents[1] / "src" / "boto3_idempotent"
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted(root.rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if role.search(line)
+    ]
+    assert found == []

@@ -71,7 +71,7 @@ class Served:
         assert self.process.stdout is not None
         reader = threading.Thread(target=lambda: chunks.append(self.process.stdout.read()))
         reader.start()
-        reader.join(timeout=120)
+        reader.join(timeout=30)  # a failure is told in seconds, not minutes
         if reader.is_alive():
             self.process.kill()
             reader.join(timeout=30)
@@ -126,7 +126,7 @@ def test_serve_prints_exports_that_run_the_example_as_written(serve, tmp_path):
         [sys.executable, "-c", EXAMPLE],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=60,
         check=False,
         env=environ,
     )
@@ -181,6 +181,30 @@ def test_serve_injects_faults_only_when_asked(serve):
     assert describe(clean)["Reservations"] == []
 
 
+def test_serve_with_faults_names_a_fault_free_url(serve):
+    """--fault-rate 1: stderr names moto's own URL, where state reads back without faults."""
+    import re
+
+    faulty = serve("--fault-rate", "1", "--seed", "7")
+    assert faulty.process.stderr is not None
+    found = None
+    for _ in range(5):  # the line follows "# serving ... until Ctrl-C"
+        line = faulty.process.stderr.readline()
+        found = re.search(r"fault-free, to read back state: AWS_ENDPOINT_URL=(\S+)", line)
+        if found:
+            break
+    assert found is not None
+    client = boto3.client(
+        "ec2",
+        endpoint_url=found.group(1),
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    assert client.describe_instances()["Reservations"] == []
+
+
 def test_serve_on_a_port_in_use_exits_2_naming_the_port(tmp_path):
     """Another socket listens on the port: one line naming it on stderr, nothing on stdout."""
     with socket.socket() as taken:
@@ -191,7 +215,7 @@ def test_serve_on_a_port_in_use_exits_2_naming_the_port(tmp_path):
             [sys.executable, "-m", "boto3_idempotent", "serve", "--port", str(port)],
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=60,
             check=False,
             env=base_environ(tmp_path),
         )
@@ -215,7 +239,7 @@ def test_serve_without_moto_exits_2_naming_the_extra(tmp_path):
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=60,
         check=False,
         env=base_environ(tmp_path),
     )
@@ -232,7 +256,7 @@ def test_serve_refuses_a_port_out_of_range(port, tmp_path):
         [sys.executable, "-m", "boto3_idempotent", "serve", "--port", port],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=60,
         check=False,
         env=base_environ(tmp_path),
     )

@@ -55,7 +55,7 @@ _GENERATED_FORM = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 @dataclass(frozen=True, repr=False)
 class CallInfo:
-    """How a logical call went on the wire; see :func:`call_info`.
+    """How a logical call went on the wire; see ``call_info``.
 
     Attributes:
         attempts: Attempts sent, the first one included.
@@ -63,7 +63,7 @@ class CallInfo:
             without a token member.
         max_attempts_reached: Whether retrying stopped because attempts ran out.
         stop_reason: Why a failed call was not resent (again), see
-            :data:`StopReason`; ``None`` for a success.
+            ``StopReason``; ``None`` for a success.
         earlier_attempt_may_have_acted: The call failed on a *resend* that followed
             an ambiguous failure (5xx, lost response): the earlier attempt may have
             done the work, so an error such as "not found" (after a delete) or

@@ -35,7 +35,7 @@ here per operation as ``refused``.
 ``EndpointConnectionError`` is judged by the transport error it wraps: botocore
 raises it only when connecting failed, but aiobotocore's aiohttp session also
 raises it for a connection reset while the answer was awaited, after the request
-was written. Only a connect-phase cause (:data:`CONNECT_PHASE_ERRORS`) means
+was written. Only a connect-phase cause (``CONNECT_PHASE_ERRORS``) means
 nothing was sent. Those types belong to optional libraries (aiohttp, httpx), so
 they are named, and looked up in ``sys.modules``: never imported here, and an
 error of a library that was never imported cannot exist.

@@ -97,7 +97,7 @@ class RetryPolicy:
         treat_as_unsafe: ``"service:Operation"`` names never resent after an ambiguous
             failure, whatever their class, token or ``retry_unsafe`` say: for an
             operation you know acts twice where the library's table says otherwise.
-        on_retry: Callables given a :class:`RetryEvent` before each backoff (logs,
+        on_retry: Callables given a ``RetryEvent`` before each backoff (logs,
             metrics, traces); coroutine functions too, on asyncio clients. One that
             raises is logged and skipped. Not read from the environment.
     """

@@ -1,6 +1,6 @@
 """Unknown ``BOTO3_IDEMPOTENT_*`` variables: a misspelt one is named, never silently ignored.
 
-``wrap()`` and ``install()`` call :func:`warn_unknown_variables` each time, so the
+``wrap()`` and ``install()`` call ``warn_unknown_variables`` each time, so the
 check is a prefix test over the environment's names; the close-match search and the
 warning happen once per unknown name per process.
 """
@@ -89,7 +89,7 @@ def describe(name: str, meant: str | None) -> str:
 
 
 def warn_unknown_variables() -> None:
-    """Warn (:class:`ConfigWarning`) about each unknown variable, once per name per process."""
+    """Warn (``ConfigWarning``) about each unknown variable, once per name per process."""
     names = [n for n in os.environ if _candidate(n)]  # usually empty or known
     if not names:
         return

@@ -207,7 +207,7 @@ class IncompleteResponseError(ConnectionClosedError):
 class ConfigWarning(UserWarning):
     """A ``BOTO3_IDEMPOTENT_*`` variable that no setting reads: misspelt, so ignored.
 
-    Issued once per variable per process, by :func:`wrap` and :func:`install`; the
+    Issued once per variable per process, by ``wrap`` and ``install``; the
     message names the variable and, when one is close, the variable meant.
     """
 

@@ -85,7 +85,7 @@ def install(session: Any = None, policy: RetryPolicy | None = None) -> None:
     """Wrap every client created from now on: by ``session``, or by any boto3 session.
 
     For code that makes its own clients (a library, a framework) and so cannot
-    call :func:`wrap` on them. Clients created before stay as they are; resources
+    call ``wrap`` on them. Clients created before stay as they are; resources
     are covered (their clients come from the same place). Installing again
     replaces the policy.
 
@@ -135,7 +135,7 @@ def install(session: Any = None, policy: RetryPolicy | None = None) -> None:
 
 
 def uninstall(session: Any = None) -> None:
-    """Undo :func:`install` for ``session`` (``None``: the all-sessions install).
+    """Undo ``install`` for ``session`` (``None``: the all-sessions install).
 
     Puts back exactly what was there, even a wrapper installed after ours stays
     working (ours then passes clients through unwrapped). Clients already created

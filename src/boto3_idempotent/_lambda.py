@@ -108,7 +108,7 @@ def idempotent_handler(
 
     Inside the handler, every wrapped client:
 
-    * derives its generated tokens from the key (see :func:`idempotency_key`);
+    * derives its generated tokens from the key (see ``idempotency_key``);
     * starts no backoff that would end within ``margin`` seconds of the function's
       timeout (``context.get_remaining_time_in_millis()``).
 

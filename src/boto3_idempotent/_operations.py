@@ -180,7 +180,7 @@ def _sources(service_name: str, operation_model: Any) -> tuple[list[Path], list[
 
 
 def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
-    """Build the :class:`OperationInfo` of a botocore ``OperationModel``."""
+    """Build the ``OperationInfo`` of a botocore ``OperationModel``."""
     from . import _token_table as table  # noqa: PLC0415  (an operation's first call only)
     from ._resend import ResendClass, operation_class, refused_errors  # noqa: PLC0415
 

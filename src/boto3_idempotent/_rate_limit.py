@@ -13,7 +13,7 @@ or not). What differs is the wait:
   the call's deadline or a Lambda function's time left. Here a send *reserves* the
   next token under a lock held for microseconds, and learns how long until it is
   due. If that wait would end past the deadline, or inside the Lambda margin, the
-  call fails at once with :class:`~boto3_idempotent.ClientRateLimited` (its
+  call fails at once with ``boto3_idempotent.ClientRateLimited`` (its
   ``call_info`` says ``deadline`` or ``lambda_time_left``); nothing is taken.
 * Otherwise it waits with the client's sleep: the injected one, ``time.sleep``
   on a botocore client, ``asyncio.sleep`` on an aiobotocore one. No lock is held

@@ -5,7 +5,7 @@ Imported at a client's first failed attempt, never on the success path, so neith
 
 botocore (or aiobotocore) owns the loop: it resends the serialized request. tenacity
 owns the decision. Each failed attempt becomes a tenacity *result* (an
-:class:`Attempt`), and ``Retrying.iter`` runs the policy over it:
+``Attempt``), and ``Retrying.iter`` runs the policy over it:
 
 * ``retry``: always (the plugin consults the policy only for failures that the
   response table and the call's protection allow to resend);
@@ -18,7 +18,7 @@ owns the decision. Each failed attempt becomes a tenacity *result* (an
   happen). The first that fires is the call's stop reason;
 * ``before_sleep``: one log record.
 
-:meth:`RetryDecider.decide` answers with a :class:`Decision`. It is synchronous and
+``RetryDecider.decide`` answers with a ``Decision``. It is synchronous and
 does no I/O but logging: the caller (a synchronous or an asyncio client) then calls
 the hooks and sleeps, so everything announced is a resend that happens.
 ``Retrying.iter`` keeps scratch state in a ``threading.local``, which is safe here

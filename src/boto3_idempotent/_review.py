@@ -1,7 +1,7 @@
 """Which botocore release the tables were reviewed against, and what a newer one adds.
 
 The token table (``_token_table``) and the resend table (``_resend_table``) were read,
-entry by entry, against the models of one botocore release: :data:`REVIEWED_WITH`.
+entry by entry, against the models of one botocore release: ``REVIEWED_WITH``.
 ``_reviewed_operations.txt`` lists every operation of that release, one a line, under
 its service (``[ec2]``), so that a newer botocore's additions can be told apart.
 

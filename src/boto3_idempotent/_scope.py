@@ -127,7 +127,7 @@ def idempotency_key(
         secret: HMAC key; defaults to ``BOTO3_IDEMPOTENT_TOKEN_SECRET``, else a fixed,
             public one. Without a secret of yours, whoever sees a token (CloudTrail) and
             can guess candidate keys (order numbers) can check a guess; a
-            :class:`TokenSecretWarning` says so, once per process. Changing the secret
+            ``TokenSecretWarning`` says so, once per process. Changing the secret
             changes every token, as a new key would.
 
     Raises:

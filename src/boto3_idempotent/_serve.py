@@ -87,6 +87,10 @@ def serve(
                 f"# serving {endpoint.url} (moto behind the fault proxy; faults: {faults};"
                 f" pid {os.getpid()}) until Ctrl-C\n"
             )
+            if fault_rate:  # reading back what was made must not meet faults itself
+                err_stream.write(
+                    f"# fault-free, to read back state: AWS_ENDPOINT_URL={endpoint.backend_url}\n"
+                )
             err_stream.flush()
             while not stopping.wait(1.0):  # a timeout: Ctrl-C is seen on Windows too
                 pass

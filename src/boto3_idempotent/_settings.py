@@ -1,6 +1,6 @@
 """A policy resolved for one client: every number known, and where each one came from.
 
-Precedence, for each field: the :class:`RetryPolicy` (set in code, or by a
+Precedence, for each field: the ``RetryPolicy`` (set in code, or by a
 ``BOTO3_IDEMPOTENT_*`` variable through ``from_env``); then, for attempts, the
 client's own budget (``Config(retries=...)``, ``AWS_MAX_ATTEMPTS``, the profile's
 ``max_attempts``, which botocore has already merged into ``total_max_attempts``);

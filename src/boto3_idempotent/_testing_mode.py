@@ -28,7 +28,7 @@ def is_testing() -> bool:
 
 
 class TestingMode:
-    """What :func:`set_testing` returns: a context manager restoring the previous state."""
+    """What ``set_testing`` returns: a context manager restoring the previous state."""
 
     def __init__(self, previous: _State) -> None:
         """Remember the state to restore."""

@@ -925,8 +925,8 @@ def repeat_conflicts(service: str, operation: str) -> frozenset[str]:
     """Error codes documented to answer a repeat of *this* token or reference.
 
     Seen on a *retried* attempt after an ambiguous failure, they mean that the
-    first attempt most likely went through. Check :attr:`Repeat.marker` too where
-    it is set. Codes not tied to the reference (:attr:`Repeat.tied`) are left out.
+    first attempt most likely went through. Check ``Repeat.marker`` too where
+    it is set. Codes not tied to the reference (``Repeat.tied``) are left out.
     """
     repeat = repeat_behaviour(service, operation)
     return repeat.codes if repeat is not None and repeat.tied else frozenset()

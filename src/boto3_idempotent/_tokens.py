@@ -42,7 +42,7 @@ class TokenMember(NamedTuple):
         min_length: The shape's ``min``, or 1.
         max_length: The tightest of the shape's ``max`` and the documented limit
             (ECS: "up to 36 ASCII characters"; EC2's idempotency page: 64); when both
-            are silent, :data:`LONGEST_TOKEN`.
+            are silent, ``LONGEST_TOKEN``.
         pattern: The shape's pattern, matched against the whole token, as AWS's API
             references present them ("Pattern: [a-zA-Z0-9][-a-zA-Z0-9]*").
         uuid_format: Generate ``str(uuid4())`` (36 characters). ``False`` where the

@@ -5,7 +5,7 @@ so a connection that closes mid-body hands the parser a truncated document: an
 AWS JSON body cut after its headers parses as ``{}`` and comes back as a success
 with an empty result; a cut XML body raises ``ResponseParserError``, which is never
 retried. A wrapped client's HTTP session checks the length first and raises
-:class:`IncompleteResponseError` (a ``ConnectionClosedError``) instead, which the
+``IncompleteResponseError`` (a ``ConnectionClosedError``) instead, which the
 response table treats like any connection lost after sending: resent where that is
 safe, raised otherwise, never returned as a success.
 

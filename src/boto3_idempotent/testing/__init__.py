@@ -4,7 +4,7 @@ Needs the ``testing`` extra (moto's server)::
 
     pip install "boto3-idempotent[testing]"
 
-See :class:`FaultyEndpoint`, and ``boto3_idempotent.testing.pytest_plugin`` for the
+See ``FaultyEndpoint``, and ``boto3_idempotent.testing.pytest_plugin`` for the
 ``faulty_endpoint`` pytest fixture (registered when the package is installed).
 
 The names load on first use: pytest imports this package for the plugin in every

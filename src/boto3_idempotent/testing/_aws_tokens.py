@@ -5,12 +5,12 @@ table, operation classes or error codes: a wrong path there would be honoured on
 sides, and no test could see it. What it knows instead:
 
 * the models' ``idempotencyToken`` traits, read from botocore at run time, except
-  :data:`TRAITED_NOT_TOKENS`: traited members that name a session or a resource,
+  ``TRAITED_NOT_TOKENS``: traited members that name a session or a resource,
   which different requests reuse on purpose;
-* :data:`UNTRAITED_TOKENS`: token members the services document but whose model
+* ``UNTRAITED_TOKENS``: token members the services document but whose model
   lacks the trait, for the operations moto implements (the endpoint forwards to
   moto: nothing else can be created through it);
-* :data:`MISMATCH_CODES`: the error each service answers a token reused with other
+* ``MISMATCH_CODES``: the error each service answers a token reused with other
   parameters.
 
 Paths are member names from the top of the input, as in the request (EC2's query

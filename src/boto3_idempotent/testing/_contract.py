@@ -111,7 +111,7 @@ class TokenContract:
         Args:
             request: The parsed request.
             service: Its botocore service name.
-            token: The token and its member path, from :meth:`token`.
+            token: The token and its member path, from ``token``.
             forward: Sends the request to the backend.
             error: Makes an error answer from (status, code, message).
 

@@ -15,7 +15,7 @@ contract in front of moto, and the faults that make retries matter::
                      └ 4. lost response? close the connection without answering
 
 Every request is recorded (operation, token, fault, outcome), and
-:meth:`FaultyEndpoint.created` counts what the backend really did. Every operation
+``FaultyEndpoint.created`` counts what the backend really did. Every operation
 and service name given to the endpoint is checked against botocore's models
 (``_names.py``), so a misspelled name raises instead of matching nothing.
 """
@@ -60,7 +60,7 @@ _HOP_BY_HOP = frozenset(
 
 
 class ClientKwargs(TypedDict):
-    """What :meth:`FaultyEndpoint.client_kwargs` gives: ``boto3.client(name, **kwargs)``."""
+    """What ``FaultyEndpoint.client_kwargs`` gives: ``boto3.client(name, **kwargs)``."""
 
     endpoint_url: str
     region_name: str
@@ -101,7 +101,7 @@ class FaultyEndpoint:
     """A local AWS endpoint that honours client tokens and injects faults.
 
     Use it as a context manager (or ``start()``/``stop()``) and point clients at
-    :attr:`url`::
+    ``url``::
 
         with FaultyEndpoint(FaultSchedule(rate=0.3, seed=7)) as aws:
             ec2 = wrap(aws.client("ec2"))
@@ -120,13 +120,13 @@ class FaultyEndpoint:
             recorded), to check state.
 
     Args:
-        schedule: Random faults; none when ``None``. :meth:`script` adds exact ones.
+        schedule: Random faults; none when ``None``. ``script`` adds exact ones.
         token_lifetimes: Seconds a token is honoured, per service; merged over
-            :data:`~boto3_idempotent.testing.DEFAULT_TOKEN_LIFETIMES`.
+            ``boto3_idempotent.testing.DEFAULT_TOKEN_LIFETIMES``.
         clock: Monotonic seconds, for token expiry (tests pass a fake one).
-        sleep: Waits for :attr:`Fault.LATENCY`.
-        port: The port :attr:`url` listens on, on 127.0.0.1; ``0`` (the default): a
-            free one. :meth:`start` raises ``OSError`` when it is in use.
+        sleep: Waits for ``Fault.LATENCY``.
+        port: The port ``url`` listens on, on 127.0.0.1; ``0`` (the default): a
+            free one. ``start`` raises ``OSError`` when it is in use.
     """
 
     def __init__(
@@ -138,7 +138,7 @@ class FaultyEndpoint:
         sleep: Callable[[float], None] = time.sleep,
         port: int = 0,
     ) -> None:
-        """Configure; nothing starts until :meth:`start` or ``with``."""
+        """Configure; nothing starts until ``start`` or ``with``."""
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port={port!r} is invalid: expected a whole number from 0 to 65535")
         self._port = port
@@ -257,9 +257,9 @@ class FaultyEndpoint:
 
     @property
     def schedule(self) -> FaultSchedule:
-        """The random faults; assign a new :class:`FaultSchedule` to change them.
+        """The random faults; assign a new ``FaultSchedule`` to change them.
 
-        Its ``operations`` are checked like :meth:`script`'s names, and client method
+        Its ``operations`` are checked like ``script``'s names, and client method
         names (``run_instances``) become model names.
         """
         return self._schedule
@@ -292,7 +292,7 @@ class FaultyEndpoint:
     def client_kwargs(self, *, backend: bool = False) -> ClientKwargs:
         """Arguments for ``boto3.client(name, **aws.client_kwargs())`` (or a session's).
 
-        The same endpoint, region and dummy credentials as :attr:`client`, for code
+        The same endpoint, region and dummy credentials as ``client``, for code
         that makes its own clients; typed, so boto3-stubs' per-service types apply.
 
         Args:
@@ -327,7 +327,7 @@ class FaultyEndpoint:
         """Requests that arrived (for ``operation`` of ``service``), whatever became of them.
 
         Raises:
-            ValueError: An unknown service or operation, as for :meth:`script`.
+            ValueError: An unknown service or operation, as for ``script``.
         """
         operation, service = self._filter(operation, service)
         return sum(1 for r in self.records if _matches(r, operation, service))
@@ -336,7 +336,7 @@ class FaultyEndpoint:
         """Times the backend carried out ``operation`` successfully: resources created.
 
         Raises:
-            ValueError: An unknown service or operation, as for :meth:`script`.
+            ValueError: An unknown service or operation, as for ``script``.
         """
         operation, service = self._filter(operation, service)
         return sum(
@@ -455,9 +455,9 @@ class FaultyEndpoint:
         """An aiobotocore client for this endpoint, as the async context manager it comes in.
 
         ``async with aws.aio_client("ec2") as ec2: ...``: the endpoint, region and dummy
-        credentials of :attr:`client`; ``kwargs`` go to ``create_client``
+        credentials of ``client``; ``kwargs`` go to ``create_client``
         (``config=AioConfig(...)``). Needs aiobotocore, imported here only. Check state
-        with the synchronous :attr:`backend_client`.
+        with the synchronous ``backend_client``.
         """
         from aiobotocore.session import get_session  # noqa: PLC0415  (optional, pins botocore)
 

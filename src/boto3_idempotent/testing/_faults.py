@@ -95,7 +95,7 @@ class FaultSchedule:
         faults: The faults to draw from, uniformly.
         operations: Only these operations get faults (model names; an endpoint checks
             them and turns client method names into model names); ``None``: all.
-        latency: Seconds that :attr:`Fault.LATENCY` adds.
+        latency: Seconds that ``Fault.LATENCY`` adds.
     """
 
     rate: float = 0.0

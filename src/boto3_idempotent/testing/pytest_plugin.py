@@ -49,7 +49,7 @@ def faulty_endpoint(
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[FaultyEndpoint]:
-    """A running :class:`FaultyEndpoint`, reset, with no random faults until you set some.
+    """A running ``FaultyEndpoint``, reset, with no random faults until you set some.
 
     The test runs in testing mode (no backoff sleeps; a cap on attempts set before
     stays), restored afterwards; ``@pytest.mark.boto3_idempotent_sleeps`` opts out.
