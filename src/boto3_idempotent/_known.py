@@ -12,18 +12,29 @@ from __future__ import annotations
 
 import difflib
 from functools import cache
+from typing import Any
 
 from . import _review
 
-__all__ = ["unknown_names"]
+__all__ = ["NO_PROFILE", "models_session", "unknown_names"]
+
+#: botocore session variables that read no profile (``AWS_PROFILE``): model lookups need
+#: none, and a profile this machine lacks would make them raise ``ProfileNotFound``.
+NO_PROFILE = {"profile": (None, None, None, None)}
+
+
+@cache
+def models_session() -> object:
+    """A botocore session for reading models only (never for making clients)."""
+    import botocore.session  # noqa: PLC0415
+
+    return botocore.session.Session(session_vars=NO_PROFILE)
 
 
 @cache
 def _services() -> tuple[str, ...]:
     """Every service name: the review's and the installed botocore's."""
-    import botocore.session  # noqa: PLC0415
-
-    installed = botocore.session.get_session().get_available_services()
+    installed = models_session().get_available_services()  # type: ignore[attr-defined]
     return tuple(sorted(set(installed) | _review.reviewed_services()))
 
 
@@ -31,9 +42,7 @@ def _services() -> tuple[str, ...]:
 def _operations(service: str) -> frozenset[str]:
     """The service's operations: the review's, and the installed model's if it has one."""
     found = set(_review.reviewed_operations(service) or ())
-    import botocore.session  # noqa: PLC0415
-
-    session = botocore.session.get_session()
+    session: Any = models_session()
     if service in session.get_available_services():
         found.update(session.get_service_data(service)["operations"])
     return frozenset(found)

@@ -24,9 +24,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-#: botocore session variables that read no profile from AWS_PROFILE (its default one).
-_NO_PROFILE = {"profile": (None, None, None, None)}
-
 __all__ = ["Names"]
 
 _OPERATIONS_KEY = re.compile(r'"operations"\s*:\s*')
@@ -55,12 +52,11 @@ class Names:
         """
         with self._lock:
             if self._session is None:
-                import botocore.session  # noqa: PLC0415  (only once a name is asked)
+                # Models only, loaded once a name is asked: a profile (AWS_PROFILE) is none
+                # of its business, and one this machine lacks would make lookups raise.
+                from boto3_idempotent._known import models_session  # noqa: PLC0415
 
-                # Models only: a profile (AWS_PROFILE) is none of its business, and one
-                # this machine lacks would make every lookup raise ProfileNotFound.
-                session = botocore.session.Session(session_vars=_NO_PROFILE)
-                self._session = session
+                self._session = models_session()
             return self._session
 
     def available(self) -> frozenset[str]:

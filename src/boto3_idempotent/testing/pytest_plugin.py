@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -79,9 +79,7 @@ def _profile_exists(name: str | None) -> bool:
     """Whether the shared config files define profile ``name`` (unset: yes, nothing to do)."""
     if not name:
         return True
-    import botocore.session  # noqa: PLC0415
+    from boto3_idempotent._known import models_session  # noqa: PLC0415
 
-    from ._names import _NO_PROFILE  # noqa: PLC0415
-
-    session = botocore.session.Session(session_vars=_NO_PROFILE)
+    session: Any = models_session()
     return name in session.full_config.get("profiles", {})
