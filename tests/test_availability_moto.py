@@ -217,3 +217,30 @@ def test_powertools_fails_the_call_if_put_item_is_treated_as_unsafe(
     assert sent.targets() == ["PutItem"]
     assert [(r.operation, r.fault) for r in aws.records] == [("PutItem", Fault.INTERNAL_ERROR)]
     assert aws.backend_client("dynamodb").scan(TableName=TABLE)["Items"] == []
+
+
+# -- 7. CreateMultipartUpload is resent: an upload is never less reliable than bare ---------
+
+
+@pytest.mark.parametrize("fault", [Fault.INTERNAL_ERROR, Fault.LOST_RESPONSE])
+def test_a_multipart_upload_survives_a_fault_on_create_multipart_upload(aws, big_file, fault):
+    """A 500 or a lost answer on CreateMultipartUpload: resent, as bare boto3 does; one object.
+
+    A lost answer leaves moto one empty upload id that no part is sent to: listed by
+    ListMultipartUploads until aborted (a lifecycle rule does that), never an object.
+    """
+    path, data = big_file
+    s3, sent = uploading_s3(aws, RetryPolicy())
+    aws.script("CreateMultipartUpload", fault, service="s3")
+
+    s3.upload_file(str(path), "orders", "big.bin", Config=TRANSFER)
+
+    assert aws.attempts("CreateMultipartUpload") == 2
+    creates = [r for r in sent if r.method == "POST" and r.url.endswith("?uploads")]
+    assert len(creates) == 2
+    stored = aws.backend_client("s3").get_object(Bucket="orders", Key="big.bin")
+    assert stored["Body"].read() == data
+    objects = aws.backend_client("s3").list_objects_v2(Bucket="orders")["Contents"]
+    assert [o["Key"] for o in objects] == ["big.bin"]
+    pending = aws.backend_client("s3").list_multipart_uploads(Bucket="orders").get("Uploads", [])
+    assert len(pending) == (1 if fault is Fault.LOST_RESPONSE else 0)

@@ -291,6 +291,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("s3", "RestoreObject"): (IDEMPOTENT, "a second request is answered RestoreAlreadyInProgress"),
     ("s3", "CopyObject"): (IDEMPOTENT, "a PUT of the destination key: a second request writes the same copy"),
     ("s3", "UploadPartCopy"): (IDEMPOTENT, "a PUT of one part: a second request writes the same part"),
+    ("s3", "CreateMultipartUpload"): (IDEMPOTENT, "a second request leaves only an empty upload id that no part is sent to: free, invisible as an object, ended by AbortMultipartUpload or a lifecycle rule (the criterion's empty, expiring thing)"),
     # Registers that set, rather than add a revision or an id.
     ("elbv2", "RegisterTargets"): (IDEMPOTENT, _LINKS),
     ("elb", "RegisterInstancesWithLoadBalancer"): (IDEMPOTENT, _LINKS),
