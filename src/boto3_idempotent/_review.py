@@ -32,6 +32,7 @@ __all__ = [
     "REVIEWED_WITH",
     "installed_botocore",
     "is_unreviewed",
+    "manifest_release",
     "newer_than_reviewed",
     "relation",
     "reviewed_operations",
