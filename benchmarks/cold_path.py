@@ -55,6 +55,7 @@ PHASES = ("import", "client", "first_call", "first_failed_call")
 WATCHED = (
     "boto3_idempotent._token_table",
     "boto3_idempotent._resend_table",
+    "boto3_idempotent._knowledge",
     "boto3_idempotent._resend",
     "boto3_idempotent._operations",
     "boto3_idempotent._tokens",

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from boto3_idempotent import RetryPolicy, TokenLifetimeWarning, _plugin, idempotency_key, wrap
+from boto3_idempotent import RetryPolicy, TokenLifetimeWarning, _lifetimes, idempotency_key, wrap
 from wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -174,7 +174,7 @@ def test_a_key_must_be_a_non_empty_string(key):
 
 def test_short_lived_tokens_warn_once(make_client, server, sleeps, monkeypatch):
     """DynamoDB forgets a token after 10 minutes, long before Lambda stops retrying: warned."""
-    monkeypatch.setattr(_plugin, "_warned_services", set())
+    monkeypatch.setattr(_lifetimes, "_warned_services", set())
     ddb = wrap(make_client("dynamodb"), RetryPolicy(), sleep=sleeps)
     items = [
         {
@@ -195,6 +195,6 @@ def test_short_lived_tokens_warn_once(make_client, server, sleeps, monkeypatch):
 
 def test_long_lived_tokens_do_not_warn(ec2, server, monkeypatch, recwarn):
     """EC2 keeps tokens 24 hours: no warning."""
-    monkeypatch.setattr(_plugin, "_warned_services", set())
+    monkeypatch.setattr(_lifetimes, "_warned_services", set())
     launches(ec2, "k", count=1)
     assert not [w for w in recwarn if issubclass(w.category, TokenLifetimeWarning)]

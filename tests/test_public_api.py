@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 import boto3_idempotent
@@ -19,6 +20,7 @@ def test_all_is_pinned():
         "ClientRateLimited",
         "ConfigError",
         "ConfigWarning",
+        "EarlierAttemptMayHaveActed",
         "EarlierAttemptSucceeded",
         "IdempotentInstanceTerminated",
         "IdempotentParameterMismatch",
@@ -49,10 +51,28 @@ def test_every_exported_name_exists():
         assert hasattr(boto3_idempotent, name)
 
 
+def test_every_lazy_name_is_exported_and_found_where_the_map_says():
+    """The lazy map and __all__ agree; each name is the object its module defines."""
+    import importlib
+
+    where = boto3_idempotent._WHERE
+    assert set(where) == set(boto3_idempotent.__all__) - {"__version__"}
+    for name, module in where.items():
+        defined = getattr(importlib.import_module(f"boto3_idempotent.{module}"), name)
+        assert getattr(boto3_idempotent, name) is defined
+    assert set(boto3_idempotent.__all__) <= set(dir(boto3_idempotent))
+    with pytest.raises(AttributeError, match="no attribute 'wrapp'"):
+        boto3_idempotent.wrapp  # noqa: B018
+
+
 def test_exceptions_subclass_what_callers_already_catch():
     """Adopting the library breaks no except clause."""
     assert issubclass(boto3_idempotent.IdempotentParameterMismatch, ClientError)
     assert issubclass(boto3_idempotent.EarlierAttemptSucceeded, ClientError)
+    assert issubclass(
+        boto3_idempotent.EarlierAttemptSucceeded, boto3_idempotent.EarlierAttemptMayHaveActed
+    )
+    assert issubclass(boto3_idempotent.EarlierAttemptMayHaveActed, ClientError)
     assert issubclass(boto3_idempotent.IdempotentInstanceTerminated, ClientError)
     assert issubclass(boto3_idempotent.IncompleteResponseError, ConnectionClosedError)
     assert issubclass(boto3_idempotent.RetryModeWarning, UserWarning)

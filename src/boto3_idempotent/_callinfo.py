@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Final, Literal, cast, get_args
 
 from botocore.exceptions import ClientError
+
+from . import _context
+from ._values import Value
 
 __all__ = [
     "CALL_INFO_ATTR",
@@ -19,7 +21,7 @@ __all__ = [
 ]
 
 #: The ResponseMetadata key that carries the client token a call sent.
-TOKEN_METADATA_KEY: Final = "IdempotencyToken"  # noqa: S105  (a key name, not a secret)
+TOKEN_METADATA_KEY: Final = _context.TOKEN_METADATA_KEY
 #: The ResponseMetadata key that says why a failed call was not resent (again).
 STOP_REASON_METADATA_KEY: Final = "RetryStopReason"
 #: The ResponseMetadata key set on an error answered to a *resend* after an ambiguous
@@ -53,9 +55,10 @@ _STOP_REASONS = frozenset(get_args(StopReason))
 _GENERATED_FORM = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}"
 
 
-@dataclass(frozen=True, repr=False)
-class CallInfo:
+class CallInfo(Value):
     """How a logical call went on the wire; see ``call_info``.
+
+    A frozen value: equal records compare equal, and none can be changed.
 
     Attributes:
         attempts: Attempts sent, the first one included.
@@ -70,14 +73,44 @@ class CallInfo:
             "already exists" (after a put without overwrite) may be its doing.
     """
 
+    __slots__ = (
+        "attempts",
+        "earlier_attempt_may_have_acted",
+        "max_attempts_reached",
+        "stop_reason",
+        "token",
+    )
+    _fields = _compared = _shown = (
+        "attempts",
+        "token",
+        "max_attempts_reached",
+        "stop_reason",
+        "earlier_attempt_may_have_acted",
+    )
     attempts: int
     token: str | None
-    max_attempts_reached: bool = False
-    stop_reason: StopReason | None = None
-    earlier_attempt_may_have_acted: bool = False
+    max_attempts_reached: bool
+    stop_reason: StopReason | None
+    earlier_attempt_may_have_acted: bool
+
+    def __init__(
+        self,
+        attempts: int,
+        token: str | None,
+        max_attempts_reached: bool = False,
+        stop_reason: StopReason | None = None,
+        earlier_attempt_may_have_acted: bool = False,
+    ) -> None:
+        """Hold the record."""
+        init = object.__setattr__
+        init(self, "attempts", attempts)
+        init(self, "token", token)
+        init(self, "max_attempts_reached", max_attempts_reached)
+        init(self, "stop_reason", stop_reason)
+        init(self, "earlier_attempt_may_have_acted", earlier_attempt_may_have_acted)
 
     def __repr__(self) -> str:
-        """Like a dataclass's, but a token of yours is shown in its log-safe form.
+        """Every field, but a token of yours is shown in its log-safe form.
 
         A token you passed may be an order number or an e-mail address; ``repr``
         ends up in logs and tracebacks. Generated forms (a UUID, 32 hex digits)

@@ -13,11 +13,11 @@ import math
 import os
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ConfigError
+from ._values import Value
 
 if TYPE_CHECKING:
     from ._hooks import RetryHook
@@ -67,13 +67,14 @@ _EXPECTED = {
 _OPERATION_KEY = r"[a-z0-9][a-z0-9-]*:[A-Z][A-Za-z0-9]*"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(Value):
     """How a wrapped client retries one logical call.
 
     Every field has a default that follows the client and the installed botocore,
     so wrapping changes *which* failures are retried safely, never how long a call
-    can take or how much load an outage sees. Set a field to choose otherwise.
+    can take or how much load an outage sees. Set a field to choose otherwise. A
+    frozen value, validated when made: equal policies compare and hash equal
+    (``on_retry`` aside).
 
     Attributes:
         max_attempts: Attempts on the wire per logical call, the first one included.
@@ -102,21 +103,60 @@ class RetryPolicy:
             raises is logged and skipped. Not read from the environment.
     """
 
-    max_attempts: int | None = None
-    base_delay: float | None = None
-    throttle_base_delay: float | None = None
-    max_delay: float | None = None
-    deadline: float | None = None
-    retry_unsafe: bool | Collection[str] = False
-    treat_as_unsafe: Collection[str] = frozenset()
-    on_retry: Sequence[RetryHook] = field(default=(), compare=False)
-    #: Where each field set came from: ``"RetryPolicy"`` or the variable (from_env).
-    sources: Mapping[str, str] = field(
-        default_factory=lambda: MappingProxyType({}), init=False, repr=False, compare=False
+    __slots__ = (
+        "base_delay",
+        "deadline",
+        "max_attempts",
+        "max_delay",
+        "on_retry",
+        "retry_unsafe",
+        "sources",
+        "throttle_base_delay",
+        "treat_as_unsafe",
     )
+    _compared = (
+        "max_attempts",
+        "base_delay",
+        "throttle_base_delay",
+        "max_delay",
+        "deadline",
+        "retry_unsafe",
+        "treat_as_unsafe",
+    )
+    _shown = (*_compared, "on_retry")
+    _fields = (*_shown, "sources")
+    max_attempts: int | None
+    base_delay: float | None
+    throttle_base_delay: float | None
+    max_delay: float | None
+    deadline: float | None
+    retry_unsafe: bool | Collection[str]
+    treat_as_unsafe: Collection[str]
+    on_retry: Sequence[RetryHook]
+    #: Where each field set came from: ``"RetryPolicy"`` or the variable (from_env).
+    sources: Mapping[str, str]
 
-    def __post_init__(self) -> None:
-        """Reject values that would make the policy meaningless; name the field."""
+    def __init__(
+        self,
+        max_attempts: int | None = None,
+        base_delay: float | None = None,
+        throttle_base_delay: float | None = None,
+        max_delay: float | None = None,
+        deadline: float | None = None,
+        retry_unsafe: bool | Collection[str] = False,
+        treat_as_unsafe: Collection[str] = frozenset(),
+        on_retry: Sequence[RetryHook] = (),
+    ) -> None:
+        """Hold the fields; reject values that make the policy meaningless, naming the field."""
+        init = object.__setattr__
+        init(self, "max_attempts", max_attempts)
+        init(self, "base_delay", base_delay)
+        init(self, "throttle_base_delay", throttle_base_delay)
+        init(self, "max_delay", max_delay)
+        init(self, "deadline", deadline)
+        init(self, "retry_unsafe", retry_unsafe)
+        init(self, "treat_as_unsafe", treat_as_unsafe)
+        init(self, "on_retry", on_retry)
         if self.max_attempts is not None and (
             not _is_int(self.max_attempts) or self.max_attempts < 1
         ):
@@ -136,18 +176,14 @@ class RetryPolicy:
         ):
             raise ConfigError("deadline", self.deadline, _EXPECTED["deadline"])
         if not isinstance(self.retry_unsafe, bool):
-            object.__setattr__(
-                self, "retry_unsafe", _operation_keys("retry_unsafe", self.retry_unsafe)
-            )
-        object.__setattr__(
-            self, "treat_as_unsafe", _operation_keys("treat_as_unsafe", self.treat_as_unsafe)
-        )
-        object.__setattr__(self, "on_retry", _hooks(self.on_retry))  # frozen: normalize once
+            init(self, "retry_unsafe", _operation_keys("retry_unsafe", self.retry_unsafe))
+        init(self, "treat_as_unsafe", _operation_keys("treat_as_unsafe", self.treat_as_unsafe))
+        init(self, "on_retry", _hooks(self.on_retry))  # frozen: normalize once
         given = {name: "RetryPolicy" for name in ENV_FIELDS if getattr(self, name) is not None}
         for name in ("retry_unsafe", "treat_as_unsafe"):
             if not getattr(self, name):  # the default, not a choice we can tell apart
                 given.pop(name)
-        object.__setattr__(self, "sources", MappingProxyType(given))
+        init(self, "sources", MappingProxyType(given))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:

@@ -8,8 +8,11 @@
     botocore.exceptions.ClientError
     ├── IdempotentParameterMismatch  same token, different parameters
     ├── IdempotentInstanceTerminated EC2: the token's instance has terminated since
-    └── EarlierAttemptSucceeded      a retry was told "already exists": the lost
-                                     first attempt most likely did the work
+    └── EarlierAttemptMayHaveActed   a resend after a lost or 5xx answer was refused
+        │                            by a conflict the earlier attempt may have caused
+        │                            ("already exists", a failed condition)
+        └── EarlierAttemptSucceeded  ... by the answer the service documents for a
+                                     repeat of this very token: it most likely did
         (each combined with the service's own modeled class, when it has one,
          e.g. DynamoDB's IdempotentParameterMismatchException, Route 53's
          HostedZoneAlreadyExists)
@@ -49,6 +52,7 @@ __all__ = [
     "ClientRateLimited",
     "ConfigError",
     "ConfigWarning",
+    "EarlierAttemptMayHaveActed",
     "EarlierAttemptSucceeded",
     "IdempotentInstanceTerminated",
     "IdempotentParameterMismatch",
@@ -154,7 +158,47 @@ class IdempotentInstanceTerminated(_TokenError):  # noqa: N818  (the error code'
     """
 
 
-class EarlierAttemptSucceeded(ClientError):  # noqa: N818  (says what happened)
+class EarlierAttemptMayHaveActed(ClientError):  # noqa: N818  (says what happened)
+    """A resend after a lost answer was refused by a conflict the earlier attempt may have caused.
+
+    The first attempt's answer was lost (a 5xx, a timeout, a dropped connection),
+    so the call was sent again; the service then refused it with a conflict that
+    the first attempt itself could have caused: "already exists" after a create of
+    a unique name, DynamoDB ``ConditionalCheckFailedException`` after a conditional
+    write, S3 ``PreconditionFailed`` after ``PutObject`` with ``IfNoneMatch="*"``.
+    The work may be done: look it up before treating the call as failed.
+
+    Raised as the service's own class too (``except
+    client.exceptions.ConditionalCheckFailedException`` and ``except ClientError``
+    still catch it). The same error on a call whose earlier attempts were all
+    answered (or on a first attempt) is the service's error alone: then it is not
+    the call's own doing.
+
+    Attributes:
+        operation_name: The operation, e.g. ``"PutItem"``.
+        token: The client token every attempt carried, or ``None``.
+        attempts: Attempts sent, the first one included.
+    """
+
+    def __init__(
+        self,
+        error_response: Any,
+        operation_name: str,
+        token: str | None = None,
+        attempts: int = 0,
+    ) -> None:
+        """Wrap the parsed error response as botocore does, plus the token and attempts."""
+        super().__init__(error_response, operation_name)
+        self.token = token
+        self.attempts = attempts
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as our own class: the combined classes are built at run time."""
+        args = (self.response, self.operation_name, self.token, self.attempts)
+        return (_base_of(type(self)), args)
+
+
+class EarlierAttemptSucceeded(EarlierAttemptMayHaveActed):
     """A retried create was told "already exists": the earlier attempt most likely succeeded.
 
     Some services answer a repeated caller reference with an error instead of the
@@ -172,22 +216,13 @@ class EarlierAttemptSucceeded(ClientError):  # noqa: N818  (says what happened)
         attempts: Attempts sent, the first one included.
     """
 
-    def __init__(
-        self,
-        error_response: Any,
-        operation_name: str,
-        token: str | None = None,
-        attempts: int = 0,
-    ) -> None:
-        """Wrap the parsed error response as botocore does, plus the token and attempts."""
-        super().__init__(error_response, operation_name)
-        self.token = token
-        self.attempts = attempts
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as the plain class: the combined classes are built at run time."""
-        args = (self.response, self.operation_name, self.token, self.attempts)
-        return (EarlierAttemptSucceeded, args)
+def _base_of(cls: type) -> type:
+    """Our class among a combined class's bases (itself when it is ours)."""
+    for base in cls.__mro__:
+        if base in (EarlierAttemptSucceeded, EarlierAttemptMayHaveActed):
+            return base
+    return cls
 
 
 class IncompleteResponseError(ConnectionClosedError):

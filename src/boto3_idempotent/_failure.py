@@ -1,32 +1,98 @@
-"""A failed attempt, classified by the response table; loaded at a client's first failure.
+"""One failed attempt, from what is known to what happens: loaded at a client's first failure.
 
-Shared by the synchronous and the asyncio plugin: what went wrong (an outcome and an
-error code), what a retry would cost the quota, and the log record of a decision not
-to resend. Nothing here runs on the success path.
+The plugin's needs-retry hook hands a failure down here once and gets back one step
+for its adapter (``Resend``, ``Linger`` or ``None``), or an exception; nothing here
+calls back into the plugin's decisions. The walk::
+
+    _Plugin.failed ──> handle(plugin, ...)
+                          classify(...)     the response table (_classify): an Outcome
+                          decide(...)       a Verdict, from the settings, the failure,
+                                            the operation's class and the call's state:
+                                              resend after a delay  (tenacity: _retrying)
+                                              give up, with a reason
+                                              raise typed (mismatch, terminated,
+                                                           "earlier attempt" conflicts)
+                          conclude(...)     the effects, in this one place: the rate
+                                            limiter, telemetry, the call's context, the
+                                            log record, ResponseMetadata / call_info,
+                                            the exception raised
+                   <──  Resend | Linger | None
+
+``decide`` changes nothing but the retry quota (tenacity's policy takes from it) and
+the call's start time when a re-wrap caught it under way. Shared by the synchronous
+and the asyncio plugin: both adapters act on the step returned. Nothing here runs on
+the success path.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+import re
+from collections.abc import Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, cast
 
+from botocore.exceptions import ChecksumError, ClientError
+
+from . import _context as ctx
+from ._callinfo import (
+    CALL_INFO_ATTR,
+    EARLIER_ATTEMPT_METADATA_KEY,
+    STOP_REASON_METADATA_KEY,
+    TOKEN_METADATA_KEY,
+    CallInfo,
+    StopReason,
+)
 from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
+from ._exceptions import (
+    EarlierAttemptMayHaveActed,
+    EarlierAttemptSucceeded,
+    IdempotentInstanceTerminated,
+    IdempotentParameterMismatch,
+    combined_class,
+)
+from ._operations import IDEMPOTENT
+from ._setup import Linger, Resend
 
 if TYPE_CHECKING:
-    from ._callinfo import StopReason
+    from ._hooks import RetryEvent
     from ._operations import OperationInfo
-    from ._retrying import Attempt
+    from ._plugin import _Plugin
+    from ._retrying import Attempt, Call
     from ._settings import Settings
+    from ._setup import Setup
 
-__all__ = ["Failure", "attempt_of", "classify", "log_no_resend"]
+__all__ = [
+    "EARLIER_CONFLICT",
+    "Failure",
+    "Verdict",
+    "attempt_of",
+    "classify",
+    "decide",
+    "handle",
+    "log_no_resend",
+    "resend_safe",
+]
 
 logger = logging.getLogger("boto3_idempotent")
+
+_ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
+#: EC2: the token's earlier launch succeeded and its instance has terminated since.
+_TERMINATED_CODES = frozenset({"IdempotentInstanceTerminated"})
+#: Refusals the earlier attempt of the same call could have caused: a unique name
+#: taken ("already exists", "duplicate", "in use"), a conflict, a failed condition
+#: (DynamoDB ConditionalCheckFailedException, S3 PreconditionFailed for IfNoneMatch).
+EARLIER_CONFLICT = re.compile(
+    r"AlreadyExist|Duplicate|ResourceInUse|Exists|Conflict|ConditionalCheckFailed"
+    r"|PreconditionFailed",
+    re.IGNORECASE,
+)
+_CONFLICT_STATUS = frozenset({409, 412})
 
 
 class Failure:
     """A failed attempt, classified."""
 
-    __slots__ = ("error_code", "outcome", "parsed", "retry_after")
+    __slots__ = ("error_code", "exception", "outcome", "parsed", "retry_after", "status")
 
     def __init__(
         self,
@@ -34,12 +100,64 @@ class Failure:
         error_code: str,
         parsed: dict[str, Any] | None,  # None: an exception, no response
         retry_after: float | None,
+        status: int | None = None,
+        exception: BaseException | None = None,
     ) -> None:
         """What the response table says of one attempt."""
+        self.exception = exception
         self.outcome = outcome
         self.error_code = error_code
         self.parsed = parsed
         self.retry_after = retry_after
+        self.status = status
+
+
+class Verdict:
+    """What to do with a failed attempt: resend, give up, or raise typed.
+
+    Attributes:
+        reason: Why not resent (``None``: resend).
+        delay: Seconds to back off before resending.
+        event: What ``on_retry`` hooks are given before the backoff.
+        pause: Seconds to wait before giving up (a long-polling call out of quota).
+        raised: The class to raise (ours; combined with the service's when raised).
+    """
+
+    __slots__ = ("delay", "event", "pause", "raised", "reason")
+
+    def __init__(
+        self,
+        reason: StopReason | None,
+        *,
+        delay: float = 0.0,
+        event: RetryEvent | None = None,
+        pause: float = 0.0,
+        raised: type[ClientError] | None = None,
+    ) -> None:
+        """A verdict; see the class."""
+        self.reason = reason
+        self.delay = delay
+        self.event = event
+        self.pause = pause
+        self.raised = raised
+
+
+def handle(
+    plugin: _Plugin,
+    setup: Setup,
+    response: tuple[Any, dict[str, Any]] | None,
+    attempts: int,
+    caught_exception: BaseException | None,
+    context: MutableMapping[str, Any],
+    info: OperationInfo,
+    operation: Any,
+) -> Resend | Linger | None:
+    """Classify a failed attempt, decide, and apply the verdict: the step for the adapter."""
+    failure = classify(setup.settings, response, caught_exception, info)
+    if failure is None:
+        return None
+    verdict = decide(setup, plugin, failure, attempts, context, info)
+    return conclude(plugin, setup, verdict, failure, attempts, context, info, operation)
 
 
 def classify(
@@ -51,21 +169,198 @@ def classify(
     """What went wrong, by the response table; ``None`` when there is nothing to judge."""
     if caught_exception is not None:
         outcome = classify_exception(caught_exception)
-        return Failure(outcome, type(caught_exception).__name__, None, None)
+        code = type(caught_exception).__name__
+        return Failure(outcome, code, None, None, exception=caught_exception)
     if response is None:
         return None
     http_response, parsed = response
     error = parsed.get("Error") or {}
     code = error.get("Code") or ""
     message = error.get("Message") or ""
-    maybe = classify_error(
-        http_response.status_code, code, message, info.retryable_errors, info.refused_errors
-    )
+    status = http_response.status_code
+    maybe = classify_error(status, code, message, info.retryable_errors, info.refused_errors)
     if maybe is None:  # a 2xx whose body failed its checksum
         maybe, code = Outcome.AMBIGUOUS, "ChecksumError"
     headers = http_response.headers
     retry_after = _retry_after(headers) if settings.mode.retry_after else None
-    return Failure(maybe, code, parsed, retry_after)
+    return Failure(maybe, code, parsed, retry_after, status)
+
+
+def decide(
+    setup: Setup,
+    plugin: _Plugin,
+    failure: Failure,
+    attempts: int,
+    context: MutableMapping[str, Any],
+    info: OperationInfo,
+) -> Verdict:
+    """The verdict on one failed attempt; no effect but the quota tenacity's policy takes."""
+    ambiguous_before = bool(context.get(ctx.AMBIGUOUS, False))
+    if failure.parsed is not None:
+        raised = _typed(failure, info, ambiguous_before)
+        if raised is not None:
+            return Verdict("not_retryable", raised=raised)
+    outcome = failure.outcome
+    if outcome in _ALWAYS_RESENT or (
+        outcome is Outcome.AMBIGUOUS and resend_safe(setup.settings, info, context)
+    ):
+        call = _call(plugin.service_name, info, context, setup)
+        attempt = attempt_of(setup.settings, failure, failure.exception)
+        decision = setup.decider(plugin.quota).decide(call, attempts, attempt)
+        if decision.delay is not None:
+            return Verdict(None, delay=decision.delay, event=decision.event)
+        return Verdict(decision.reason or "max_attempts", pause=decision.pause)
+    if outcome is Outcome.AMBIGUOUS:
+        return Verdict("unsafe_to_resend")
+    if ambiguous_before and failure.parsed is not None and _earlier_conflict(failure):
+        return Verdict("not_retryable", raised=EarlierAttemptMayHaveActed)
+    return Verdict("not_retryable")
+
+
+def resend_safe(settings: Settings, info: OperationInfo, context: Mapping[str, Any]) -> bool:
+    """Whether this call may be resent after an ambiguous failure.
+
+    The caller's lists come first (``treat_as_unsafe``, then ``retry_unsafe``);
+    then a call carrying its token or reference is protected; then the
+    operation's class, refined by the request where it decides.
+    """
+    if info.name in settings.treat_as_unsafe:
+        return False
+    if settings.retry_unsafe is True or info.name in settings.retry_unsafe_operations:
+        return True
+    if context.get(ctx.PROTECTED, False):
+        return True
+    resend = info.resend
+    if resend.refine is not None:
+        params = context.get(ctx.PARAMS)
+        return params is not None and resend.refine(params)
+    return resend.kind == IDEMPOTENT
+
+
+def _typed(
+    failure: Failure, info: OperationInfo, ambiguous_before: bool
+) -> type[ClientError] | None:
+    """Ours to raise before any resend: a repeat answered as a conflict, a mismatch."""
+    code = failure.error_code
+    if ambiguous_before and code in info.repeat_conflicts:  # before a mismatch: CloudFormation's
+        marker = info.repeat_marker  # TokenAlreadyExistsException is both
+        message = str((failure.parsed or {}).get("Error", {}).get("Message", ""))
+        if marker is None or marker in message:
+            return EarlierAttemptSucceeded
+    if code in _TERMINATED_CODES:
+        return IdempotentInstanceTerminated
+    if failure.outcome is Outcome.MISMATCH:
+        return IdempotentParameterMismatch
+    return None
+
+
+def _earlier_conflict(failure: Failure) -> bool:
+    """A refusal the earlier attempt of this call could have caused (see EARLIER_CONFLICT)."""
+    return failure.status in _CONFLICT_STATUS or bool(EARLIER_CONFLICT.search(failure.error_code))
+
+
+def conclude(
+    plugin: _Plugin,
+    setup: Setup,
+    verdict: Verdict,
+    failure: Failure,
+    attempts: int,
+    context: MutableMapping[str, Any],
+    info: OperationInfo,
+    operation: Any,
+) -> Resend | Linger | None:
+    """Apply a verdict's effects, all of them here; the step the adapter takes."""
+    if plugin.limiter is not None:
+        plugin.limiter.observe(throttled=failure.outcome is Outcome.THROTTLED)
+    telemetry = plugin.telemetry()
+    error_type = failure.error_code
+    if telemetry is not None:
+        error_type = telemetry.error_type(operation, failure.error_code)
+        started = context.get(ctx.ATTEMPT)
+        telemetry.attempt_ended(
+            info.name, None if started is None else setup.clock() - started, error_type
+        )
+    reason = verdict.reason
+    if reason is None:  # resend
+        if failure.outcome is Outcome.AMBIGUOUS:
+            context[ctx.AMBIGUOUS] = True
+        if telemetry is not None:
+            outcome = failure.outcome.name.lower()
+            telemetry.resent(info.name, attempts, verdict.delay, error_type, outcome)
+        return Resend(verdict.delay, verdict.event)
+    log_no_resend(plugin.service_name, info.name, failure.error_code, reason)
+    if telemetry is not None:
+        start = context.get(ctx.START)
+        seconds = None if start is None else setup.clock() - start
+        telemetry.call_ended(info.name, attempts, seconds, reason)
+    if failure.error_code == "ChecksumError":  # never hand back a body that failed it
+        raise ChecksumError(
+            checksum_type="crc32", expected_checksum="header", actual_checksum="body"
+        )
+    _tell(plugin, verdict, failure, attempts, context, info.name)
+    return Linger(verdict.pause) if verdict.pause > 0 else None
+
+
+def _tell(
+    plugin: _Plugin,
+    verdict: Verdict,
+    failure: Failure,
+    attempts: int,
+    context: Mapping[str, Any],
+    operation_name: str,
+) -> None:
+    """Tell the caller why the call stopped: call_info, and the typed error if any."""
+    reason = cast("StopReason", verdict.reason)
+    token: str | None = context.get(ctx.TOKEN)
+    acted = bool(context.get(ctx.AMBIGUOUS, False))  # an attempt before this one may have
+    parsed = failure.parsed
+    if parsed is None:
+        if failure.exception is not None:
+            record = CallInfo(attempts, token, reason == "max_attempts", reason, acted)
+            setattr(failure.exception, CALL_INFO_ATTR, record)
+        return
+    metadata = parsed.setdefault("ResponseMetadata", {})
+    if token is not None:
+        metadata[TOKEN_METADATA_KEY] = token
+    metadata[STOP_REASON_METADATA_KEY] = reason
+    if reason == "max_attempts":
+        metadata["MaxAttemptsReached"] = True
+    if acted:
+        metadata[EARLIER_ATTEMPT_METADATA_KEY] = True
+    if verdict.raised is None:
+        return
+    metadata["RetryAttempts"] = attempts - 1
+    client = plugin.client()
+    modeled = cast(
+        "type[ClientError]",
+        client.exceptions.from_code(failure.error_code) if client is not None else ClientError,
+    )
+    cls = combined_class(verdict.raised, modeled)
+    if issubclass(cls, EarlierAttemptMayHaveActed):
+        raise cls(parsed, operation_name, token, attempts)
+    raise cls(parsed, operation_name, token)  # type: ignore[call-arg,arg-type]
+
+
+def _call(
+    service: str, info: OperationInfo, context: MutableMapping[str, Any], setup: Setup
+) -> Call:
+    """The call as the tenacity policy sees it."""
+    from ._masking import log_safe  # noqa: PLC0415  (the failure path only)
+    from ._retrying import Call  # noqa: PLC0415
+
+    token: str | None = context.get(ctx.TOKEN)
+    start = context.get(ctx.START)
+    if start is None:  # wrapped while this call was already under way
+        start = context[ctx.START] = setup.clock()
+    return Call(
+        service=service,
+        operation_name=info.name,
+        token=token,
+        log_token=log_safe(token, from_caller=bool(context.get(ctx.FROM_CALLER))),
+        start=start,
+        time_left=context.get(ctx.TIME_LEFT),
+        context=context,
+    )
 
 
 def attempt_of(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+
+from ._values import Value
 
 __all__ = ["RetryEvent", "RetryHook", "notify", "notify_async"]
 
 logger = logging.getLogger("boto3_idempotent")
 
 
-@dataclass(frozen=True)
-class RetryEvent:
+class RetryEvent(Value):
     """One retry about to happen, as given to ``RetryPolicy(on_retry=...)`` callbacks.
 
     Attributes:
@@ -30,6 +30,26 @@ class RetryEvent:
         raw_token: The token exactly as sent. Not in ``repr``; never log it.
     """
 
+    __slots__ = (
+        "attempt",
+        "delay",
+        "elapsed",
+        "error_code",
+        "operation",
+        "raw_token",
+        "service",
+        "token",
+    )
+    _compared = _shown = (
+        "service",
+        "operation",
+        "attempt",
+        "token",
+        "error_code",
+        "delay",
+        "elapsed",
+    )
+    _fields = (*_compared, "raw_token")
     service: str
     operation: str
     attempt: int
@@ -37,7 +57,29 @@ class RetryEvent:
     error_code: str
     delay: float
     elapsed: float
-    raw_token: str | None = field(default=None, repr=False, compare=False)
+    raw_token: str | None
+
+    def __init__(
+        self,
+        service: str,
+        operation: str,
+        attempt: int,
+        token: str | None,
+        error_code: str,
+        delay: float,
+        elapsed: float,
+        raw_token: str | None = None,
+    ) -> None:
+        """Hold the event."""
+        init = object.__setattr__
+        init(self, "service", service)
+        init(self, "operation", operation)
+        init(self, "attempt", attempt)
+        init(self, "token", token)
+        init(self, "error_code", error_code)
+        init(self, "delay", delay)
+        init(self, "elapsed", elapsed)
+        init(self, "raw_token", raw_token)
 
 
 #: A callback; its return value is ignored (awaited first, on asyncio clients).

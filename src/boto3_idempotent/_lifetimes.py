@@ -9,6 +9,7 @@ __all__ = [
     "LAMBDA_RETRY_WINDOW",
     "TOKEN_LIFETIMES",
     "TokenLifetimeWarning",
+    "warn_if_short_lived",
 ]
 
 _HOUR = 3600.0
@@ -34,3 +35,25 @@ LAMBDA_RETRY_WINDOW = 6 * _HOUR
 
 class TokenLifetimeWarning(UserWarning):
     """A deterministic token goes to a service that forgets tokens sooner than Lambda retries."""
+
+
+_warned_services: set[str] = set()
+
+
+def warn_if_short_lived(service_name: str) -> None:
+    """Warn once per service whose tokens expire before Lambda stops retrying."""
+    lifetime = TOKEN_LIFETIMES.get(service_name)
+    if lifetime is None or lifetime >= LAMBDA_RETRY_WINDOW or service_name in _warned_services:
+        return
+    import warnings  # noqa: PLC0415
+
+    from ._warnings import user_stacklevel  # noqa: PLC0415
+
+    _warned_services.add(service_name)
+    warnings.warn(
+        f"{service_name} honours a client token for {lifetime / 60:.0f} minutes, less than"
+        f" Lambda's retry window ({LAMBDA_RETRY_WINDOW / 3600:.0f} hours for asynchronous"
+        " invocations): a re-run after that creates anew despite the deterministic token",
+        TokenLifetimeWarning,
+        stacklevel=user_stacklevel(),
+    )

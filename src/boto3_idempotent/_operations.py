@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._tokens import DOCUMENTED_MAX_LENGTH, TokenMember
+from ._values import Record
 
 if TYPE_CHECKING:
+    from ._knowledge import Service
     from ._resend import ResendClass
 
 __all__ = [
@@ -93,7 +95,7 @@ READ_ONLY_PREFIXES = (
 )
 
 
-class OperationInfo(NamedTuple):
+class OperationInfo(Record):
     """What the plugin needs to know about one operation, built once per client.
 
     Attributes:
@@ -117,14 +119,40 @@ class OperationInfo(NamedTuple):
             for this one), or ``None``.
     """
 
+    __slots__ = (
+        "name",
+        "references",
+        "refused_errors",
+        "repeat_conflicts",
+        "repeat_marker",
+        "resend",
+        "retryable_errors",
+        "tokens",
+    )
+    _fields = _compared = _shown = (
+        "name",
+        "tokens",
+        "resend",
+        "retryable_errors",
+        "references",
+        "repeat_conflicts",
+        "repeat_marker",
+        "refused_errors",
+    )
+    _defaults: ClassVar[dict[str, Any]] = {
+        "references": (),
+        "repeat_conflicts": frozenset(),
+        "repeat_marker": None,
+        "refused_errors": frozenset(),
+    }
     name: str
     tokens: tuple[TokenMember, ...]
     resend: ResendClass
     retryable_errors: Mapping[str, bool]
-    references: tuple[tuple[str, ...], ...] = ()
-    repeat_conflicts: frozenset[str] = frozenset()
-    repeat_marker: str | None = None
-    refused_errors: frozenset[str] = frozenset()
+    references: tuple[tuple[str, ...], ...]
+    repeat_conflicts: frozenset[str]
+    repeat_marker: str | None
+    refused_errors: frozenset[str]
 
     @property
     def safe_without_token(self) -> bool:
@@ -165,40 +193,41 @@ def _member_shape(input_shape: Any, path: Path) -> Any | None:
     return shape
 
 
-def _sources(service_name: str, operation_model: Any) -> tuple[list[Path], list[Path]]:
+def _sources(known: Service, operation_model: Any) -> tuple[list[Path], list[Path]]:
     """Token paths (traited, then the table's generated ones) and caller-reference paths."""
-    from . import _token_table as table  # noqa: PLC0415  (an operation's first call only)
-
     name = operation_model.name
+    not_tokens = known.paths(name, "n")
     paths: list[Path] = [
-        (member,)
-        for member in operation_model.idempotent_members
-        if not table.is_not_token(service_name, name, (member,))
+        (member,) for member in operation_model.idempotent_members if (member,) not in not_tokens
     ]
-    paths.extend(p for p in table.generated(service_name, name) if p not in paths)
-    return paths, list(table.caller_references(service_name, name))
+    paths.extend(p for p in known.paths(name, "g") if p not in paths)
+    return paths, list(known.paths(name, "c"))
 
 
 def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
     """Build the ``OperationInfo`` of a botocore ``OperationModel``."""
-    from . import _token_table as table  # noqa: PLC0415  (an operation's first call only)
-    from ._resend import ResendClass, operation_class, refused_errors  # noqa: PLC0415
+    from ._knowledge import service  # noqa: PLC0415  (an operation's first call only)
+    from ._resend import ResendClass, operation_class  # noqa: PLC0415
 
+    known = service(service_name)
+    entries = known.of(operation_model.name)
     name = operation_model.name
     input_shape = operation_model.input_shape
-    paths, references = _sources(service_name, operation_model)
+    paths, references = _sources(known, operation_model)
     default_max = (
         DOCUMENTED_MAX_LENGTH if service_name == "ec2" and name in EC2_DOCUMENTED_TOKENS else None
     )
+    limits = {
+        tuple(path): (max_length, pattern) for path, max_length, pattern in entries.get("l", ())
+    }
+    same_roles = {tuple(path): member for path, member in entries.get("s", ())}
     tokens: list[TokenMember] = []
     for path in paths:
         shape = _member_shape(input_shape, path)
         if shape is None:  # an older model than the table's
             continue
-        limit = table.documented_limit(service_name, name, path)
-        documented = (limit.max_length, limit.pattern) if limit is not None else None
-        member = TokenMember.from_shape(path, shape, default_max, documented=documented)
-        same_role = table.SAME_ROLE.get((service_name, name, path))
+        member = TokenMember.from_shape(path, shape, default_max, documented=limits.get(path))
+        same_role = same_roles.get(path)
         tokens.append(member._replace(same_role=same_role) if same_role else member)
     present = [r for r in references if _member_shape(input_shape, r) is not None]
     if (service_name, name) in DOCUMENTED_IDEMPOTENT:
@@ -220,14 +249,14 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         for shape in getattr(operation_model, "error_shapes", ())
         if isinstance(shape.metadata.get("retryable"), dict)
     }
-    repeat = table.repeat_behaviour(service_name, name)
+    codes, marker = entries.get("r", ((), None))
     return OperationInfo(
         name,
         tuple(tokens),
         resend,
         MappingProxyType(retryable),
         references=tuple(present),
-        repeat_conflicts=table.repeat_conflicts(service_name, name),
-        repeat_marker=repeat.marker if repeat is not None else None,
-        refused_errors=refused_errors(service_name, retryable),
+        repeat_conflicts=frozenset(codes),
+        repeat_marker=marker,
+        refused_errors=known.refused.intersection(retryable),
     )

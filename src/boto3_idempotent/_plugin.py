@@ -40,66 +40,34 @@ from __future__ import annotations
 
 import sys
 import time
-import warnings
 import weakref
 import zlib
 from collections.abc import Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
-from botocore.exceptions import ChecksumError, ClientError
-
+from . import _context as ctx
 from . import _testing_mode as testing_mode
-from ._callinfo import (
-    CALL_INFO_ATTR,
-    EARLIER_ATTEMPT_METADATA_KEY,
-    STOP_REASON_METADATA_KEY,
-    TOKEN_METADATA_KEY,
-    CallInfo,
-    StopReason,
-)
-from ._classify import Outcome
-from ._exceptions import (
-    ClientRateLimited,
-    EarlierAttemptSucceeded,
-    IdempotentInstanceTerminated,
-    IdempotentParameterMismatch,
-    combined_class,
-)
-from ._lifetimes import LAMBDA_RETRY_WINDOW, TOKEN_LIFETIMES, TokenLifetimeWarning
-from ._operations import IDEMPOTENT, OperationInfo, operation_info
+from ._loaded import is_instance
+from ._operations import OperationInfo, operation_info
 from ._quota import CTX_COST, RetryQuota
 from ._scope import current_scope, current_time_left
 from ._setup import Linger, Resend, Setup
-from ._warnings import user_stacklevel
+from ._tokens import carried
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
-    from ._failure import Failure
+    from ._callinfo import StopReason
     from ._rate_limit import RateLimiter
     from ._telemetry import Telemetry
 
 __all__ = ["PLUGIN_ATTR"]
 
 PLUGIN_ATTR = "_boto3_idempotent_plugin"  # where a wrapped client keeps its plugin
-# Keys of botocore's per-call context dict.
-_CTX_TOKEN: Final = "boto3_idempotent.token"  # noqa: S105  (a key name)
-_CTX_FROM_CALLER: Final = "boto3_idempotent.token_from_caller"
-_CTX_PROTECTED: Final = "boto3_idempotent.protected"
-_CTX_START: Final = "boto3_idempotent.start"
-_CTX_TIME_LEFT: Final = "boto3_idempotent.time_left"
-_CTX_AMBIGUOUS: Final = "boto3_idempotent.ambiguous_before"
-_CTX_BODY_OFFSET: Final = "boto3_idempotent.body_offset"
-_CTX_PARAMS: Final = "boto3_idempotent.params"  # kept only where the request decides
-_CTX_ATTEMPT: Final = "boto3_idempotent.attempt_start"  # with telemetry only
-_CTX_OPERATION: Final = "boto3_idempotent.operation"  # adaptive mode only
 _OTEL: Final = "opentelemetry"  # in sys.modules: the program uses OpenTelemetry
-
-_ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
 _CHUNKED = "AwsChunkedWrapper"  # botocore's, and aiobotocore's AioAwsChunkedWrapper
-#: EC2: the token's earlier launch succeeded and its instance has terminated since.
-_TERMINATED_CODES = frozenset({"IdempotentInstanceTerminated"})
+_RATE_LIMITED = ("boto3_idempotent._exceptions", "ClientRateLimited")
 
 
 class _Plugin:
@@ -186,30 +154,32 @@ class _Plugin:
         cap = testing_mode.state.attempts
         attempts = setup.settings.max_attempts
         context["retries"] = {"max": attempts if cap is None else min(cap, attempts)}
-        context[_CTX_START] = setup.clock()
+        context[ctx.START] = setup.clock()
         if info.resend.refine is not None:  # the request decides its class, at a failure
-            context[_CTX_PARAMS] = params
+            context[ctx.PARAMS] = params
         time_left = current_time_left()
         if time_left is not None:
-            context[_CTX_TIME_LEFT] = time_left
+            context[ctx.TIME_LEFT] = time_left
         if info.tokens:
             scope = current_scope()
             seed = None
             if scope is not None:
                 region = context.get("client_region") or ""
                 seed = scope.seed(self.service_name, region, info.name)
-                _warn_if_short_lived(self.service_name)
+                from ._lifetimes import warn_if_short_lived  # noqa: PLC0415  (keyed calls)
+
+                warn_if_short_lived(self.service_name)
             for member in info.tokens:
                 applied = member.apply(params, info.name, seed, validate=self._validate)
-                if applied is not None and _CTX_TOKEN not in context:
-                    context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = applied
-                    context[_CTX_PROTECTED] = True
+                if applied is not None and ctx.TOKEN not in context:
+                    context[ctx.TOKEN], context[ctx.FROM_CALLER] = applied
+                    context[ctx.PROTECTED] = True
         for path in info.references:
-            reference = _carried(params, path)
+            reference = carried(params, path)
             if reference is not None:
-                context[_CTX_PROTECTED] = True
-                if reference and _CTX_TOKEN not in context:
-                    context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = reference, True
+                context[ctx.PROTECTED] = True
+                if reference and ctx.TOKEN not in context:
+                    context[ctx.TOKEN], context[ctx.FROM_CALLER] = reference, True
 
     def request_created(self, request: Any, **kwargs: Any) -> None:
         """Keep an upload stream at the offset the caller gave it, on every attempt.
@@ -222,7 +192,7 @@ class _Plugin:
         if self.setup.telemetry and _OTEL in sys.modules:
             stamp = getattr(request, "context", None)
             if stamp is not None:
-                stamp[_CTX_ATTEMPT] = self.setup.clock()
+                stamp[ctx.ATTEMPT] = self.setup.clock()
         # request.data, the body as given: request.body would prepare (url-encode) it.
         body = request.data
         if getattr(body, "seek", None) is None:  # bytes, a form dict, no body: the common case
@@ -236,12 +206,12 @@ class _Plugin:
         # the stream to its start. botocore has already called that seek(0) (resetting
         # the wrapper) before this hook, so putting the stream inside at the caller's
         # offset is all a resend needs.
-        offset = context.get(_CTX_BODY_OFFSET)
+        offset = context.get(ctx.BODY_OFFSET)
         try:
             chunked = type(body).__name__.endswith(_CHUNKED)
             stream: Any = body._raw if chunked else body  # noqa: SLF001
             if offset is None:
-                context[_CTX_BODY_OFFSET] = stream.tell()
+                context[ctx.BODY_OFFSET] = stream.tell()
             else:
                 stream.seek(offset)
         except (OSError, ValueError, AttributeError):  # not seekable after all
@@ -249,7 +219,7 @@ class _Plugin:
 
     def note_operation(self, model: Any, context: MutableMapping[str, Any], **kwargs: Any) -> None:
         """Adaptive mode: note the operation, for the error a refused wait raises."""
-        context[_CTX_OPERATION] = model.name
+        context[ctx.OPERATION] = model.name
 
     def before_send(self, request: Any, **kwargs: Any) -> None:
         """Adaptive mode: wait for the next token of the client's rate limiter."""
@@ -341,10 +311,10 @@ class _Plugin:
             return
         now = self.setup.clock()
         if error_type is None:  # a failed last attempt was recorded when it was classified
-            attempt_start = context.get(_CTX_ATTEMPT)
+            attempt_start = context.get(ctx.ATTEMPT)
             seconds = None if attempt_start is None else now - attempt_start
             telemetry.attempt_ended(operation_name, seconds, None)
-        start = context.get(_CTX_START)
+        start = context.get(ctx.START)
         telemetry.call_ended(
             operation_name, attempts, None if start is None else now - start, stop_reason
         )
@@ -354,11 +324,11 @@ class _Plugin:
         self.quota.release(context.get(CTX_COST, self._refund))
         if self.limiter is not None:
             self.limiter.observe(throttled=False)
-        token = context.get(_CTX_TOKEN)
+        token = context.get(ctx.TOKEN)
         if token is not None:
             metadata = parsed.get("ResponseMetadata")
             if metadata is not None:
-                metadata[TOKEN_METADATA_KEY] = token
+                metadata[ctx.TOKEN_METADATA_KEY] = token
 
     def failed(
         self,
@@ -369,122 +339,24 @@ class _Plugin:
         context: MutableMapping[str, Any],
         operation: Any,
     ) -> Resend | Linger | None:
-        """Classify a failed attempt; decide to resend, give up, or raise typed."""
+        """A failed attempt: the step to take (``_failure`` decides, and applies the effects)."""
         info = self.info(operation)
-        if self._not_a_failure(info, response, caught_exception, context):
+        if response is not None and 300 <= response[0].status_code < 400:
+            # A redirect is botocore's: S3's region redirector resends a 301 itself (one
+            # call, not a failure to log or count); unredirected, it is returned as it is.
             return None
-        from ._failure import attempt_of, classify  # noqa: PLC0415  (the failure path only)
-
-        failure = classify(setup.settings, response, caught_exception, info)
-        if failure is None:
-            return None
-        if self.limiter is not None:
-            self.limiter.observe(throttled=failure.outcome is Outcome.THROTTLED)
-        telemetry = self.telemetry()
-        error_type = failure.error_code
-        if telemetry is not None:
-            error_type = telemetry.error_type(operation, failure.error_code)
-            attempt_start = context.get(_CTX_ATTEMPT)
-            seconds = None if attempt_start is None else setup.clock() - attempt_start
-            telemetry.attempt_ended(info.name, seconds, error_type)
-        if failure.parsed is not None:
-            self._raise_typed(failure, attempts, info, context)
-        outcome = failure.outcome
-        retryable = outcome in _ALWAYS_RESENT or (
-            outcome is Outcome.AMBIGUOUS and self.resend_safe(setup, info, context)
-        )
-        reason: StopReason
-        pause = 0.0
-        if retryable:
-            attempt = attempt_of(setup.settings, failure, caught_exception)
-            call = self._call(info, context, setup)
-            decision = setup.decider(self.quota).decide(call, attempts, attempt)
-            if decision.delay is not None:
-                if outcome is Outcome.AMBIGUOUS:
-                    context[_CTX_AMBIGUOUS] = True
-                if telemetry is not None:
-                    telemetry.resent(
-                        info.name,
-                        attempts,
-                        decision.delay,
-                        error_type,
-                        outcome.name.lower(),
-                    )
-                return Resend(decision.delay, decision.event)
-            reason, pause = decision.reason or "max_attempts", decision.pause
-        else:
-            reason = "unsafe_to_resend" if outcome is Outcome.AMBIGUOUS else "not_retryable"
-        self._give_up(failure, reason, attempts, caught_exception, context, info)
-        return Linger(pause) if pause > 0 else None
-
-    def _not_a_failure(
-        self,
-        info: OperationInfo,
-        response: tuple[Any, dict[str, Any]] | None,
-        caught_exception: BaseException | None,
-        context: MutableMapping[str, Any],
-    ) -> bool:
-        """What needs-retry sees that is not a failed attempt for the response table."""
-        if isinstance(caught_exception, ClientRateLimited):  # refused before sending
-            record: CallInfo = getattr(caught_exception, CALL_INFO_ATTR)
+        if self.limiter is not None and is_instance(caught_exception, *_RATE_LIMITED):
+            # Refused before sending (rate_wait), with its record: nothing to judge.
+            record = getattr(caught_exception, "_boto3_idempotent_call_info")  # noqa: B009
             self.ended(info.name, record.attempts, context, record.stop_reason, "ClientRateLimited")
-            return True
-        # A redirect is botocore's: S3's region redirector resends a 301 itself (one call,
-        # not a failure to log or count); unredirected, it is returned as it is.
-        return response is not None and 300 <= response[0].status_code < 400
+            return None
+        from ._failure import handle  # noqa: PLC0415  (the failure path only)
 
-    def resend_safe(self, setup: Setup, info: OperationInfo, context: Mapping[str, Any]) -> bool:
-        """Whether this call may be resent after an ambiguous failure.
+        return handle(self, setup, response, attempts, caught_exception, context, info, operation)
 
-        The caller's lists come first (``treat_as_unsafe``, then ``retry_unsafe``);
-        then a call carrying its token or reference is protected; then the
-        operation's class, refined by the request where it decides.
-        """
-        settings = setup.settings
-        if info.name in settings.treat_as_unsafe:
-            return False
-        if settings.retry_unsafe is True or info.name in settings.retry_unsafe_operations:
-            return True
-        if context.get(_CTX_PROTECTED, False):
-            return True
-        resend = info.resend
-        if resend.refine is not None:
-            params = context.get(_CTX_PARAMS)
-            return params is not None and resend.refine(params)
-        return resend.kind == IDEMPOTENT
-
-    def _give_up(
-        self,
-        failure: Failure,
-        reason: StopReason,
-        attempts: int,
-        caught_exception: BaseException | None,
-        context: MutableMapping[str, Any],
-        info: OperationInfo,
-    ) -> None:
-        """Not resending: log why, and tell the caller through call_info."""
-        from ._failure import log_no_resend  # noqa: PLC0415
-
-        log_no_resend(self.service_name, info.name, failure.error_code, reason)
-        self.ended(info.name, attempts, context, reason, failure.error_code)
-        if failure.error_code == "ChecksumError":  # never hand back a body that failed it
-            raise ChecksumError(
-                checksum_type="crc32", expected_checksum="header", actual_checksum="body"
-            )
-        token = context.get(_CTX_TOKEN)
-        acted = bool(context.get(_CTX_AMBIGUOUS, False))  # an attempt before this one may have
-        if failure.parsed is not None:
-            metadata = failure.parsed.setdefault("ResponseMetadata", {})
-            if token is not None:
-                metadata[TOKEN_METADATA_KEY] = token
-            metadata[STOP_REASON_METADATA_KEY] = reason
-            if reason == "max_attempts":
-                metadata["MaxAttemptsReached"] = True
-            if acted:
-                metadata[EARLIER_ATTEMPT_METADATA_KEY] = True
-        elif caught_exception is not None:
-            record = CallInfo(attempts, token, reason == "max_attempts", reason, acted)
-            setattr(caught_exception, CALL_INFO_ATTR, record)
+    def client(self) -> BaseClient | None:
+        """The wrapped client, while it lives (its modeled exception classes)."""
+        return self._client()
 
     def cut_to_limits(self, setup: Setup, delay: float, context: MutableMapping[str, Any]) -> float:
         """``delay``, shortened so that it ends by the deadline and the Lambda margin.
@@ -509,92 +381,22 @@ class _Plugin:
         context: MutableMapping[str, Any] = getattr(request, "context", None) or {}
         left = remaining(self.setup, context)
         wait, taken = limiter.reserve(None if left is None else max(0.0, left[0]))
-        if taken or left is None:
-            return wait
-        limit, reason = left
-        attempts = int((context.get("retries") or {}).get("attempt", 1)) - 1
-        acted = bool(context.get(_CTX_AMBIGUOUS, False))
-        operation = f"{self.service_name}.{context.get(_CTX_OPERATION, '?')}"
-        error = ClientRateLimited(operation, wait, max(0.0, limit), reason)
-        record = CallInfo(
-            attempts,
-            context.get(_CTX_TOKEN),
-            max_attempts_reached=False,
-            stop_reason=reason,
-            earlier_attempt_may_have_acted=acted,
-        )
-        setattr(error, CALL_INFO_ATTR, record)
-        raise error
+        if not taken and left is not None:  # due past the limit: fail, with its record
+            from ._rate_limit import refuse  # noqa: PLC0415  (adaptive clients only)
 
-    def _call(self, info: OperationInfo, context: MutableMapping[str, Any], setup: Setup) -> Any:
-        from ._masking import log_safe  # noqa: PLC0415  (the failure path only)
-        from ._retrying import Call  # noqa: PLC0415
-
-        token: str | None = context.get(_CTX_TOKEN)
-        start = context.get(_CTX_START)
-        if start is None:  # wrapped while this call was already under way
-            start = context[_CTX_START] = setup.clock()
-        return Call(
-            service=self.service_name,
-            operation_name=info.name,
-            token=token,
-            log_token=log_safe(token, from_caller=bool(context.get(_CTX_FROM_CALLER))),
-            start=start,
-            time_left=context.get(_CTX_TIME_LEFT),
-            context=context,
-        )
-
-    def _raise_typed(
-        self,
-        failure: Failure,
-        attempts: int,
-        info: OperationInfo,
-        context: MutableMapping[str, Any],
-    ) -> None:
-        """Raise the typed errors: a repeat answered as a conflict, a parameter mismatch."""
-        error_code, parsed = failure.error_code, failure.parsed or {}
-        token: str | None = context.get(_CTX_TOKEN)
-        marker = info.repeat_marker
-        message = str(parsed.get("Error", {}).get("Message", ""))
-        repeat = (
-            error_code in info.repeat_conflicts
-            and (marker is None or marker in message)
-            and context.get(_CTX_AMBIGUOUS, False)
-        )
-        terminated = error_code in _TERMINATED_CODES
-        if not repeat and not terminated and failure.outcome is not Outcome.MISMATCH:
-            return
-        metadata = parsed.setdefault("ResponseMetadata", {})
-        metadata["RetryAttempts"] = attempts - 1
-        metadata[STOP_REASON_METADATA_KEY] = "not_retryable"
-        if token is not None:
-            metadata[TOKEN_METADATA_KEY] = token
-        client = self._client()
-        modeled = cast(
-            "type[ClientError]",
-            client.exceptions.from_code(error_code) if client is not None else ClientError,
-        )
-        from ._failure import log_no_resend  # noqa: PLC0415
-
-        log_no_resend(self.service_name, info.name, error_code, "not_retryable")
-        self.ended(info.name, attempts, context, "not_retryable", error_code)
-        if repeat:
-            cls = combined_class(EarlierAttemptSucceeded, modeled)
-            raise cls(parsed, info.name, token, attempts)
-        if terminated:
-            raise combined_class(IdempotentInstanceTerminated, modeled)(parsed, info.name, token)
-        raise combined_class(IdempotentParameterMismatch, modeled)(parsed, info.name, token)
+            refuse(f"{self.service_name}.{context.get(ctx.OPERATION, '?')}", wait, left, context)
+        return wait
 
 
 def remaining(setup: Setup, context: Mapping[str, Any]) -> tuple[float, StopReason] | None:
     """The seconds a call has left, and which limit that is; ``None``: no limit."""
     found: tuple[float, StopReason] | None = None
-    time_left = context.get(_CTX_TIME_LEFT)
+    time_left = context.get(ctx.TIME_LEFT)
     if time_left is not None:
         found = (time_left(), "lambda_time_left")
     deadline = setup.settings.deadline
     if deadline is not None:
-        start = context.get(_CTX_START, setup.clock())
+        start = context.get(ctx.START, setup.clock())
         left = deadline - (setup.clock() - start)
         if found is None or left < found[0]:
             found = (left, "deadline")
@@ -612,46 +414,6 @@ def _validates(client: BaseClient) -> bool:
 
     serializer = getattr(client, "_serializer", None)
     return serializer is None or isinstance(serializer, ParamValidationDecorator)
-
-
-def _carried(node: object, path: tuple[str, ...]) -> str | None:
-    """The caller's reference at ``path``; ``None`` if any place the path reaches lacks one.
-
-    Through a list (``"[]"``) or a map (``"{}"``), every element must carry one (a batch
-    resent with one element unprotected could act twice on it); the value then is
-    ``""`` (protected, but no single reference to report).
-    """
-    for index, name in enumerate(path):
-        rest = path[index + 1 :]
-        if name in ("[]", "{}"):
-            items = node if isinstance(node, list) else None
-            if name == "{}" and isinstance(node, Mapping):
-                items = list(node.values())
-            if not items or any(_carried(item, rest) is None for item in items):
-                return None
-            return ""
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(name)
-    return node if isinstance(node, str) and node else None
-
-
-_warned_services: set[str] = set()
-
-
-def _warn_if_short_lived(service_name: str) -> None:
-    """Warn once per service whose tokens expire before Lambda stops retrying."""
-    lifetime = TOKEN_LIFETIMES.get(service_name)
-    if lifetime is None or lifetime >= LAMBDA_RETRY_WINDOW or service_name in _warned_services:
-        return
-    _warned_services.add(service_name)
-    warnings.warn(
-        f"{service_name} honours a client token for {lifetime / 60:.0f} minutes, less than"
-        f" Lambda's retry window ({LAMBDA_RETRY_WINDOW / 3600:.0f} hours for asynchronous"
-        " invocations): a re-run after that creates anew despite the deterministic token",
-        TokenLifetimeWarning,
-        stacklevel=user_stacklevel(),
-    )
 
 
 def _crc32_matches(headers: Any, body: bytes | None) -> bool:

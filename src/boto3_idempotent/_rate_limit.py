@@ -29,11 +29,15 @@ at ``wrap()`` of an adaptive-mode client only.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.retries import adaptive, bucket, throttling
 
-__all__ = ["RateLimiter"]
+if TYPE_CHECKING:
+    from ._callinfo import StopReason
+
+__all__ = ["RateLimiter", "refuse"]
 
 #: The installed botocore's constants (the defaults are botocore 1.34 to 1.44's).
 _MIN_RATE: float = getattr(bucket.TokenBucket, "_MIN_RATE", 0.5)
@@ -116,3 +120,32 @@ class RateLimiter:
         if last is not None:
             refilled = self._capacity + (now - last) * self._fill_rate
             self._capacity = min(self._max_capacity, refilled)
+
+
+def refuse(
+    operation: str,
+    wait: float,
+    left: tuple[float, StopReason],
+    context: MutableMapping[str, Any],
+) -> NoReturn:
+    """Fail a send whose token is due past the call's limit, with its ``call_info``.
+
+    Raises:
+        ClientRateLimited: always; nothing was reserved, nothing sent.
+    """
+    from . import _context as ctx  # noqa: PLC0415
+    from ._callinfo import CALL_INFO_ATTR, CallInfo  # noqa: PLC0415
+    from ._exceptions import ClientRateLimited  # noqa: PLC0415
+
+    limit, reason = left
+    attempts = int((context.get("retries") or {}).get("attempt", 1)) - 1
+    error = ClientRateLimited(operation, wait, max(0.0, limit), reason)
+    record = CallInfo(
+        attempts,
+        context.get(ctx.TOKEN),
+        max_attempts_reached=False,
+        stop_reason=reason,
+        earlier_attempt_may_have_acted=bool(context.get(ctx.AMBIGUOUS, False)),
+    )
+    setattr(error, CALL_INFO_ATTR, record)
+    raise error

@@ -1,8 +1,9 @@
 """Whether a call that carries no token may be resent: the rule, and the per-call refinements.
 
-The data (verbs, reviewed operations, which operations the request decides) is in
-``_resend_table``, with the order the rule reads it in. Loaded at an operation's
-first call, with the token table; never on ``import boto3_idempotent``.
+The data (verbs, reviewed operations, which operations the request decides) is
+reviewed in ``_resend_table``, with the order the rule reads it in, and read here
+from ``_knowledge`` (the client's service only). Loaded at an operation's first
+call; never on ``import boto3_idempotent``.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from . import _resend_table as table
+from ._knowledge import rules, service
 from ._refine import REASONS, REFINERS, RefineFn
 from ._review import REVIEWED_WITH, is_unreviewed
+
+IDEMPOTENT = "idempotent"  # _resend_table's words
+UNSAFE = "unsafe"
 
 __all__ = [
     "RefineFn",
@@ -60,41 +64,43 @@ _WORD = re.compile(r"[A-Z][a-z0-9]*")
 
 def verb_of(name: str) -> str | None:
     """The longest prefix of ``name`` in ``VERBS`` that ends at a word boundary."""
+    verbs = rules()["verbs"]
     words = _WORD.findall(name)
     for end in range(len(words), 0, -1):
         prefix = "".join(words[:end])
-        if prefix in table.VERBS:
+        if prefix in verbs:
             return prefix
     return None
 
 
 def operation_class(
-    service: str, name: str, protocol: str | None, method: str, uri: str = ""
+    service_name: str, name: str, protocol: str | None, method: str, uri: str = ""
 ) -> ResendClass:
     """The class of an operation's calls that carry no token (see ``_resend_table``).
 
     Args:
-        service: The botocore service name.
+        service_name: The botocore service name.
         name: The operation name.
         protocol: The model's protocol (``rest-json``, ``json``, ...).
         method: The operation's HTTP method.
         uri: The operation's request URI (``/{Bucket}``), for the REST method rule.
     """
-    reviewed = table.OPERATIONS.get((service, name))
+    entries = service(service_name).of(name)
+    reviewed = entries.get("o")
     if reviewed is not None:
         return ResendClass(reviewed[0], "reviewed", reviewed[1])
-    per_call = table.PER_CALL.get((service, name))
+    per_call = entries.get("p")
     if per_call is not None:
-        return ResendClass(table.UNSAFE, "per call", REASONS[per_call], REFINERS[per_call])
+        return ResendClass(UNSAFE, "per call", REASONS[per_call], REFINERS[per_call])
     verb = verb_of(name)
-    if is_unreviewed(service, name):
+    if is_unreviewed(service_name, name):
         return _unreviewed(verb, method)
     by_method = _by_method(name, verb, protocol, method, uri)
     if by_method is not None:
         return by_method
     if verb is None:
-        return ResendClass(table.UNSAFE, "default", "a verb the rule does not know")
-    kind, reason = table.VERBS[verb]
+        return ResendClass(UNSAFE, "default", "a verb the rule does not know")
+    kind, reason = rules()["verbs"][verb]
     return ResendClass(kind, "verb", f"{verb}: {reason}")
 
 
@@ -102,19 +108,16 @@ def _by_method(
     name: str, verb: str | None, protocol: str | None, method: str, uri: str
 ) -> ResendClass | None:
     """The REST method rule: idempotent, or ``None`` where the method does not decide."""
-    if (
-        protocol not in table.REST_PROTOCOLS
-        or method not in table.IDEMPOTENT_METHODS
-        or verb in table.ACTS_WHATEVER_THE_METHOD
-    ):
+    shared = rules()
+    if protocol not in shared["rest"] or method not in shared["methods"] or verb in shared["acts"]:
         return None
-    if verb is None or table.VERBS[verb][0] == table.IDEMPOTENT:
-        return ResendClass(table.IDEMPOTENT, "method", f"HTTP {method}: idempotent (RFC 9110)")
+    if verb is None or shared["verbs"][verb][0] == IDEMPOTENT:
+        return ResendClass(IDEMPOTENT, "method", f"HTTP {method}: idempotent (RFC 9110)")
     label = names_the_created_thing(name, verb, uri)
     if label is None:  # a creating verb: the method alone is no evidence
         return None
     return ResendClass(
-        table.IDEMPOTENT,
+        IDEMPOTENT,
         "method",
         f"HTTP {method} to the URI of the thing it makes ({{{label}}}): a second request"
         " addresses the same one",
@@ -127,18 +130,17 @@ _SAFE_METHODS = frozenset({"GET", "HEAD"})
 def _unreviewed(verb: str | None, method: str) -> ResendClass:
     """An operation newer than the review: resent only if it reads."""
     newer = f"newer than the review (botocore {REVIEWED_WITH})"
-    if verb in table.READ_VERBS:
-        return ResendClass(
-            table.IDEMPOTENT, "unreviewed", f"{newer}; {verb}: {table.VERBS[verb][1]}"
-        )
+    shared = rules()
+    if verb in shared["read_verbs"]:
+        return ResendClass(IDEMPOTENT, "unreviewed", f"{newer}; {verb}: {shared['verbs'][verb][1]}")
     if method in _SAFE_METHODS:
-        return ResendClass(table.IDEMPOTENT, "unreviewed", f"{newer}; HTTP {method}: only reads")
-    return ResendClass(table.UNSAFE, "unreviewed", f"{newer}: not resent until reviewed")
+        return ResendClass(IDEMPOTENT, "unreviewed", f"{newer}; HTTP {method}: only reads")
+    return ResendClass(UNSAFE, "unreviewed", f"{newer}: not resent until reviewed")
 
 
-def refiner(service: str, name: str) -> RefineFn | None:
+def refiner(service_name: str, name: str) -> RefineFn | None:
     """The per-call refinement of an operation, if the request decides its class."""
-    key = table.PER_CALL.get((service, name))
+    key = service(service_name).of(name).get("p")
     return REFINERS[key] if key is not None else None
 
 
@@ -165,6 +167,6 @@ def names_the_created_thing(name: str, verb: str, uri: str) -> str | None:
     return None
 
 
-def refused_errors(service: str, modeled: Mapping[str, bool]) -> frozenset[str]:
+def refused_errors(service_name: str, modeled: Mapping[str, bool]) -> frozenset[str]:
     """The operation's error codes documented to mean it was turned away before it ran."""
-    return frozenset(code for code in modeled if (service, code) in table.REFUSED_ERRORS)
+    return service(service_name).refused.intersection(modeled)

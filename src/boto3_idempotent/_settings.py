@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from ._standard_mode import StandardMode, installed
+from ._values import Record
 
 if TYPE_CHECKING:
     from ._config import RetryPolicy
@@ -25,7 +26,7 @@ __all__ = ["CLIENT_CONFIG", "Settings", "resolve"]
 CLIENT_CONFIG = "client config"
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     """Everything a wrapped client's retry decisions need, for one service.
 
     Attributes:
@@ -46,6 +47,34 @@ class Settings(NamedTuple):
             ``"client config"``, or the standard mode's name.
     """
 
+    __slots__ = (
+        "base_delay",
+        "deadline",
+        "long_polling",
+        "max_attempts",
+        "max_delay",
+        "mode",
+        "on_retry",
+        "retry_unsafe",
+        "retry_unsafe_operations",
+        "sources",
+        "throttle_base_delay",
+        "treat_as_unsafe",
+    )
+    _fields = _compared = _shown = (
+        "max_attempts",
+        "base_delay",
+        "throttle_base_delay",
+        "max_delay",
+        "deadline",
+        "retry_unsafe",
+        "retry_unsafe_operations",
+        "treat_as_unsafe",
+        "on_retry",
+        "mode",
+        "long_polling",
+        "sources",
+    )
     max_attempts: int
     base_delay: float
     throttle_base_delay: float

@@ -29,14 +29,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, ClassVar
+
+from ._values import Record
 
 __all__ = ["CLASSIC", "NEW_RETRIES", "StandardMode", "installed"]
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
-class StandardMode(NamedTuple):
+class StandardMode(Record):
     """One botocore line's standard retry mode, as numbers.
 
     Service keys are botocore's hyphenated service ids (``"dynamodb"``,
@@ -62,6 +64,41 @@ class StandardMode(NamedTuple):
             quota is spent, so a polling loop cannot spin against a failing service.
     """
 
+    __slots__ = (
+        "base_delay",
+        "long_polling",
+        "max_attempts",
+        "max_delay",
+        "name",
+        "no_retry_refund",
+        "quota_capacity",
+        "retry_after",
+        "retry_after_extra",
+        "retry_cost",
+        "service_base_delay",
+        "service_max_attempts",
+        "throttle_base_delay",
+        "throttle_retry_cost",
+        "timeout_retry_cost",
+    )
+    _fields = _compared = _shown = (
+        "name",
+        "max_attempts",
+        "service_max_attempts",
+        "base_delay",
+        "service_base_delay",
+        "throttle_base_delay",
+        "max_delay",
+        "quota_capacity",
+        "retry_cost",
+        "timeout_retry_cost",
+        "throttle_retry_cost",
+        "no_retry_refund",
+        "retry_after",
+        "retry_after_extra",
+        "long_polling",
+    )
+    _defaults: ClassVar[dict[str, Any]] = {"retry_after_extra": 5.0, "long_polling": _NOTHING}
     name: str
     max_attempts: int
     service_max_attempts: Mapping[str, int]
@@ -75,8 +112,8 @@ class StandardMode(NamedTuple):
     throttle_retry_cost: int
     no_retry_refund: int
     retry_after: bool
-    retry_after_extra: float = 5.0
-    long_polling: Mapping[str, frozenset[str]] = _NOTHING
+    retry_after_extra: float
+    long_polling: Mapping[str, frozenset[str]]
 
     def attempts_for(self, service_id: str) -> int:
         """Attempts for one service (hyphenated service id)."""
@@ -186,7 +223,8 @@ def _from_botocore(table: StandardMode, new: bool) -> StandardMode:
                 kept[name] = MappingProxyType(dict(value))
         elif value is not None and _number(value):
             kept[name] = type(getattr(table, name))(value)
-    return table._replace(**kept)
+    replaced: StandardMode = table._replace(**kept)
+    return replaced
 
 
 @functools.cache

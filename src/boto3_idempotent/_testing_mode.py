@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import NamedTuple
+from typing import Any, ClassVar
+
+from ._values import Record
 
 __all__ = ["TestingMode", "current", "is_testing", "set_testing", "state"]
 
 
-class _State(NamedTuple):
-    enabled: bool = False
-    attempts: int | None = None
+class _State(Record):
+    __slots__ = ("attempts", "enabled")
+    _fields = _compared = _shown = ("enabled", "attempts")
+    _defaults: ClassVar[dict[str, Any]] = {"enabled": False, "attempts": None}
+    enabled: bool
+    attempts: int | None
 
 
 #: The state in force; read through the module (``_testing_mode.state``) on every call.

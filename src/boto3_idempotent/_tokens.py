@@ -6,9 +6,9 @@ import hashlib
 import re
 import uuid
 from collections.abc import Mapping, MutableMapping
-from typing import Any, NamedTuple
+from typing import Any, ClassVar
 
-from ._exceptions import InvalidClientToken
+from ._values import Record
 
 __all__ = ["DOCUMENTED_MAX_LENGTH", "LONGEST_TOKEN", "PRINTABLE", "TokenMember"]
 
@@ -33,7 +33,7 @@ def _charset(allowed: str) -> re.Pattern[str]:
     return pattern
 
 
-class TokenMember(NamedTuple):
+class TokenMember(Record):
     """One token member of an operation's input, with its shape's constraints.
 
     Attributes:
@@ -55,13 +55,39 @@ class TokenMember(NamedTuple):
             value stands for the call's token.
     """
 
+    __slots__ = (
+        "allowed",
+        "max_length",
+        "min_length",
+        "path",
+        "pattern",
+        "same_role",
+        "uuid_format",
+    )
+    _fields = _compared = _shown = (
+        "path",
+        "min_length",
+        "max_length",
+        "pattern",
+        "uuid_format",
+        "allowed",
+        "same_role",
+    )
+    _defaults: ClassVar[dict[str, Any]] = {
+        "min_length": 1,
+        "max_length": DOCUMENTED_MAX_LENGTH,
+        "pattern": None,
+        "uuid_format": True,
+        "allowed": PRINTABLE,
+        "same_role": None,
+    }
     path: tuple[str, ...]
-    min_length: int = 1
-    max_length: int = DOCUMENTED_MAX_LENGTH
-    pattern: re.Pattern[str] | None = None
-    uuid_format: bool = True
-    allowed: str = PRINTABLE
-    same_role: str | None = None
+    min_length: int
+    max_length: int
+    pattern: re.Pattern[str] | None
+    uuid_format: bool
+    allowed: str
+    same_role: str | None
 
     @classmethod
     def from_shape(
@@ -138,9 +164,7 @@ class TokenMember(NamedTuple):
         """
         where = f"{operation_name} {'.'.join(self.path)}"
         if not isinstance(value, str):
-            raise InvalidClientToken(
-                f"{where}: a client token must be a str, not {type(value).__name__}"
-            )
+            raise _invalid()(f"{where}: a client token must be a str, not {type(value).__name__}")
         if not self.accepts(value):
             pattern = f" matching {self.pattern.pattern!r}" if self.pattern else ""
             kind = (
@@ -148,7 +172,7 @@ class TokenMember(NamedTuple):
                 if self.allowed == PRINTABLE
                 else f"characters matching {self.allowed!r}"
             )
-            raise InvalidClientToken(
+            raise _invalid()(
                 f"{where}: got a client token {self._fault(value)}; expected "
                 f"{self.min_length} to {self.max_length} {kind}{pattern}"
             )
@@ -209,3 +233,32 @@ class TokenMember(NamedTuple):
             parent = copy
         parent[self.path[-1]] = token
         return token, False
+
+
+def carried(node: object, path: tuple[str, ...]) -> str | None:
+    """The caller's reference at ``path``; ``None`` if any place the path reaches lacks one.
+
+    Through a list (``"[]"``) or a map (``"{}"``), every element must carry one (a batch
+    resent with one element unprotected could act twice on it); the value then is
+    ``""`` (protected, but no single reference to report).
+    """
+    for index, name in enumerate(path):
+        rest = path[index + 1 :]
+        if name in ("[]", "{}"):
+            items = node if isinstance(node, list) else None
+            if name == "{}" and isinstance(node, Mapping):
+                items = list(node.values())
+            if not items or any(carried(item, rest) is None for item in items):
+                return None
+            return ""
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(name)
+    return node if isinstance(node, str) and node else None
+
+
+def _invalid() -> type[Exception]:
+    """``InvalidClientToken``, loaded when a caller's token is refused (rare)."""
+    from ._exceptions import InvalidClientToken  # noqa: PLC0415
+
+    return InvalidClientToken

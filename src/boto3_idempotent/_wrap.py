@@ -8,6 +8,7 @@ never imported, no object can be one of its clients.
 
 from __future__ import annotations
 
+import os
 import random as _random
 import threading
 import time
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 
 from botocore.client import BaseClient
 
-from ._config import RetryPolicy
+from ._config import ENV_PREFIX, RetryPolicy
 from ._loaded import is_instance
 from ._plugin import PLUGIN_ATTR, _Plugin
 from ._setup import Setup
@@ -27,6 +28,34 @@ _C = TypeVar("_C", bound=BaseClient)
 
 _wrap_lock = threading.Lock()
 _AIO_CLIENT = ("aiobotocore.client", "AioBaseClient")
+
+
+#: The environment last read: its BOTO3_IDEMPOTENT_* items, the telemetry switch, and the
+#: policy it sets (``None`` until a ``wrap()`` without a policy asked for it).
+_last_read: tuple[tuple[tuple[str, str], ...] | None, bool, RetryPolicy | None] = (None, True, None)
+
+
+def _environment(policy: RetryPolicy | None) -> tuple[RetryPolicy, bool]:
+    """``policy``, else the one the environment sets; and the telemetry switch.
+
+    Every ``wrap()`` in a process usually sees the same ``BOTO3_IDEMPOTENT_*``
+    variables: they are parsed and checked again only when one of them changed. A
+    bad value raises ``ConfigError`` at every ``wrap()`` that reads it (nothing is
+    remembered of a bad environment).
+    """
+    global _last_read  # noqa: PLW0603  (one entry, replaced whole: racing wraps see one)
+    key = tuple(sorted(item for item in os.environ.items() if item[0].startswith(ENV_PREFIX)))
+    read = _last_read
+    if read[0] != key:
+        from ._telemetry import telemetry_on  # noqa: PLC0415  (no OpenTelemetry import here)
+
+        read = _last_read = (key, telemetry_on(), None)
+    if policy is None:
+        policy = read[2]
+        if policy is None:
+            policy = RetryPolicy.from_env()
+            _last_read = (key, read[1], policy)
+    return policy, read[1]
 
 
 def is_async_client(client: object) -> bool:
@@ -85,8 +114,7 @@ def wrap(
     from ._transport import check_lengths  # noqa: PLC0415
 
     warn_unknown_variables()  # a misspelt BOTO3_IDEMPOTENT_* name: a warning, once
-    if policy is None:
-        policy = RetryPolicy.from_env()
+    policy, telemetry = _environment(policy)
     service_model = client.meta.service_model
     settings = resolve(
         policy,
@@ -94,9 +122,7 @@ def wrap(
         service_name=service_model.service_name,
         client_retries=getattr(client.meta.config, "retries", None),
     )
-    from ._telemetry import telemetry_on  # noqa: PLC0415  (no OpenTelemetry import here)
-
-    setup = Setup(settings, sleep=sleep, clock=clock, random=random, telemetry=telemetry_on())
+    setup = Setup(settings, sleep=sleep, clock=clock, random=random, telemetry=telemetry)
     with _wrap_lock:
         plugin: _Plugin | None = vars(client).get(PLUGIN_ATTR)
         if plugin is not None:

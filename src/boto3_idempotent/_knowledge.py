@@ -1,0 +1,100 @@
+"""The reviewed tables, one service at a time: what a client's first call loads.
+
+The tables are written for review (``_token_table``, ``_resend_table``: every entry
+with its evidence) and are never imported on a call's path. ``tools/write_knowledge.py``
+distils them into ``_knowledge.txt``: a line of rules every service shares (``*``: the
+verbs, the REST method rule), then one line per service that has entries, each
+``<service><TAB><JSON>``. A client's first call reads the file once per process (bytes,
+never decoded whole) and parses its own service's line only; a test keeps the file
+equal to the tables.
+
+A service's JSON has, by operation name (each key present only when not empty):
+
+* ``g``: paths of members a token is generated for (``_token_table.GENERATED``);
+* ``c``: paths of caller references (``CALLER_REFERENCES``);
+* ``n``: paths that are not tokens although traited or named so (``NOT_TOKENS``);
+* ``l``: documented limits, ``[path, max_length, pattern]`` (``DOCUMENTED_LIMITS``);
+* ``r``: the codes tied to a repeated token, and the marker text: ``[codes, marker]``;
+* ``s``: a member of the same role as a generated one, ``[path, member]`` (``SAME_ROLE``);
+* ``o``: a reviewed resend class, ``[kind, reason]`` (``_resend_table.OPERATIONS``);
+* ``p``: the per-call refinement's name (``PER_CALL``);
+
+and ``e``: the service's error codes documented as refused (``REFUSED_ERRORS``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+__all__ = ["Path", "Service", "rules", "service"]
+
+Path = tuple[str, ...]
+_FILE = os.path.join(os.path.dirname(__file__), "_knowledge.txt")  # noqa: PTH118, PTH120
+_EMPTY: dict[str, Any] = {}
+
+
+class Service:
+    """One service's entries (see the module), with paths as tuples."""
+
+    __slots__ = ("entries", "refused")
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        """Index the raw JSON by operation."""
+        self.entries: dict[str, dict[str, Any]] = raw.get("ops", _EMPTY)
+        self.refused: frozenset[str] = frozenset(raw.get("e", ()))
+
+    def of(self, operation: str) -> dict[str, Any]:
+        """The entries of one operation (an empty dict when it has none)."""
+        return self.entries.get(operation, _EMPTY)
+
+    def paths(self, operation: str, kind: str) -> tuple[Path, ...]:
+        """``g``, ``c`` or ``n`` paths of an operation, as tuples."""
+        return tuple(tuple(path) for path in self.of(operation).get(kind, ()))
+
+
+_data: bytes | None = None
+_services: dict[str, Service] = {}
+_rules: dict[str, Any] | None = None
+
+
+def _read() -> bytes:
+    global _data  # noqa: PLW0603  (read once per process)
+    data = _data
+    if data is None:
+        with open(_FILE, "rb") as file:  # noqa: PTH123  (no pathlib on the call path)
+            data = _data = b"\n" + file.read()
+    return data
+
+
+def _line(key: str) -> dict[str, Any] | None:
+    data = _read()
+    start = data.find(b"\n" + key.encode("ascii") + b"\t")
+    if start < 0:
+        return None
+    start += len(key) + 2
+    end = data.find(b"\n", start)
+    return json.loads(data[start : end if end >= 0 else None])  # type: ignore[no-any-return]
+
+
+def service(name: str) -> Service:
+    """The reviewed entries of one botocore service (none: an empty ``Service``)."""
+    found = _services.get(name)
+    if found is None:
+        # Racing threads may both parse it; the results are equal.
+        found = _services[name] = Service(_line(name) or {})
+    return found
+
+
+def rules() -> dict[str, Any]:
+    """What every service shares.
+
+    ``verbs`` (verb -> [kind, reason]), ``read_verbs``, ``acts`` (verbs that act
+    whatever the method), ``rest`` (the REST protocols), ``methods`` (idempotent ones).
+    """
+    global _rules  # noqa: PLW0603
+    found = _rules
+    if found is None:
+        found = _rules = _line("*") or {}
+    return found
