@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _writer():
-    spec = importlib.util.spec_from_file_location("write_knowledge", ROOT / "tools/write_knowledge.py")
+    spec = importlib.util.spec_from_file_location(
+        "write_knowledge", ROOT / "tools/write_knowledge.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -43,13 +43,6 @@ from ._callinfo import (
     StopReason,
 )
 from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
-from ._exceptions import (
-    EarlierAttemptMayHaveActed,
-    EarlierAttemptSucceeded,
-    IdempotentInstanceTerminated,
-    IdempotentParameterMismatch,
-    combined_class,
-)
 from ._operations import IDEMPOTENT
 from ._setup import Linger, Resend
 
@@ -120,7 +113,9 @@ class Verdict:
         delay: Seconds to back off before resending.
         event: What ``on_retry`` hooks are given before the backoff.
         pause: Seconds to wait before giving up (a long-polling call out of quota).
-        raised: The class to raise (ours; combined with the service's when raised).
+        raised: What to raise: ``"succeeded"`` (``EarlierAttemptSucceeded``),
+            ``"may_have_acted"``, ``"terminated"``, ``"mismatch"``; combined with the
+            service's own class when raised (``_exceptions`` loads then).
     """
 
     __slots__ = ("delay", "event", "pause", "raised", "reason")
@@ -132,7 +127,7 @@ class Verdict:
         delay: float = 0.0,
         event: RetryEvent | None = None,
         pause: float = 0.0,
-        raised: type[ClientError] | None = None,
+        raised: str | None = None,
     ) -> None:
         """A verdict; see the class."""
         self.reason = reason
@@ -213,7 +208,7 @@ def decide(
     if outcome is Outcome.AMBIGUOUS:
         return Verdict("unsafe_to_resend")
     if ambiguous_before and failure.parsed is not None and _earlier_conflict(failure):
-        return Verdict("not_retryable", raised=EarlierAttemptMayHaveActed)
+        return Verdict("not_retryable", raised="may_have_acted")
     return Verdict("not_retryable")
 
 
@@ -237,20 +232,18 @@ def resend_safe(settings: Settings, info: OperationInfo, context: Mapping[str, A
     return resend.kind == IDEMPOTENT
 
 
-def _typed(
-    failure: Failure, info: OperationInfo, ambiguous_before: bool
-) -> type[ClientError] | None:
+def _typed(failure: Failure, info: OperationInfo, ambiguous_before: bool) -> str | None:
     """Ours to raise before any resend: a repeat answered as a conflict, a mismatch."""
     code = failure.error_code
     if ambiguous_before and code in info.repeat_conflicts:  # before a mismatch: CloudFormation's
         marker = info.repeat_marker  # TokenAlreadyExistsException is both
         message = str((failure.parsed or {}).get("Error", {}).get("Message", ""))
         if marker is None or marker in message:
-            return EarlierAttemptSucceeded
+            return "succeeded"
     if code in _TERMINATED_CODES:
-        return IdempotentInstanceTerminated
+        return "terminated"
     if failure.outcome is Outcome.MISMATCH:
-        return IdempotentParameterMismatch
+        return "mismatch"
     return None
 
 
@@ -335,10 +328,21 @@ def _tell(
         "type[ClientError]",
         client.exceptions.from_code(failure.error_code) if client is not None else ClientError,
     )
-    cls = combined_class(verdict.raised, modeled)
-    if issubclass(cls, EarlierAttemptMayHaveActed):
-        raise cls(parsed, operation_name, token, attempts)
-    raise cls(parsed, operation_name, token)  # type: ignore[call-arg,arg-type]
+    from . import _exceptions as ours  # noqa: PLC0415  (raised typed: rare)
+
+    if verdict.raised in ("succeeded", "may_have_acted"):
+        earlier = (
+            ours.EarlierAttemptSucceeded
+            if verdict.raised == "succeeded"
+            else ours.EarlierAttemptMayHaveActed
+        )
+        raise ours.combined_class(earlier, modeled)(parsed, operation_name, token, attempts)
+    token_error = (
+        ours.IdempotentInstanceTerminated
+        if verdict.raised == "terminated"
+        else ours.IdempotentParameterMismatch
+    )
+    raise ours.combined_class(token_error, modeled)(parsed, operation_name, token)
 
 
 def _call(

@@ -1,7 +1,8 @@
 """The reviewed classification of every operation's resend safety when it carries no token.
 
-Data only, imported lazily (at a client's first call), never at ``import
-boto3_idempotent``: plain dicts, tuples and strings; no botocore.
+Data only, for review and for ``tools/write_knowledge.py``, which distils it into
+``_knowledge.txt``, what a client's first call reads (one service at a time). Never
+imported on a call's path: plain dicts, tuples and strings; no botocore.
 
 A call that carries its client token or caller reference is *protected* (see
 ``_token_table``): the service replays its first answer, so it is resent. Every
@@ -31,8 +32,12 @@ found", "already exists") is not a second act.
 How an operation gets its class, first match wins (``_resend.operation_class``):
 
 1. ``OPERATIONS``: a reviewed entry for this operation, with its reason
-   (append-style ``Put*`` operations are unsafe whatever their verb; named
-   ``Create*`` operations documented to answer "already exists" are idempotent).
+   (append-style ``Put*`` operations are unsafe whatever their verb). Most come from
+   the evidence review (``_resend_evidence``, made with ``tools/scan_evidence.py``):
+   creates keyed by a unique name the caller gives (a second request is answered
+   "already exists"), starts and stops of the one thing a request names, reads under
+   acting verbs, each with its evidence quoted; and operations AWS's Smithy models
+   call ``@idempotent`` that can act twice all the same.
 2. ``PER_CALL``: the request decides (DynamoDB ``UpdateItem``: an ``ADD`` of a
    number or ``SET a = a + :n`` is unsafe, ``SET a = :v`` is not; ECS
    ``UpdateService`` with ``forceNewDeployment`` is unsafe); see ``_refine``.
@@ -68,6 +73,8 @@ other.
 """
 
 from __future__ import annotations
+
+from ._resend_evidence import REVIEWED
 
 __all__ = [
     "ACTS_WHATEVER_THE_METHOD",
@@ -230,9 +237,9 @@ ACTS_WHATEVER_THE_METHOD = frozenset(
 _APPEND = "appends: every request adds records, data points or events"
 _NAMED = "creates a resource by the name the caller gives; a second request is answered"
 
-#: Reviewed operations whose class differs from their verb's (or method's), and why.
+#: Reviewed by hand: operations whose class differs from their verb's (or method's), and why.
 # fmt: off
-OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
+_BY_HAND: dict[tuple[str, str], tuple[str, str]] = {
     # Append-style writes: unsafe whatever their verb or method.
     ("cloudwatch", "PutMetricData"): (UNSAFE, f"{_APPEND} (a counter or sum is counted twice)"),
     ("logs", "PutLogEvents"): (UNSAFE, f"{_APPEND} (a log line written twice)"),
@@ -346,6 +353,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("mediaconnect", "TakeRouterInput"): (IDEMPOTENT, "sets which input a router output takes: a second request sets the same"),
 }
 # fmt: on
+
+#: Every reviewed operation: the evidence review (``_resend_evidence``: 1,313 judged
+#: idempotent, 91 unsafe despite a strong signal), under the hand-written entries above.
+OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {**REVIEWED, **_BY_HAND}
 
 #: Error codes documented to mean the request was turned away before it ran, whatever
 #: their status: refused (always resent), where a modeled-retryable 5xx or 408 is

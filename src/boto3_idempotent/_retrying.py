@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, MutableMapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import tenacity
 
@@ -51,28 +51,50 @@ logger = logging.getLogger("boto3_idempotent")
 _STATE_KEY = "boto3_idempotent.retry_state"
 
 
-class Attempt(NamedTuple):
+# Plain slotted classes, not NamedTuples: each NamedTuple class costs import time, and
+# this module loads at a client's first failure, on Lambda's cold path.
+class Attempt:
     """A failed attempt, as tenacity sees it (the 'result' it retries on)."""
 
-    outcome: Outcome
-    error_code: str
-    cost: int
-    retry_after: float | None = None  # seconds the service asked for, if it did
+    __slots__ = ("cost", "error_code", "outcome", "retry_after")
+
+    def __init__(
+        self, outcome: Outcome, error_code: str, cost: int, retry_after: float | None = None
+    ) -> None:
+        """The attempt's outcome, error code, quota cost, and the wait the service asked for."""
+        self.outcome = outcome
+        self.error_code = error_code
+        self.cost = cost
+        self.retry_after = retry_after  # seconds the service asked for, if it did
 
 
-class Call(NamedTuple):
+class Call:
     """The logical call a tenacity RetryCallState belongs to."""
 
-    service: str
-    operation_name: str
-    token: str | None
-    log_token: str | None  # what logs and hooks show: a caller's token is masked
-    start: float
-    time_left: Callable[[], float] | None  # set inside a Lambda handler
-    context: MutableMapping[str, Any]
+    __slots__ = ("context", "log_token", "operation_name", "service", "start", "time_left", "token")
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        operation_name: str,
+        token: str | None,
+        log_token: str | None,
+        start: float,
+        time_left: Callable[[], float] | None,
+        context: MutableMapping[str, Any],
+    ) -> None:
+        """The call's service, operation, token (and its log form), start and limits."""
+        self.service = service
+        self.operation_name = operation_name
+        self.token = token
+        self.log_token = log_token  # what logs and hooks show: a caller's token is masked
+        self.start = start
+        self.time_left = time_left  # set inside a Lambda handler
+        self.context = context
 
 
-class Decision(NamedTuple):
+class Decision:
     """What to do after a failed attempt.
 
     Attributes:
@@ -83,10 +105,20 @@ class Decision(NamedTuple):
             quota is spent), else 0.
     """
 
-    delay: float | None
-    event: RetryEvent | None = None
-    reason: StopReason | None = None
-    pause: float = 0.0
+    __slots__ = ("delay", "event", "pause", "reason")
+
+    def __init__(
+        self,
+        delay: float | None,
+        event: RetryEvent | None = None,
+        reason: StopReason | None = None,
+        pause: float = 0.0,
+    ) -> None:
+        """A resend after ``delay`` (with ``event``), or a stop for ``reason``."""
+        self.delay = delay
+        self.event = event
+        self.reason = reason
+        self.pause = pause
 
 
 class _Stop(tenacity.stop.stop_base):

@@ -1,0 +1,298 @@
+"""Availability from evidence (issue 25): what cannot act twice is resent, what can is not.
+
+Over HTTP, with two witnesses (the raw server's log and a before-send recorder): a sample of
+operations the evidence review moved to idempotent survives a 500 as bare botocore does,
+sent twice with the same body; operations that can act twice are still sent once. On moto
+behind the faulty endpoint: a resend after a lost answer that is refused by a conflict the
+first attempt caused raises ``EarlierAttemptMayHaveActed``, which is also the service's own
+class; the same conflict without a lost answer is the service's error alone.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+from pathlib import Path
+
+import botocore.config
+import botocore.endpoint
+import pytest
+from botocore.exceptions import ClientError
+
+from boto3_idempotent import (
+    EarlierAttemptMayHaveActed,
+    EarlierAttemptSucceeded,
+    RetryPolicy,
+    _resend_table,
+    call_info,
+    wrap,
+)
+from boto3_idempotent._operations import operation_info
+from boto3_idempotent._resend_evidence import REVIEWED
+from boto3_idempotent.testing import Fault
+from test_availability import SendRecorder
+from test_safety_round3 import SESSION, failing, on_raw, sent_once, sent_twice  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (service, method, kwargs, protocol, the evidence in a few words)
+NEWLY_IDEMPOTENT = [
+    ("stepfunctions", "create_activity", {"name": "a"}, "json", "name unique; idempotent by name"),
+    (
+        "sagemaker",
+        "create_training_job",
+        {
+            "TrainingJobName": "j",
+            "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": "i"},
+            "RoleArn": "arn:aws:iam::123456789012:role/r",
+            "OutputDataConfig": {"S3OutputPath": "s3://b/o"},
+            "ResourceConfig": {
+                "InstanceType": "ml.m5.large",
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 1,
+            },
+            "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+        },
+        "json",
+        "TrainingJobName unique in the Region; ResourceInUse",
+    ),
+    ("kms", "create_alias", {"AliasName": "alias/a", "TargetKeyId": "k"}, "json", "AlreadyExists"),
+    (
+        "rds",
+        "create_db_instance",
+        {"DBInstanceIdentifier": "d", "DBInstanceClass": "db.t3.micro", "Engine": "postgres"},
+        "query",
+        "DBInstanceAlreadyExists",
+    ),
+    (
+        "kafka",
+        "create_cluster",
+        {
+            "ClusterName": "c",
+            "KafkaVersion": "3.6.0",
+            "NumberOfBrokerNodes": 3,
+            "BrokerNodeGroupInfo": {
+                "InstanceType": "kafka.m5.large",
+                "ClientSubnets": ["s1", "s2", "s3"],
+            },
+        },
+        "rest-json",
+        "ClusterName; ConflictException",
+    ),
+    ("geo-places", "reverse_geocode", {"QueryPosition": [1.0, 2.0]}, "rest-json", "a read"),
+]
+STILL_UNSAFE = [
+    (
+        "sesv2",
+        "send_email",
+        {
+            "Destination": {"ToAddresses": ["a@example.com"]},
+            "Content": {"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+        },
+        "rest-json",
+    ),
+    (
+        "sagemaker",
+        "create_domain",
+        {
+            "DomainName": "d",
+            "AuthMode": "IAM",
+            "DefaultUserSettings": {},
+            "SubnetIds": ["s"],
+            "VpcId": "v",
+        },
+        "json",
+    ),
+    ("cloudtrail", "start_query", {"QueryStatement": "SELECT 1"}, "json"),
+    (
+        "stepfunctions",
+        "start_execution",
+        {"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m"},
+        "json",
+    ),
+]
+
+
+def _model_name(service: str, method: str) -> str:
+    model = SESSION.get_service_model(service)
+    return next(n for n in model.operation_names if botocore.xform_name(n) == method)
+
+
+@pytest.mark.parametrize(("service", "method", "kwargs", "protocol", "evidence"), NEWLY_IDEMPOTENT)
+def test_a_newly_idempotent_operation_survives_a_500_as_bare_botocore_does(
+    on_raw,  # noqa: F811  (the fixture, imported)
+    service,
+    method,
+    kwargs,
+    protocol,
+    evidence,
+):
+    """A 500, then 200: two identical requests by both witnesses, and a success."""
+    name = _model_name(service, method)
+    assert REVIEWED[service, name][0] == "idempotent", evidence
+    raw, sent, client = on_raw(service, failing(protocol, 500, "InternalServerException"))
+
+    sent_twice(raw, sent, getattr(client, method)(**kwargs))
+
+
+@pytest.mark.parametrize(("service", "method", "kwargs", "protocol"), STILL_UNSAFE)
+def test_an_operation_that_can_act_twice_is_still_sent_once(
+    on_raw,  # noqa: F811  (the fixture, imported)
+    service,
+    method,
+    kwargs,
+    protocol,
+):
+    """Sends, service-generated creates, new runs: once, whatever a Smithy trait says."""
+    raw, sent, client = on_raw(service, failing(protocol, 500, "InternalServerException"))
+
+    with pytest.raises(ClientError) as caught:
+        getattr(client, method)(**kwargs)
+
+    sent_once(raw, sent, caught)
+
+
+def test_the_review_covers_every_operation_it_moved_and_every_strong_signal():
+    """Every decision of the review is recorded with its why; the table holds what it must."""
+    review = json.loads((ROOT / "tools/data/resend_review.json").read_text())
+    decisions = {(d["service"], d["operation"]): d for d in review["decisions"]}
+    assert len(decisions) == len(review["decisions"])  # one decision per operation
+    for key, (kind, why) in REVIEWED.items():
+        assert decisions[key]["kind"] == kind
+        assert decisions[key]["why"] == why
+        assert 20 <= len(why) <= 200
+    by_hand = {**_resend_table._BY_HAND, **_resend_table.PER_CALL}
+    for key, decision in decisions.items():
+        if decision["kind"] == "idempotent" and key not in by_hand:  # a hand entry wins
+            assert key in REVIEWED, key
+    # The review and the hand table agree wherever both decided (SQS PurgeQueue: unsafe).
+    assert not [k for k, d in decisions.items() if k in by_hand and d["kind"] == "idempotent"]
+    strong_unsafe = [k for k, (kind, _) in REVIEWED.items() if kind == "unsafe"]
+    assert all(
+        decisions[k]["signals"]["smithy"] or decisions[k]["signals"]["exists"]
+        for k in strong_unsafe
+    )
+
+
+@pytest.mark.parametrize(
+    ("service", "name"),
+    [
+        ("sesv2", "SendEmail"),
+        ("sns", "Publish"),
+        ("lambda", "Invoke"),
+        ("stepfunctions", "StartExecution"),
+        ("glue", "StartJobRun"),
+        ("codebuild", "StartBuild"),
+        ("cloudwatch", "PutMetricData"),
+        ("firehose", "PutRecord"),
+        ("lambda", "PublishLayerVersion"),
+        ("ecs", "RegisterTaskDefinition"),
+        ("iam", "CreateAccessKey"),
+        ("ec2", "CreateSnapshot"),
+        ("sagemaker", "CreatePresignedDomainUrl"),
+        ("pinpoint-sms-voice-v2", "SendTextMessage"),
+        ("ec2", "RebootInstances"),
+        ("ssm", "SendCommand"),
+    ],
+)
+def test_what_can_act_twice_did_not_move(service, name):
+    """Sends, publishes, invokes, appends, new runs and versions, credentials: unsafe still."""
+    model = SESSION.get_service_model(service).operation_model(name)
+    info = operation_info(service, model)
+    assert info.resend.kind == "unsafe" or info.tokens, (service, name, info.resend)
+
+
+# -- 3. typed "may have been mine", on moto ----------------------------------------------------
+
+KEY = {"k": {"S": "order-1"}}
+
+
+@pytest.fixture
+def orders(faulty_endpoint):
+    """DynamoDB table "orders" and S3 bucket "receipts" on moto."""
+    faulty_endpoint.backend_client("dynamodb").create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    faulty_endpoint.backend_client("s3").create_bucket(Bucket="receipts")
+    return faulty_endpoint
+
+
+def _client(aws, service, sleeps):
+    client = aws.client(service, config=botocore.config.Config(read_timeout=2))
+    sent = SendRecorder()
+    client.meta.events.register(f"before-send.{service}", sent)
+    return wrap(client, RetryPolicy(), sleep=sleeps), sent
+
+
+def test_a_conditional_put_item_refused_after_a_lost_answer_is_typed(orders, sleeps):
+    """The lost first attempt wrote the item; the resend's condition fails: ours and DynamoDB's."""
+    ddb, sent = _client(orders, "dynamodb", sleeps)
+    orders.script("PutItem", Fault.LOST_RESPONSE, service="dynamodb")
+    item = {**KEY, "total": {"N": "12"}}
+
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as caught:
+        ddb.put_item(TableName="orders", Item=item, ConditionExpression="attribute_not_exists(k)")
+
+    assert isinstance(caught.value, EarlierAttemptMayHaveActed)
+    assert isinstance(caught.value, ClientError)
+    assert not isinstance(caught.value, EarlierAttemptSucceeded)
+    assert (caught.value.operation_name, caught.value.attempts) == ("PutItem", 2)
+    assert len(sent) == 2
+    info = call_info(caught.value)
+    assert (info.attempts, info.stop_reason, info.earlier_attempt_may_have_acted) == (
+        2,
+        "not_retryable",
+        True,
+    )
+    stored = orders.backend_client("dynamodb").get_item(TableName="orders", Key=KEY)["Item"]
+    assert stored == item  # the first attempt's write, once
+
+
+def test_the_same_conditional_failure_without_a_lost_answer_is_the_services_alone(orders, sleeps):
+    """The item was there before the call: no earlier attempt of this call, nothing of ours."""
+    orders.backend_client("dynamodb").put_item(TableName="orders", Item=KEY)
+    ddb, sent = _client(orders, "dynamodb", sleeps)
+
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as caught:
+        ddb.put_item(TableName="orders", Item=KEY, ConditionExpression="attribute_not_exists(k)")
+
+    assert not isinstance(caught.value, EarlierAttemptMayHaveActed)
+    assert len(sent) == 1
+    assert call_info(caught.value).earlier_attempt_may_have_acted is False
+
+
+def test_an_s3_put_if_none_match_refused_after_a_lost_answer_is_typed(orders, sleeps):
+    """PutObject IfNoneMatch="*": the first attempt stored it; the resend's 412 is ours too."""
+    s3, sent = _client(orders, "s3", sleeps)
+    orders.script("PutObject", Fault.LOST_RESPONSE, service="s3")
+
+    with pytest.raises(EarlierAttemptMayHaveActed) as caught:
+        s3.put_object(Bucket="receipts", Key="r1", Body=b"paid", IfNoneMatch="*")
+
+    assert isinstance(caught.value, ClientError)
+    assert caught.value.response["Error"]["Code"] == "PreconditionFailed"
+    assert [method for method, _ in sent] == ["PUT", "PUT"]
+    body = orders.backend_client("s3").get_object(Bucket="receipts", Key="r1")["Body"].read()
+    assert body == b"paid"
+
+    with pytest.raises(ClientError) as again:  # a second call: the object is there, not ours
+        s3.put_object(Bucket="receipts", Key="r1", Body=b"paid", IfNoneMatch="*")
+    assert not isinstance(again.value, EarlierAttemptMayHaveActed)
+
+
+def test_bare_botocore_gives_the_same_conflict_untyped(orders, sleeps, monkeypatch):
+    """The control: bare botocore resends too, and raises the service's error, nothing more."""
+    monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=sleeps))
+    ddb = orders.client(
+        "dynamodb", config=botocore.config.Config(retries={"mode": "standard"}, read_timeout=2)
+    )
+    orders.script("PutItem", Fault.LOST_RESPONSE, service="dynamodb")
+
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as caught:
+        ddb.put_item(TableName="orders", Item=KEY, ConditionExpression="attribute_not_exists(k)")
+
+    assert not isinstance(caught.value, EarlierAttemptMayHaveActed)
+    assert orders.attempts("PutItem", service="dynamodb") == 2
