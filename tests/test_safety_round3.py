@@ -545,5 +545,6 @@ def test_no_unsafe_operation_is_resent_after_a_retryable_server_error():
                 refused = (service, code) in REFUSED_ERRORS or code in THROTTLING_CODES
                 if outcome is not Outcome.AMBIGUOUS and not refused:
                     resent.append(f"{service}.{name}: {status} {code} -> {outcome.name}")
-    assert walked > 200  # the audit counted 262 operations in 71 services
+    # Not vacuous: 205 on 1.44.18, 183 on 1.43 (fewer unsafe since the evidence review).
+    assert walked > 100
     assert resent == []

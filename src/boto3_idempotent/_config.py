@@ -14,12 +14,12 @@ import os
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from ._exceptions import ConfigError
 from ._values import Value
 
 if TYPE_CHECKING:
+    from ._exceptions import ConfigError
     from ._hooks import RetryHook
 
 __all__ = [
@@ -160,21 +160,21 @@ class RetryPolicy(Value):
         if self.max_attempts is not None and (
             not _is_int(self.max_attempts) or self.max_attempts < 1
         ):
-            raise ConfigError("max_attempts", self.max_attempts, _EXPECTED["max_attempts"])
+            raise _error("max_attempts", self.max_attempts, _EXPECTED["max_attempts"])
         for name in ("base_delay", "throttle_base_delay", "max_delay"):
             value = getattr(self, name)
             if value is not None and not _is_seconds(value, upper=MAX_DELAY_LIMIT):
-                raise ConfigError(name, value, _EXPECTED[name])
+                raise _error(name, value, _EXPECTED[name])
         for name in ("base_delay", "throttle_base_delay"):
             value = getattr(self, name)
             if value is not None and self.max_delay is not None and self.max_delay < value:
-                raise ConfigError(
+                raise _error(
                     "max_delay", self.max_delay, f"a number of seconds >= {name} ({value})"
                 )
         if self.deadline is not None and (
             not _is_seconds(self.deadline, upper=math.inf) or self.deadline <= 0
         ):
-            raise ConfigError("deadline", self.deadline, _EXPECTED["deadline"])
+            raise _error("deadline", self.deadline, _EXPECTED["deadline"])
         if not isinstance(self.retry_unsafe, bool):
             init(self, "retry_unsafe", _operation_keys("retry_unsafe", self.retry_unsafe))
         init(self, "treat_as_unsafe", _operation_keys("treat_as_unsafe", self.treat_as_unsafe))
@@ -211,30 +211,33 @@ class RetryPolicy(Value):
                 value = _PARSERS[name](raw)
                 cls(**{name: value})  # each value alone; clashes between them below
             except ValueError as exc:  # ConfigError is one too
-                expected = exc.expected if isinstance(exc, ConfigError) else _EXPECTED[name]
-                errors.append(ConfigError(variable, raw, expected))
+                expected = getattr(exc, "expected", None) or _EXPECTED[name]
+                errors.append(_error(variable, raw, expected))
             else:
                 values[name] = value
         if not errors:
             try:
                 policy = cls(**values)
-            except ConfigError as exc:  # a clash between two variables (max_delay < base)
-                errors.append(ConfigError(ENV_VARS[exc.name], raws[exc.name], exc.expected))
+            except ValueError as exc:  # a ConfigError: two variables clash (max_delay < base)
+                clash = cast("ConfigError", exc)
+                errors.append(_error(ENV_VARS[clash.name], raws[clash.name], clash.expected))
             else:
                 sources = {name: ENV_VARS[name] for name in values}
                 object.__setattr__(policy, "sources", MappingProxyType(sources))
                 return policy
+        from ._exceptions import ConfigError  # noqa: PLC0415  (a bad variable: rare)
+
         raise ConfigError.combine(errors)
 
 
 def _operation_keys(name: str, value: object) -> frozenset[str]:
     """``value`` as a frozenset of ``service:Operation`` names; a ConfigError otherwise."""
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise ConfigError(name, value, _EXPECTED[name])
+        raise _error(name, value, _EXPECTED[name])
     keys = frozenset(value)
     bad = sorted(str(k) for k in keys if not isinstance(k, str) or not _is_key(k))
     if bad:
-        raise ConfigError(name, ",".join(bad), _EXPECTED[name])
+        raise _error(name, ",".join(bad), _EXPECTED[name])
     if keys:
         # A misspelt name would match nothing, and the operation meant would be resent.
         from ._known import unknown_names  # noqa: PLC0415  (only when names are given)
@@ -243,7 +246,7 @@ def _operation_keys(name: str, value: object) -> frozenset[str]:
         if problems:
             why = "; ".join(f"{key}: {text}" for key, text in problems)
             unknown = ",".join(key for key, _ in problems)
-            raise ConfigError(name, unknown, f"names of operations botocore has ({why})")
+            raise _error(name, unknown, f"names of operations botocore has ({why})")
     return keys
 
 
@@ -269,10 +272,10 @@ def _hooks(value: object) -> tuple[RetryHook, ...]:
     if callable(value):
         return (value,)
     if value is None or isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise ConfigError("on_retry", value, "a callable or a sequence of callables")
+        raise _error("on_retry", value, "a callable or a sequence of callables")
     hooks = tuple(value)  # a generator is read once, here, and kept
     if not all(callable(h) for h in hooks):
-        raise ConfigError("on_retry", value, "a callable or a sequence of callables")
+        raise _error("on_retry", value, "a callable or a sequence of callables")
     return hooks
 
 
@@ -336,3 +339,10 @@ ENV_FIELDS = (
     "treat_as_unsafe",
 )
 ENV_VARS: Mapping[str, str] = {name: ENV_PREFIX + name.upper() for name in ENV_FIELDS}
+
+
+def _error(name: str, value: object, expected: str) -> ConfigError:
+    """A ``ConfigError``; ``_exceptions`` loads only when a value is refused."""
+    from ._exceptions import ConfigError  # noqa: PLC0415
+
+    return ConfigError(name, value, expected)

@@ -6,7 +6,9 @@ a dict a call carries from its first hook to its last, so racing calls never sha
 
 from __future__ import annotations
 
-from typing import Final
+import contextvars
+from collections.abc import Callable
+from typing import Any, Final
 
 __all__ = [
     "AMBIGUOUS",
@@ -16,10 +18,14 @@ __all__ = [
     "OPERATION",
     "PARAMS",
     "PROTECTED",
+    "SCOPE",
     "START",
     "TIME_LEFT",
+    "TIME_LIMIT",
     "TOKEN",
     "TOKEN_METADATA_KEY",
+    "current_scope",
+    "current_time_left",
 ]
 
 TOKEN: Final = "boto3_idempotent.token"  # noqa: S105  (a key name)
@@ -36,3 +42,20 @@ OPERATION: Final = "boto3_idempotent.operation"  # adaptive mode only
 #: The ResponseMetadata key that carries the client token a call sent (public, as
 #: ``boto3_idempotent.TOKEN_METADATA_KEY``; spelt here so the success path needs no more).
 TOKEN_METADATA_KEY: Final = "IdempotencyToken"  # noqa: S105  (a key name, not a secret)
+
+#: The innermost ``idempotency_key`` scope (a ``_scope.KeyScope``), set by ``_scope``.
+SCOPE: contextvars.ContextVar[Any] = contextvars.ContextVar("boto3_idempotent_scope", default=None)
+#: Seconds a retry may still sleep, set by a Lambda handler (``_scope.time_limit``).
+TIME_LIMIT: contextvars.ContextVar[Callable[[], float] | None] = contextvars.ContextVar(
+    "boto3_idempotent_time_left", default=None
+)
+
+
+def current_scope() -> Any:
+    """The innermost ``idempotency_key`` scope of this context (a ``KeyScope``), if any."""
+    return SCOPE.get()
+
+
+def current_time_left() -> Callable[[], float] | None:
+    """Seconds a retry may still sleep, when a Lambda handler set a limit."""
+    return TIME_LIMIT.get()

@@ -13,11 +13,22 @@ import threading
 import warnings
 from collections.abc import Mapping
 
-from ._config import ENV_PREFIX, ENV_VARS
-from ._exceptions import ConfigWarning
-from ._warnings import user_stacklevel
+from ._config import ENV_PREFIX, ENV_VARS, _parse_bool
 
-__all__ = ["describe", "known_variables", "unknown_variables", "warn_unknown_variables"]
+__all__ = [
+    "TELEMETRY_ENV",
+    "describe",
+    "known_variables",
+    "telemetry_on",
+    "unknown_variables",
+    "warn_unknown_variables",
+]
+
+#: Whether wrapped clients record to OpenTelemetry (read at ``wrap()``; see ``_telemetry``).
+TELEMETRY_ENV = "BOTO3_IDEMPOTENT_TELEMETRY"
+_TELEMETRY_EXPECTED = (
+    "one of on/off, true/false, yes/no, 1/0 (unset: on when OpenTelemetry is in use)"
+)
 
 # The all-lowercase spelling is ours too: on POSIX it is a different, ignored, variable.
 _PREFIXES = (ENV_PREFIX, ENV_PREFIX.lower())
@@ -31,7 +42,6 @@ def known_variables() -> frozenset[str]:
     """Every ``BOTO3_IDEMPOTENT_*`` variable some setting reads."""
     from ._lambda import MARGIN_ENV  # noqa: PLC0415  (keeps this module's imports light)
     from ._scope import SECRET_ENV  # noqa: PLC0415
-    from ._telemetry import TELEMETRY_ENV  # noqa: PLC0415
 
     return frozenset({*ENV_VARS.values(), MARGIN_ENV, SECRET_ENV, TELEMETRY_ENV})
 
@@ -97,7 +107,30 @@ def warn_unknown_variables() -> None:
     with _lock:
         new = sorted(n for n in names if n not in known and n not in _warned)
         _warned.update(new)
+    from ._exceptions import ConfigWarning  # noqa: PLC0415  (an unknown name: rare)
+    from ._warnings import user_stacklevel  # noqa: PLC0415
+
     for name in new:
         meant = _meant(name, known)
         if name.startswith(_PREFIXES) or meant is not None:  # a misspelt prefix: if close
             warnings.warn(describe(name, meant), ConfigWarning, stacklevel=user_stacklevel())
+
+
+def telemetry_on(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``BOTO3_IDEMPOTENT_TELEMETRY`` lets wrapped clients record (default: yes).
+
+    Here, not in ``_telemetry``: ``wrap()`` reads it, and must not load the recorder.
+
+    Raises:
+        ConfigError: the variable holds something else than a yes/no word.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get(TELEMETRY_ENV, "").strip()
+    if not raw:
+        return True
+    try:
+        return _parse_bool(raw)
+    except ValueError:
+        from ._exceptions import ConfigError  # noqa: PLC0415  (a bad value: rare)
+
+        raise ConfigError(TELEMETRY_ENV, raw, _TELEMETRY_EXPECTED) from None

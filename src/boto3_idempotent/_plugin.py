@@ -19,15 +19,14 @@ One client call, and where this module steps in::
     needs-retry.<service>              _Plugin.needs_retry
         Success (2xx, and for DynamoDB a body matching its x-amz-crc32): refund
         the quota, note the token in ResponseMetadata. Nothing else.
-        Failure: classify it (_classify's table). A mismatch is raised typed; so is
-        "already exists" on a retry after a lost answer. A failure that may not be
-        resent (a plain 4xx; an ambiguous failure of an unprotected call) is handed
-        back to botocore as it is, its reason noted. Anything else goes to a
-        tenacity Retrying built once per client (_retrying: full-jitter wait with
-        botocore's bases; stop on attempts, deadline or Lambda time left, then
-        quota). To resend: hooks, then the backoff (injectable sleep, cut to the
-        deadline), then return 0; botocore resends the same serialized body, with
-        the same token, re-signed.
+        Failure: handed down to _failure.handle once, which classifies it
+        (_classify's table), decides (a mismatch or a repeat's conflict raised
+        typed; a failure that may not be resent handed back to botocore as it is,
+        its reason noted; anything else to the tenacity policy, _retrying), applies
+        every effect of the decision in one place, and returns one step: resend
+        after a delay, linger, or stop. To resend: hooks, then the backoff
+        (injectable sleep, cut to the deadline), then return 0; botocore resends
+        the same serialized body, with the same token, re-signed.
 
 All of botocore's retry machinery is unregistered from the wrapped client (see
 _botocore_retries). Wrapping again swaps the policy inside the registered hooks in
@@ -48,16 +47,14 @@ from typing import TYPE_CHECKING, Any, Final
 from . import _context as ctx
 from . import _testing_mode as testing_mode
 from ._loaded import is_instance
-from ._operations import OperationInfo, operation_info
 from ._quota import CTX_COST, RetryQuota
-from ._scope import current_scope, current_time_left
 from ._setup import Linger, Resend, Setup
-from ._tokens import carried
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
     from ._callinfo import StopReason
+    from ._operations import OperationInfo
     from ._rate_limit import RateLimiter
     from ._telemetry import Telemetry
 
@@ -66,7 +63,6 @@ __all__ = ["PLUGIN_ATTR"]
 PLUGIN_ATTR = "_boto3_idempotent_plugin"  # where a wrapped client keeps its plugin
 _OTEL: Final = "opentelemetry"  # in sys.modules: the program uses OpenTelemetry
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
-_CHUNKED = "AwsChunkedWrapper"  # botocore's, and aiobotocore's AioAwsChunkedWrapper
 _RATE_LIMITED = ("boto3_idempotent._exceptions", "ClientRateLimited")
 
 
@@ -137,6 +133,8 @@ class _Plugin:
         info = self._operations.get(model.name)
         if info is None:
             # Racing threads may both build it; the results are equal.
+            from ._operations import operation_info  # noqa: PLC0415  (an operation's first call)
+
             info = self._operations[model.name] = operation_info(self.service_name, model)
         return info
 
@@ -157,11 +155,11 @@ class _Plugin:
         context[ctx.START] = setup.clock()
         if info.resend.refine is not None:  # the request decides its class, at a failure
             context[ctx.PARAMS] = params
-        time_left = current_time_left()
+        time_left = ctx.TIME_LIMIT.get()
         if time_left is not None:
             context[ctx.TIME_LEFT] = time_left
         if info.tokens:
-            scope = current_scope()
+            scope = ctx.SCOPE.get()
             seed = None
             if scope is not None:
                 region = context.get("client_region") or ""
@@ -175,6 +173,8 @@ class _Plugin:
                     context[ctx.TOKEN], context[ctx.FROM_CALLER] = applied
                     context[ctx.PROTECTED] = True
         for path in info.references:
+            from ._tokens import carried  # noqa: PLC0415  (operations with a reference only)
+
             reference = carried(params, path)
             if reference is not None:
                 context[ctx.PROTECTED] = True
@@ -198,24 +198,10 @@ class _Plugin:
         if getattr(body, "seek", None) is None:  # bytes, a form dict, no body: the common case
             return
         context = getattr(request, "context", None)
-        if context is None:
-            return
-        # Over HTTPS, botocore streams PutObject/UploadPart bodies as aws-chunked with a
-        # trailing checksum: an AwsChunkedWrapper (aiobotocore: its Aio twin) around the
-        # caller's stream, with no tell() and a seek() that only goes to 0, rewinding
-        # the stream to its start. botocore has already called that seek(0) (resetting
-        # the wrapper) before this hook, so putting the stream inside at the caller's
-        # offset is all a resend needs.
-        offset = context.get(ctx.BODY_OFFSET)
-        try:
-            chunked = type(body).__name__.endswith(_CHUNKED)
-            stream: Any = body._raw if chunked else body  # noqa: SLF001
-            if offset is None:
-                context[ctx.BODY_OFFSET] = stream.tell()
-            else:
-                stream.seek(offset)
-        except (OSError, ValueError, AttributeError):  # not seekable after all
-            return
+        if context is not None:
+            from ._transport import keep_offset  # noqa: PLC0415  (stream bodies only)
+
+            keep_offset(body, context)
 
     def note_operation(self, model: Any, context: MutableMapping[str, Any], **kwargs: Any) -> None:
         """Adaptive mode: note the operation, for the error a refused wait raises."""
@@ -379,13 +365,7 @@ class _Plugin:
         if limiter is None or not limiter.enabled or testing_mode.state.enabled:
             return 0.0
         context: MutableMapping[str, Any] = getattr(request, "context", None) or {}
-        left = remaining(self.setup, context)
-        wait, taken = limiter.reserve(None if left is None else max(0.0, left[0]))
-        if not taken and left is not None:  # due past the limit: fail, with its record
-            from ._rate_limit import refuse  # noqa: PLC0415  (adaptive clients only)
-
-            refuse(f"{self.service_name}.{context.get(ctx.OPERATION, '?')}", wait, left, context)
-        return wait
+        return limiter.wait_for(self.service_name, remaining(self.setup, context), context)
 
 
 def remaining(setup: Setup, context: Mapping[str, Any]) -> tuple[float, StopReason] | None:

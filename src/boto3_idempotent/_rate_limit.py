@@ -94,6 +94,24 @@ class RateLimiter:
             self._capacity -= 1.0
             return wait, True
 
+    def wait_for(
+        self,
+        service: str,
+        left: tuple[float, StopReason] | None,
+        context: MutableMapping[str, Any],
+    ) -> float:
+        """Reserve a send's token within the call's ``left`` time: the seconds to wait.
+
+        Raises:
+            ClientRateLimited: the token is due past the limit (nothing taken, nothing sent).
+        """
+        wait, taken = self.reserve(None if left is None else max(0.0, left[0]))
+        if not taken and left is not None:  # due past the limit: fail, with its record
+            from ._context import OPERATION  # noqa: PLC0415
+
+            refuse(f"{service}.{context.get(OPERATION, '?')}", wait, left, context)
+        return wait
+
     def observe(self, throttled: bool) -> None:
         """Feed one response: CUBIC's next rate, as botocore's ``on_receiving_response``."""
         measured = self._clocker.record()

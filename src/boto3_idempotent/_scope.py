@@ -22,7 +22,6 @@ inside a scope does not inherit it unless run in a copied context).
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import hmac
 import os
@@ -31,6 +30,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from . import _context
 from ._warnings import user_stacklevel
 
 __all__ = [
@@ -90,22 +90,12 @@ class KeyScope:
         return hmac.new(self._secret, message, hashlib.sha256).digest()
 
 
-_scope: contextvars.ContextVar[KeyScope | None] = contextvars.ContextVar(
-    "boto3_idempotent_scope", default=None
-)
-_time_left: contextvars.ContextVar[Callable[[], float] | None] = contextvars.ContextVar(
-    "boto3_idempotent_time_left", default=None
-)
-
-
-def current_scope() -> KeyScope | None:
-    """The innermost ``idempotency_key`` scope of this context, if any."""
-    return _scope.get()
-
-
-def current_time_left() -> Callable[[], float] | None:
-    """Seconds a retry may still sleep, when a Lambda handler set a limit."""
-    return _time_left.get()
+# The context variables live in _context, which a wrapped call reads on every call
+# without loading this module; a scope and a time limit are set here.
+_scope = _context.SCOPE
+_time_left = _context.TIME_LIMIT
+current_scope = _context.current_scope
+current_time_left = _context.current_time_left
 
 
 class TokenSecretWarning(UserWarning):

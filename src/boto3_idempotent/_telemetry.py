@@ -40,16 +40,12 @@ token) neither make a metric series each nor reach an exporter.
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Mapping
 from typing import Any
 
-from ._config import _parse_bool
-from ._exceptions import ConfigError
+from ._env_names import TELEMETRY_ENV, telemetry_on
 
 __all__ = ["TELEMETRY_ENV", "Telemetry", "telemetry_on"]
 
-TELEMETRY_ENV = "BOTO3_IDEMPOTENT_TELEMETRY"
 OTHER_ERROR = "_OTHER"  # OpenTelemetry's word for a value outside the known set
 _MAX_ERROR_TYPE = 128
 #: Exceptions raised instead of a response, named as the library records them.
@@ -82,23 +78,6 @@ _SERVER_CODES = frozenset(
     }
 )
 logger = logging.getLogger("boto3_idempotent")
-_EXPECTED = "one of on/off, true/false, yes/no, 1/0 (unset: on when OpenTelemetry is in use)"
-
-
-def telemetry_on(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether ``BOTO3_IDEMPOTENT_TELEMETRY`` lets wrapped clients record (default: yes).
-
-    Raises:
-        ConfigError: the variable holds something else than a yes/no word.
-    """
-    env = os.environ if environ is None else environ
-    raw = env.get(TELEMETRY_ENV, "").strip()
-    if not raw:
-        return True
-    try:
-        return _parse_bool(raw)
-    except ValueError:
-        raise ConfigError(TELEMETRY_ENV, raw, _EXPECTED) from None
 
 
 class Telemetry:

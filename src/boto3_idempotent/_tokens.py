@@ -6,9 +6,12 @@ import hashlib
 import re
 import uuid
 from collections.abc import Mapping, MutableMapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._values import Record
+
+if TYPE_CHECKING:
+    from ._exceptions import InvalidClientToken
 
 __all__ = ["DOCUMENTED_MAX_LENGTH", "LONGEST_TOKEN", "PRINTABLE", "TokenMember"]
 
@@ -257,7 +260,7 @@ def carried(node: object, path: tuple[str, ...]) -> str | None:
     return node if isinstance(node, str) and node else None
 
 
-def _invalid() -> type[Exception]:
+def _invalid() -> type[InvalidClientToken]:
     """``InvalidClientToken``, loaded when a caller's token is refused (rare)."""
     from ._exceptions import InvalidClientToken  # noqa: PLC0415
 

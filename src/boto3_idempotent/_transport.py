@@ -18,11 +18,43 @@ by the session's type, which a proxy would hide.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._exceptions import IncompleteResponseError
+if TYPE_CHECKING:
+    from ._exceptions import IncompleteResponseError
 
-__all__ = ["check_lengths"]
+__all__ = ["check_lengths", "keep_offset"]
+
+_CHUNKED = "AwsChunkedWrapper"  # botocore's, and aiobotocore's AioAwsChunkedWrapper
+
+
+def keep_offset(body: Any, context: Any) -> None:
+    """Keep an upload stream at the offset the caller gave it, on every attempt.
+
+    botocore rewinds a stream to 0 before a resend; a file positioned at byte N (a
+    part of a larger file) would then be sent from its start. The first attempt notes
+    the offset in the call's context, later ones seek back to it, before the signer
+    and the Content-Length read the stream (the plugin's request-created hook).
+
+    Over HTTPS, botocore streams PutObject/UploadPart bodies as aws-chunked with a
+    trailing checksum: an AwsChunkedWrapper (aiobotocore: its Aio twin) around the
+    caller's stream, with no tell() and a seek() that only goes to 0, rewinding the
+    stream to its start. botocore has already called that seek(0) (resetting the
+    wrapper) before the hook, so putting the stream inside at the caller's offset is
+    all a resend needs.
+    """
+    from ._context import BODY_OFFSET  # noqa: PLC0415
+
+    offset = context.get(BODY_OFFSET)
+    try:
+        chunked = type(body).__name__.endswith(_CHUNKED)
+        stream: Any = body._raw if chunked else body  # noqa: SLF001
+        if offset is None:
+            context[BODY_OFFSET] = stream.tell()
+        else:
+            stream.seek(offset)
+    except (OSError, ValueError, AttributeError):  # not seekable after all
+        return
 
 
 class _LengthCheckingSession:
@@ -42,7 +74,7 @@ class _LengthCheckingSession:
         if not getattr(response.raw, "length_remaining", None):
             return response
         received = len(response.content)
-        raise IncompleteResponseError(
+        raise _incomplete()(
             endpoint_url=request.url,
             received=received,
             expected=response.headers.get("content-length", "?"),
@@ -63,3 +95,10 @@ def check_lengths(client: Any) -> None:
     if not callable(send) or inspect.iscoroutinefunction(send):  # aiobotocore's checks itself
         return
     endpoint.http_session = _LengthCheckingSession(session)
+
+
+def _incomplete() -> type[IncompleteResponseError]:
+    """``IncompleteResponseError``, loaded when a body comes up short (rare)."""
+    from ._exceptions import IncompleteResponseError  # noqa: PLC0415
+
+    return IncompleteResponseError

@@ -47,7 +47,7 @@ def _environment(policy: RetryPolicy | None) -> tuple[RetryPolicy, bool]:
     key = tuple(sorted(item for item in os.environ.items() if item[0].startswith(ENV_PREFIX)))
     read = _last_read
     if read[0] != key:
-        from ._telemetry import telemetry_on  # noqa: PLC0415  (no OpenTelemetry import here)
+        from ._env_names import telemetry_on  # noqa: PLC0415
 
         read = _last_read = (key, telemetry_on(), None)
     if policy is None:
