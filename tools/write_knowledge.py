@@ -59,13 +59,18 @@ def build() -> str:  # noqa: C901  (one loop per table)
     for service, code in resend.REFUSED_ERRORS:
         services[service].setdefault("e", []).append(code)
     shared = {
-        "verbs": {verb: list(value) for verb, value in sorted(resend.VERBS.items())},
+        "verbs": {verb: value[0] for verb, value in sorted(resend.VERBS.items())},
         "read_verbs": sorted(resend.READ_VERBS),
         "acts": sorted(resend.ACTS_WHATEVER_THE_METHOD),
         "rest": sorted(resend.REST_PROTOCOLS),
         "methods": sorted(resend.IDEMPOTENT_METHODS),
     }
-    lines = [HEADER, "*\t" + json.dumps(shared, sort_keys=True, separators=(",", ":"))]
+    reasons = {verb: value[1] for verb, value in sorted(resend.VERBS.items())}
+    lines = [
+        HEADER,
+        "*\t" + json.dumps(shared, sort_keys=True, separators=(",", ":")),
+        "*reasons\t" + json.dumps(reasons, sort_keys=True, separators=(",", ":")),
+    ]
     for service in sorted(services):
         body = services[service]
         if "e" in body:

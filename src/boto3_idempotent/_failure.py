@@ -34,19 +34,12 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ChecksumError, ClientError
 
 from . import _context as ctx
-from ._callinfo import (
-    CALL_INFO_ATTR,
-    EARLIER_ATTEMPT_METADATA_KEY,
-    STOP_REASON_METADATA_KEY,
-    TOKEN_METADATA_KEY,
-    CallInfo,
-    StopReason,
-)
 from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
 from ._operations import IDEMPOTENT
 from ._setup import Linger, Resend
 
 if TYPE_CHECKING:
+    from ._callinfo import StopReason
     from ._hooks import RetryEvent
     from ._operations import OperationInfo
     from ._plugin import _Plugin
@@ -303,6 +296,14 @@ def _tell(
     operation_name: str,
 ) -> None:
     """Tell the caller why the call stopped: call_info, and the typed error if any."""
+    from ._callinfo import (  # noqa: PLC0415  (a call given up: not on a resend's path)
+        CALL_INFO_ATTR,
+        EARLIER_ATTEMPT_METADATA_KEY,
+        STOP_REASON_METADATA_KEY,
+        TOKEN_METADATA_KEY,
+        CallInfo,
+    )
+
     reason = cast("StopReason", verdict.reason)
     token: str | None = context.get(ctx.TOKEN)
     acted = bool(context.get(ctx.AMBIGUOUS, False))  # an attempt before this one may have
@@ -349,8 +350,7 @@ def _call(
     service: str, info: OperationInfo, context: MutableMapping[str, Any], setup: Setup
 ) -> Call:
     """The call as the tenacity policy sees it."""
-    from ._masking import log_safe  # noqa: PLC0415  (the failure path only)
-    from ._retrying import Call  # noqa: PLC0415
+    from ._retrying import Call  # noqa: PLC0415  (the failure path only)
 
     token: str | None = context.get(ctx.TOKEN)
     start = context.get(ctx.START)
@@ -360,7 +360,7 @@ def _call(
         service=service,
         operation_name=info.name,
         token=token,
-        log_token=log_safe(token, from_caller=bool(context.get(ctx.FROM_CALLER))),
+        from_caller=bool(context.get(ctx.FROM_CALLER)),
         start=start,
         time_left=context.get(ctx.TIME_LEFT),
         context=context,

@@ -4,8 +4,9 @@ The tables are written for review (``_token_table``, ``_resend_table``: every en
 with its evidence) and are never imported on a call's path. ``tools/write_knowledge.py``
 distils them into ``_knowledge.txt``: a line of rules every service shares (``*``: the
 verbs, the REST method rule), then one line per service that has entries, each
-``<service><TAB><JSON>``. A client's first call reads the file once per process (bytes,
-never decoded whole) and parses its own service's line only; a test keeps the file
+``<service><TAB><JSON>``, and a line of the verbs' reasons (``*reasons``), parsed only
+when a reason is shown. A client's first call maps the file once per process (never
+read or decoded whole) and parses its own service's line only; a test keeps the file
 equal to the tables.
 
 A service's JSON has, by operation name (each key present only when not empty):
@@ -25,10 +26,11 @@ and ``e``: the service's error codes documented as refused (``REFUSED_ERRORS``).
 from __future__ import annotations
 
 import json
+import mmap
 import os
 from typing import Any
 
-__all__ = ["Path", "Service", "rules", "service"]
+__all__ = ["Path", "Service", "rules", "service", "verb_reasons"]
 
 Path = tuple[str, ...]
 _FILE = os.path.join(os.path.dirname(__file__), "_knowledge.txt")  # noqa: PTH118, PTH120
@@ -54,28 +56,31 @@ class Service:
         return tuple(tuple(path) for path in self.of(operation).get(kind, ()))
 
 
-_data: bytes | None = None
+_data: mmap.mmap | None = None
 _services: dict[str, Service] = {}
 _rules: dict[str, Any] | None = None
+_reasons: dict[str, str] | None = None
 
 
-def _read() -> bytes:
-    global _data  # noqa: PLW0603  (read once per process)
+def _read() -> mmap.mmap:
+    global _data  # noqa: PLW0603  (mapped once per process)
     data = _data
     if data is None:
         with open(_FILE, "rb") as file:  # noqa: PTH123  (no pathlib on the call path)
-            data = _data = b"\n" + file.read()
+            # Mapped, not read: a call copies its own service's line, not 300 kB.
+            data = _data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
     return data
 
 
 def _line(key: str) -> dict[str, Any] | None:
     data = _read()
-    start = data.find(b"\n" + key.encode("ascii") + b"\t")
+    needle = b"\n" + key.encode("ascii") + b"\t"
+    start = data.find(needle)
     if start < 0:
         return None
-    start += len(key) + 2
+    start += len(needle)
     end = data.find(b"\n", start)
-    return json.loads(data[start : end if end >= 0 else None])  # type: ignore[no-any-return]
+    return json.loads(data[start : end if end >= 0 else len(data)])  # type: ignore[no-any-return]
 
 
 def service(name: str) -> Service:
@@ -90,11 +95,20 @@ def service(name: str) -> Service:
 def rules() -> dict[str, Any]:
     """What every service shares.
 
-    ``verbs`` (verb -> [kind, reason]), ``read_verbs``, ``acts`` (verbs that act
-    whatever the method), ``rest`` (the REST protocols), ``methods`` (idempotent ones).
+    ``verbs`` (verb -> kind), ``read_verbs``, ``acts`` (verbs that act whatever the
+    method), ``rest`` (the REST protocols), ``methods`` (the idempotent ones).
     """
     global _rules  # noqa: PLW0603
     found = _rules
     if found is None:
         found = _rules = _line("*") or {}
+    return found
+
+
+def verb_reasons() -> dict[str, str]:
+    """Each verb's reason (``*reasons``): read only when a reason is shown."""
+    global _reasons  # noqa: PLW0603
+    found = _reasons
+    if found is None:
+        found = _reasons = _line("*reasons") or {}
     return found

@@ -47,8 +47,7 @@ from typing import TYPE_CHECKING, Any, Final
 from . import _context as ctx
 from . import _testing_mode as testing_mode
 from ._loaded import is_instance
-from ._quota import CTX_COST, RetryQuota
-from ._setup import Linger, Resend, Setup
+from ._setup import CTX_COST, Linger, Resend, RetryQuota, Setup
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ._knowledge import rules, service
-from ._refine import REASONS, REFINERS, RefineFn
+from ._knowledge import rules, service, verb_reasons
 from ._review import REVIEWED_WITH, is_unreviewed
+
+if TYPE_CHECKING:
+    from ._refine import RefineFn
 
 IDEMPOTENT = "idempotent"  # _resend_table's words
 UNSAFE = "unsafe"
 
 __all__ = [
-    "RefineFn",
     "ResendClass",
     "names_the_created_thing",
     "operation_class",
@@ -45,14 +47,31 @@ class ResendClass:
         refine: The per-call refinement, or ``None``.
     """
 
-    __slots__ = ("kind", "reason", "refine", "source")
+    __slots__ = ("_reason", "_verb", "kind", "refine", "source")
 
-    def __init__(self, kind: str, source: str, reason: str, refine: RefineFn | None = None) -> None:
-        """Hold the class, its source, its reason and the refinement."""
+    def __init__(
+        self,
+        kind: str,
+        source: str,
+        reason: str | None,
+        refine: RefineFn | None = None,
+        verb: str | None = None,
+    ) -> None:
+        """Hold the class, its source, its reason (or the verb it is read from), the refinement."""
         self.kind = kind
         self.source = source
-        self.reason = reason
+        self._reason = reason
+        self._verb = verb  # the verb rule: its reason is read when asked for (CLI, docs)
         self.refine = refine
+
+    @property
+    def reason(self) -> str:
+        """Why, in a few words (for a verb: read from the verbs' reasons, once asked)."""
+        reason = self._reason
+        if reason is None:
+            verb = self._verb or ""
+            reason = self._reason = f"{verb}: {verb_reasons().get(verb, '')}"
+        return reason
 
     def __repr__(self) -> str:
         """``ResendClass('unsafe', 'verb', 'Create: ...')``."""
@@ -91,6 +110,8 @@ def operation_class(
         return ResendClass(reviewed[0], "reviewed", reviewed[1])
     per_call = entries.get("p")
     if per_call is not None:
+        from ._refine import REASONS, REFINERS  # noqa: PLC0415  (per-call operations only)
+
         return ResendClass(UNSAFE, "per call", REASONS[per_call], REFINERS[per_call])
     verb = verb_of(name)
     if is_unreviewed(service_name, name):
@@ -100,8 +121,7 @@ def operation_class(
         return by_method
     if verb is None:
         return ResendClass(UNSAFE, "default", "a verb the rule does not know")
-    kind, reason = rules()["verbs"][verb]
-    return ResendClass(kind, "verb", f"{verb}: {reason}")
+    return ResendClass(rules()["verbs"][verb], "verb", None, verb=verb)
 
 
 def _by_method(
@@ -111,7 +131,7 @@ def _by_method(
     shared = rules()
     if protocol not in shared["rest"] or method not in shared["methods"] or verb in shared["acts"]:
         return None
-    if verb is None or shared["verbs"][verb][0] == IDEMPOTENT:
+    if verb is None or shared["verbs"][verb] == IDEMPOTENT:
         return ResendClass(IDEMPOTENT, "method", f"HTTP {method}: idempotent (RFC 9110)")
     label = names_the_created_thing(name, verb, uri)
     if label is None:  # a creating verb: the method alone is no evidence
@@ -131,8 +151,9 @@ def _unreviewed(verb: str | None, method: str) -> ResendClass:
     """An operation newer than the review: resent only if it reads."""
     newer = f"newer than the review (botocore {REVIEWED_WITH})"
     shared = rules()
-    if verb in shared["read_verbs"]:
-        return ResendClass(IDEMPOTENT, "unreviewed", f"{newer}; {verb}: {shared['verbs'][verb][1]}")
+    if verb is not None and verb in shared["read_verbs"]:
+        reason = f"{newer}; {verb}: {verb_reasons()[verb]}"
+        return ResendClass(IDEMPOTENT, "unreviewed", reason)
     if method in _SAFE_METHODS:
         return ResendClass(IDEMPOTENT, "unreviewed", f"{newer}; HTTP {method}: only reads")
     return ResendClass(UNSAFE, "unreviewed", f"{newer}: not resent until reviewed")
@@ -141,7 +162,11 @@ def _unreviewed(verb: str | None, method: str) -> ResendClass:
 def refiner(service_name: str, name: str) -> RefineFn | None:
     """The per-call refinement of an operation, if the request decides its class."""
     key = service(service_name).of(name).get("p")
-    return REFINERS[key] if key is not None else None
+    if key is None:
+        return None
+    from ._refine import REFINERS  # noqa: PLC0415
+
+    return REFINERS[key]
 
 
 _LAST_LABEL = re.compile(r"\{(?P<label>[^}+]+)\+?\}$")

@@ -37,11 +37,11 @@ import tenacity
 from . import _testing_mode as testing_mode
 from ._backoff import full_jitter
 from ._classify import Outcome
-from ._hooks import RetryEvent
-from ._quota import CTX_COST, RetryQuota
+from ._setup import CTX_COST, RetryQuota
 
 if TYPE_CHECKING:
     from ._callinfo import StopReason
+    from ._hooks import RetryEvent
     from ._settings import Settings
 
 __all__ = ["Attempt", "Call", "Decision", "RetryDecider"]
@@ -71,7 +71,16 @@ class Attempt:
 class Call:
     """The logical call a tenacity RetryCallState belongs to."""
 
-    __slots__ = ("context", "log_token", "operation_name", "service", "start", "time_left", "token")
+    __slots__ = (
+        "_log_token",
+        "context",
+        "from_caller",
+        "operation_name",
+        "service",
+        "start",
+        "time_left",
+        "token",
+    )
 
     def __init__(
         self,
@@ -79,7 +88,7 @@ class Call:
         service: str,
         operation_name: str,
         token: str | None,
-        log_token: str | None,
+        from_caller: bool,
         start: float,
         time_left: Callable[[], float] | None,
         context: MutableMapping[str, Any],
@@ -88,10 +97,20 @@ class Call:
         self.service = service
         self.operation_name = operation_name
         self.token = token
-        self.log_token = log_token  # what logs and hooks show: a caller's token is masked
+        self.from_caller = from_caller  # the token is the caller's: logs show its digest
+        self._log_token: str | None = None
         self.start = start
         self.time_left = time_left  # set inside a Lambda handler
         self.context = context
+
+    @property
+    def log_token(self) -> str | None:
+        """What logs and hooks show: a caller's token masked (``_masking`` loads here)."""
+        if self._log_token is None and self.token is not None:
+            from ._masking import log_safe  # noqa: PLC0415  (hooks or an INFO log only)
+
+            self._log_token = log_safe(self.token, from_caller=self.from_caller)
+        return self._log_token
 
 
 class Decision:
@@ -207,6 +226,10 @@ class RetryDecider:
         if isinstance(action, tenacity.DoSleep):
             state.prepare_for_next_attempt()
             delay = float(action)
+            if not self.settings.on_retry:  # no hooks: no event to build
+                return Decision(delay)
+            from ._hooks import RetryEvent  # noqa: PLC0415  (with on_retry hooks only)
+
             event = RetryEvent(
                 service=call.service,
                 operation=call.operation_name,
@@ -270,6 +293,8 @@ class RetryDecider:
         return None
 
     def _log_retry(self, retry_state: tenacity.RetryCallState) -> None:
+        if not logger.isEnabledFor(logging.INFO):
+            return
         call, attempt = _call(retry_state), _attempt(retry_state)
         # Never parameters or responses: UserData, passwords and keys travel in them.
         logger.info(

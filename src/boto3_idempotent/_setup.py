@@ -1,17 +1,25 @@
-"""What one ``wrap()`` chose, and the steps a decision hands to the sync or asyncio adapter."""
+"""What one ``wrap()`` chose, the client's retry quota, and the steps a decision hands on.
+
+The retry quota is the SDKs' standard-mode token bucket, one per wrapped client, so
+an outage does not multiply load: it starts full; each retry takes tokens (how many
+depends on the failure and the botocore line, see ``_standard_mode``); a success gives
+back one token, or what its last retry took. When the bucket cannot pay, the error of
+the current attempt is raised instead of retrying. Success after success keeps it full.
+(One module, not three: ``wrap()`` loads it, and every module costs a cold start.)
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._hooks import RetryEvent
-    from ._quota import RetryQuota
     from ._retrying import RetryDecider
     from ._settings import Settings
 
-__all__ = ["Linger", "Resend", "Setup"]
+__all__ = ["CTX_COST", "Linger", "Resend", "RetryQuota", "Setup"]
 
 
 class Setup:
@@ -70,3 +78,39 @@ class Linger:
     def __init__(self, pause: float) -> None:
         """Give up after ``pause`` seconds."""
         self.pause = pause
+
+
+#: Where a call notes what its last retry cost (in botocore's per-call context), so
+#: that its success gives exactly that back.
+CTX_COST = "boto3_idempotent.retry_cost"
+
+
+class RetryQuota:
+    """A thread-safe bucket of retry tokens."""
+
+    def __init__(self, capacity: int) -> None:
+        """Start full, with ``capacity`` tokens."""
+        self.capacity = capacity
+        self._available = capacity
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> int:
+        """Tokens left now."""
+        return self._available
+
+    def acquire(self, amount: int) -> bool:
+        """Take ``amount`` tokens for a retry; ``False`` (and take none) if short."""
+        with self._lock:
+            if amount > self._available:
+                return False
+            self._available -= amount
+            return True
+
+    def release(self, amount: int) -> None:
+        """Give back ``amount`` tokens after a success, up to the capacity."""
+        # The success path of every call lands here: skip the lock while full.
+        if self._available >= self.capacity:
+            return
+        with self._lock:
+            self._available = min(self.capacity, self._available + amount)
