@@ -88,3 +88,45 @@ def test_operation_tables_load_at_a_first_call_not_at_import():
         """
     )
     assert out == "[]"
+
+
+def test_import_loads_only_the_package_file():
+    """PEP 562: no submodule at import; each public name loads its module at first use."""
+    out = run(
+        """
+        import sys
+        import boto3_idempotent
+        print(sorted(m for m in sys.modules if m.startswith("boto3_idempotent")))
+        boto3_idempotent.IdempotentParameterMismatch
+        print(sorted(m for m in sys.modules if m.startswith("boto3_idempotent")))
+        """
+    )
+    assert out.splitlines() == [
+        "['boto3_idempotent']",
+        "['boto3_idempotent', 'boto3_idempotent._exceptions']",
+    ]
+
+
+#: What a successful call may never load: the failure path, typed errors, telemetry, the
+#: reviewed tables as modules, and what only keys, hooks, logs or Lambda handlers need.
+NOT_ON_THE_SUCCESS_PATH = (
+    "_exceptions", "_callinfo", "_hooks", "_masking", "_failure", "_retrying", "_classify",
+    "_telemetry", "_token_table", "_resend_table", "_resend_evidence", "_scope", "_lambda",
+    "_install", "_refine", "_dynamodb_update", "_lifetimes", "_warnings",
+)  # fmt: skip
+
+
+def test_a_wrapped_success_loads_nothing_of_the_failure_path():
+    """wrap() and a first successful call load the plugin and one service's knowledge only."""
+    out = run(
+        CANNED_CLIENT.format(
+            status=200,
+            body=b"<DescribeInstancesResponse><requestId>r</requestId></DescribeInstancesResponse>",
+        ).replace(
+            'print("tenacity" in sys.modules)',
+            'print(sorted(m.split(".")[1] for m in sys.modules if m.startswith("boto3_idempotent.")))',
+        )
+    )
+    loaded = set(eval(out))  # noqa: S307  (our own subprocess's printed list)
+    assert {"_wrap", "_plugin", "_knowledge", "_operations"} <= loaded
+    assert not loaded & set(NOT_ON_THE_SUCCESS_PATH), loaded & set(NOT_ON_THE_SUCCESS_PATH)

@@ -67,10 +67,10 @@ _TERMINATED_CODES = frozenset({"IdempotentInstanceTerminated"})
 #: Refusals the earlier attempt of the same call could have caused: a unique name
 #: taken ("already exists", "duplicate", "in use"), a conflict, a failed condition
 #: (DynamoDB ConditionalCheckFailedException, S3 PreconditionFailed for IfNoneMatch).
-EARLIER_CONFLICT = re.compile(
+#: A pattern, compiled (and cached by ``re``) at the first conflict after a lost answer.
+EARLIER_CONFLICT = (
     r"AlreadyExist|Duplicate|ResourceInUse|Exists|Conflict|ConditionalCheckFailed"
-    r"|PreconditionFailed",
-    re.IGNORECASE,
+    r"|PreconditionFailed"
 )
 _CONFLICT_STATUS = frozenset({409, 412})
 
@@ -242,7 +242,9 @@ def _typed(failure: Failure, info: OperationInfo, ambiguous_before: bool) -> str
 
 def _earlier_conflict(failure: Failure) -> bool:
     """A refusal the earlier attempt of this call could have caused (see EARLIER_CONFLICT)."""
-    return failure.status in _CONFLICT_STATUS or bool(EARLIER_CONFLICT.search(failure.error_code))
+    if failure.status in _CONFLICT_STATUS:
+        return True
+    return re.search(EARLIER_CONFLICT, failure.error_code, re.IGNORECASE) is not None
 
 
 def conclude(

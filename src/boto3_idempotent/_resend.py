@@ -169,8 +169,9 @@ def refiner(service_name: str, name: str) -> RefineFn | None:
     return REFINERS[key]
 
 
-_LAST_LABEL = re.compile(r"\{(?P<label>[^}+]+)\+?\}$")
-_ID_SUFFIX = re.compile(r"(?:Name|Id|Identifier|Arn|ARN)$")
+# Patterns, compiled (and cached by ``re``) when a REST PUT of a creating verb is classified.
+_LAST_LABEL = r"\{(?P<label>[^}+]+)\+?\}$"
+_ID_SUFFIX = r"(?:Name|Id|Identifier|Arn|ARN)$"
 
 
 def names_the_created_thing(name: str, verb: str, uri: str) -> str | None:
@@ -182,11 +183,11 @@ def names_the_created_thing(name: str, verb: str, uri: str) -> str | None:
     A URI that ends in a collection (``PUT /v1/accessTokens``) or in the parent's id
     (``/contact-flows/{InstanceId}/{ContactFlowId}/version``) is no such evidence.
     """
-    found = _LAST_LABEL.search(uri.split("?", 1)[0].rstrip("/"))
+    found = re.search(_LAST_LABEL, uri.split("?", 1)[0].rstrip("/"))
     if found is None:
         return None
     label = found["label"]
-    stem = _ID_SUFFIX.sub("", label).lower()
+    stem = re.sub(_ID_SUFFIX, "", label).lower()
     if label.lower() in ("name", "id") or (stem and stem in name[len(verb) :].lower()):
         return label
     return None
