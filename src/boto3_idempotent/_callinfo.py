@@ -74,6 +74,7 @@ class CallInfo(Value):
     """
 
     __slots__ = (
+        "__weakref__",
         "attempts",
         "earlier_attempt_may_have_acted",
         "max_attempts_reached",
@@ -87,6 +88,7 @@ class CallInfo(Value):
         "stop_reason",
         "earlier_attempt_may_have_acted",
     )
+    __match_args__ = _fields  # as the dataclass had: ``case CallInfo(...)``
     attempts: int
     token: str | None
     max_attempts_reached: bool

@@ -104,6 +104,7 @@ class RetryPolicy(Value):
     """
 
     __slots__ = (
+        "__weakref__",
         "base_delay",
         "deadline",
         "max_attempts",
@@ -125,6 +126,7 @@ class RetryPolicy(Value):
     )
     _shown = (*_compared, "on_retry")
     _fields = (*_shown, "sources")
+    __match_args__ = _shown  # as the dataclass had: ``case RetryPolicy(...)``
     max_attempts: int | None
     base_delay: float | None
     throttle_base_delay: float | None

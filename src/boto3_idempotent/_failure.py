@@ -35,7 +35,7 @@ from botocore.exceptions import ChecksumError, ClientError
 
 from . import _context as ctx
 from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
-from ._operations import IDEMPOTENT
+from ._operations import IDEMPOTENT, is_read_only
 from ._setup import Linger, Resend
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EARLIER_CONFLICT",
+    "NOT_EARLIER",
     "Failure",
     "Verdict",
     "attempt_of",
@@ -64,15 +65,20 @@ logger = logging.getLogger("boto3_idempotent")
 _ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
 #: EC2: the token's earlier launch succeeded and its instance has terminated since.
 _TERMINATED_CODES = frozenset({"IdempotentInstanceTerminated"})
-#: Refusals the earlier attempt of the same call could have caused: a unique name
-#: taken ("already exists", "duplicate", "in use"), a conflict, a failed condition
-#: (DynamoDB ConditionalCheckFailedException, S3 PreconditionFailed for IfNoneMatch).
-#: A pattern, compiled (and cached by ``re``) at the first conflict after a lost answer.
+#: Refusals the earlier attempt of the same call could have caused: a unique name taken
+#: ("already exists", "duplicate", "in use"), a conflict, a failed condition (DynamoDB
+#: ConditionalCheckFailedException, S3 PreconditionFailed for IfNoneMatch). Patterns,
+#: compiled (and cached by ``re``) at the first refusal after a lost answer.
 EARLIER_CONFLICT = (
-    r"AlreadyExist|Duplicate|ResourceInUse|Exists|Conflict|ConditionalCheckFailed"
-    r"|PreconditionFailed"
+    r"AlreadyExist|AlreadyOwnedByYou|Duplicate|ResourceInUse|ConditionalCheckFailed"
+    r"|PreconditionFailed|Conflict|Exists"
 )
-_CONFLICT_STATUS = frozenset({409, 412})
+#: ... except codes that say something else: "not exists", someone else's transaction, a
+#: conflict a first request gets as well (a validation error), a delete that did not act.
+NOT_EARLIER = (
+    r"Not(?:Exist|Found|Empty)|NoSuch|Transaction|Invalid(?!\w*\.Duplicate)|Maximum"
+    r"|Multiple|Limit|TagKeys|Conflicting|DeleteConflict|BucketNotEmpty|Behavior"
+)
 
 
 class Failure:
@@ -200,7 +206,7 @@ def decide(
         return Verdict(decision.reason or "max_attempts", pause=decision.pause)
     if outcome is Outcome.AMBIGUOUS:
         return Verdict("unsafe_to_resend")
-    if ambiguous_before and failure.parsed is not None and _earlier_conflict(failure):
+    if ambiguous_before and failure.parsed is not None and _earlier_conflict(failure, info):
         return Verdict("not_retryable", raised="may_have_acted")
     return Verdict("not_retryable")
 
@@ -240,11 +246,15 @@ def _typed(failure: Failure, info: OperationInfo, ambiguous_before: bool) -> str
     return None
 
 
-def _earlier_conflict(failure: Failure) -> bool:
-    """A refusal the earlier attempt of this call could have caused (see EARLIER_CONFLICT)."""
-    if failure.status in _CONFLICT_STATUS:
-        return True
-    return re.search(EARLIER_CONFLICT, failure.error_code, re.IGNORECASE) is not None
+def _earlier_conflict(failure: Failure, info: OperationInfo) -> bool:
+    """A refusal the earlier attempt of this call could have caused (see EARLIER_CONFLICT).
+
+    Never for an operation that only reads: its earlier attempt acted on nothing.
+    """
+    code = failure.error_code
+    if is_read_only(info.name) or re.search(EARLIER_CONFLICT, code) is None:
+        return False
+    return re.search(NOT_EARLIER, code) is None
 
 
 def conclude(
@@ -327,9 +337,12 @@ def _tell(
         return
     metadata["RetryAttempts"] = attempts - 1
     client = plugin.client()
+    # As botocore picks the class: a query-compatible service (SQS) models the query
+    # code, which its after-call handler would put in place of the JSON one.
+    shape = (parsed.get("Error") or {}).get("QueryErrorCode") or failure.error_code
     modeled = cast(
         "type[ClientError]",
-        client.exceptions.from_code(failure.error_code) if client is not None else ClientError,
+        client.exceptions.from_code(shape) if client is not None else ClientError,
     )
     from . import _exceptions as ours  # noqa: PLC0415  (raised typed: rare)
 

@@ -31,6 +31,7 @@ class RetryEvent(Value):
     """
 
     __slots__ = (
+        "__weakref__",
         "attempt",
         "delay",
         "elapsed",
@@ -50,6 +51,7 @@ class RetryEvent(Value):
         "elapsed",
     )
     _fields = (*_compared, "raw_token")
+    __match_args__ = _fields  # as the dataclass had: ``case RetryEvent(...)``
     service: str
     operation: str
     attempt: int

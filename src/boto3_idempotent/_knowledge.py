@@ -30,7 +30,7 @@ import mmap
 import os
 from typing import Any
 
-__all__ = ["Path", "Service", "rules", "service", "verb_reasons"]
+__all__ = ["Path", "Service", "package_data", "rules", "service", "verb_reasons"]
 
 Path = tuple[str, ...]
 _FILE = os.path.join(os.path.dirname(__file__), "_knowledge.txt")  # noqa: PTH118, PTH120
@@ -56,20 +56,35 @@ class Service:
         return tuple(tuple(path) for path in self.of(operation).get(kind, ()))
 
 
-_data: mmap.mmap | None = None
+_data: mmap.mmap | bytes | None = None
 _services: dict[str, Service] = {}
 _rules: dict[str, Any] | None = None
 _reasons: dict[str, str] | None = None
 
 
-def _read() -> mmap.mmap:
+def _read() -> mmap.mmap | bytes:
     global _data  # noqa: PLW0603  (mapped once per process)
     data = _data
     if data is None:
-        with open(_FILE, "rb") as file:  # noqa: PTH123  (no pathlib on the call path)
-            # Mapped, not read: a call copies its own service's line, not 300 kB.
-            data = _data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        data = _data = package_data(_FILE)
     return data
+
+
+def package_data(path: str) -> mmap.mmap | bytes:
+    """A data file of the package: mapped (a call copies only what it slices), else read.
+
+    From a zip (zipapp, pex, zipimport) the file is not on disk: the package's loader
+    reads it whole.
+    """
+    try:
+        with open(path, "rb") as file:  # noqa: PTH123  (no pathlib on the call path)
+            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError:  # NotADirectoryError inside a zip; no mmap on this platform
+        loader = globals().get("__loader__")
+        get_data = getattr(loader, "get_data", None)
+        if get_data is None:
+            raise
+        return b"\n" + bytes(get_data(path))
 
 
 def _line(key: str) -> dict[str, Any] | None:

@@ -85,8 +85,9 @@ def relation(installed: str | None = None, reviewed: str = REVIEWED_WITH) -> str
 @cache
 def _data() -> bytes:
     """The manifest, read once per process (450 kB, never decoded whole on a call's path)."""
-    with open(_MANIFEST, "rb") as manifest:  # noqa: PTH123  (no pathlib on the call path)
-        return manifest.read()
+    from ._knowledge import package_data  # noqa: PLC0415  (a newer botocore only)
+
+    return bytes(package_data(_MANIFEST))  # from a zip too
 
 
 @cache
@@ -120,8 +121,7 @@ def reviewed_operations(service: str) -> frozenset[str] | None:
 
 def manifest_release() -> str:
     """The release named on the manifest's first line (``# botocore 1.44.18``)."""
-    with open(_MANIFEST, encoding="ascii") as lines:  # noqa: PTH123
-        return lines.readline().split()[-1]
+    return _data().lstrip(b"\n").split(b"\n", 1)[0].decode("ascii").split()[-1]
 
 
 def is_unreviewed(service: str, operation: str) -> bool:

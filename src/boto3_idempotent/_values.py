@@ -62,6 +62,13 @@ class Value:
         """Pickle every field; unpickling does not validate again."""
         return (_restore, (type(self), {name: getattr(self, name) for name in self._fields}))
 
+    def __setstate__(self, state: Any) -> None:
+        """Unpickle a value pickled when the class was a dataclass (a ``__dict__`` state)."""
+        if isinstance(state, tuple) and len(state) == 2:  # (dict, slots) pickles
+            state = {**(state[0] or {}), **(state[1] or {})}
+        for name, item in dict(state or {}).items():
+            object.__setattr__(self, name, item)
+
 
 class Record(Value):
     """A ``Value`` built from positional or keyword fields, with defaults and ``_replace``.

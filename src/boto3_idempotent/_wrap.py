@@ -49,7 +49,9 @@ def _environment(policy: RetryPolicy | None) -> tuple[RetryPolicy, bool]:
     if read[0] != key:
         from ._env_names import telemetry_on  # noqa: PLC0415
 
-        read = _last_read = (key, telemetry_on(), None)
+        # The policy's variables first: a bad one is named before a bad telemetry switch.
+        from_env = RetryPolicy.from_env() if policy is None else None
+        read = _last_read = (key, telemetry_on(), from_env)
     if policy is None:
         policy = read[2]
         if policy is None:
