@@ -1,7 +1,8 @@
 """The reviewed classification of every token-like input member in botocore's models.
 
-Data only, imported lazily (on a client's first call), never at
-``import boto3_idempotent``: plain tuples, frozensets and strings; no botocore, no
+Data only, for review and for ``tools/write_knowledge.py``, which distils it into
+``_knowledge.txt``, what a client's first call reads (one service at a time): never
+imported on a call's path. Plain tuples, frozensets and strings; no botocore, no
 regular expression compiled here.
 
 How it is made
