@@ -40,35 +40,44 @@ def test_every_reviewed_entry_reads_back_for_its_service():
     assert _knowledge.service("ec2").paths("NoSuchOperation", "g") == ()
 
 
+#: A fresh interpreter's wrapped DynamoDB client, answered 200 by a before-send handler,
+#: after one PutItem (no network).
+CANNED_DYNAMODB = """
+import sys
+import boto3
+from botocore.awsrequest import AWSResponse
+import boto3_idempotent
+
+class Raw:
+    def stream(self, **kwargs):
+        yield b"{}"
+
+ddb = boto3_idempotent.wrap(boto3.client(
+    "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"))
+ddb.meta.events.register(
+    "before-send", lambda request, **kw: AWSResponse(request.url, 200, {}, Raw()))
+ddb.put_item(TableName="t", Item={"k": {"S": "v"}})
+"""
+
+
+def fresh(code: str, **env: str) -> list[str]:
+    """Run ``CANNED_DYNAMODB`` then ``code`` in a new interpreter; its printed lines."""
+    return subprocess.run(
+        [sys.executable, "-c", CANNED_DYNAMODB + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"AWS_EC2_METADATA_DISABLED": "true", "PATH": "", **env},
+    ).stdout.splitlines()
+
+
 def test_a_first_call_parses_only_its_own_services_line():
     """Neither table module loads on a call's path; only the called service is parsed."""
-    code = textwrap.dedent(
+    out = fresh(
         """
-        import sys
-        import boto3
-        from botocore.awsrequest import AWSResponse
-        import boto3_idempotent
         from boto3_idempotent import _knowledge
-
-        class Raw:
-            def stream(self, **kwargs):
-                yield b"{}"
-
-        ddb = boto3_idempotent.wrap(boto3.client(
-            "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"))
-        ddb.meta.events.register(
-            "before-send", lambda request, **kw: AWSResponse(request.url, 200, {}, Raw()))
-        ddb.put_item(TableName="t", Item={"k": {"S": "v"}})
         print(sorted(_knowledge._services))
         print(sorted(m for m in sys.modules if m.endswith(("_token_table", "_resend_table"))))
         """
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"AWS_EC2_METADATA_DISABLED": "true", "PATH": ""},
-    ).stdout.split("\n")
-    assert out[0] == "['dynamodb']"
-    assert out[1] == "[]"
+    assert out == ["['dynamodb']", "[]"]

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import copyreg
 import json
-import subprocess
-import sys
-import textwrap
 import weakref
 import zipfile
 from pathlib import Path
@@ -33,6 +30,7 @@ from boto3_idempotent._failure import Failure, _earlier_conflict
 from boto3_idempotent._operations import operation_info
 from raw_server import response
 from test_availability import error_in
+from test_knowledge import fresh
 from test_safety_round3 import SESSION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,35 +150,16 @@ def test_the_package_works_from_a_zip(tmp_path):
         for path in (ROOT / "src" / "boto3_idempotent").rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
                 zipped.write(path, path.relative_to(ROOT / "src"))
-    code = textwrap.dedent(
+    out = fresh(
         """
-        import boto3
-        from botocore.awsrequest import AWSResponse
-        import boto3_idempotent
         assert ".zip" in boto3_idempotent.__file__, boto3_idempotent.__file__
-
-        class Raw:
-            def stream(self, **kwargs):
-                yield b"{}"
-
-        ddb = boto3_idempotent.wrap(boto3.client(
-            "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"))
-        ddb.meta.events.register(
-            "before-send", lambda request, **kw: AWSResponse(request.url, 200, {}, Raw()))
-        ddb.put_item(TableName="t", Item={"k": {"S": "v"}})
         from boto3_idempotent._operations import operation_info
         model = ddb.meta.service_model.operation_model("UpdateItem")
         print(operation_info("dynamodb", model).resend.source)
-        """
+        """,
+        PYTHONPATH=str(archive),
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(archive), "AWS_EC2_METADATA_DISABLED": "true", "PATH": ""},
-    )
-    assert out.stdout.strip() == "per call"
+    assert out == ["per call"]
 
 
 def test_values_pickled_as_dataclasses_still_load_and_behave_as_dataclasses():

@@ -63,6 +63,16 @@ _EXPECTED = {
         "a comma-separated list of service:Operation (botocore's names, e.g. s3:PutObject)"
     ),
 }
+#: The fields the environment can set (``ENV_VARS``), the ones equality compares.
+ENV_FIELDS = (
+    "max_attempts",
+    "base_delay",
+    "throttle_base_delay",
+    "max_delay",
+    "deadline",
+    "retry_unsafe",
+    "treat_as_unsafe",
+)
 # botocore's service names are lowercase with digits and dashes; operation names CamelCase.
 _OPERATION_KEY = r"[a-z0-9][a-z0-9-]*:[A-Z][A-Za-z0-9]*"
 
@@ -115,15 +125,7 @@ class RetryPolicy(Value):
         "throttle_base_delay",
         "treat_as_unsafe",
     )
-    _compared = (
-        "max_attempts",
-        "base_delay",
-        "throttle_base_delay",
-        "max_delay",
-        "deadline",
-        "retry_unsafe",
-        "treat_as_unsafe",
-    )
+    _compared = ENV_FIELDS  # every field but the hooks (and where each came from)
     _shown = (*_compared, "on_retry")
     _fields = (*_shown, "sources")
     __match_args__ = _shown  # as the dataclass had: ``case RetryPolicy(...)``
@@ -330,16 +332,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "treat_as_unsafe": _parse_keys,
 }
 
-#: The fields the environment can set, and the variable behind each.
-ENV_FIELDS = (
-    "max_attempts",
-    "base_delay",
-    "throttle_base_delay",
-    "max_delay",
-    "deadline",
-    "retry_unsafe",
-    "treat_as_unsafe",
-)
+#: The variable behind each field the environment can set.
 ENV_VARS: Mapping[str, str] = {name: ENV_PREFIX + name.upper() for name in ENV_FIELDS}
 
 

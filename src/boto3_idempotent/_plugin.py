@@ -60,6 +60,18 @@ if TYPE_CHECKING:
 __all__ = ["PLUGIN_ATTR"]
 
 PLUGIN_ATTR = "_boto3_idempotent_plugin"  # where a wrapped client keeps its plugin
+# The call-context keys as module globals: one lookup each on every call.
+_CTX_ATTEMPT: Final = ctx.ATTEMPT
+_CTX_FROM_CALLER: Final = ctx.FROM_CALLER
+_CTX_OPERATION: Final = ctx.OPERATION
+_CTX_PARAMS: Final = ctx.PARAMS
+_CTX_PROTECTED: Final = ctx.PROTECTED
+_CTX_SCOPE: Final = ctx.SCOPE
+_CTX_START: Final = ctx.START
+_CTX_TIME_LEFT: Final = ctx.TIME_LEFT
+_CTX_TIME_LIMIT: Final = ctx.TIME_LIMIT
+_CTX_TOKEN: Final = ctx.TOKEN
+TOKEN_METADATA_KEY: Final = ctx.TOKEN_METADATA_KEY
 _OTEL: Final = "opentelemetry"  # in sys.modules: the program uses OpenTelemetry
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
 _RATE_LIMITED = ("boto3_idempotent._exceptions", "ClientRateLimited")
@@ -151,14 +163,14 @@ class _Plugin:
         cap = testing_mode.state.attempts
         attempts = setup.settings.max_attempts
         context["retries"] = {"max": attempts if cap is None else min(cap, attempts)}
-        context[ctx.START] = setup.clock()
+        context[_CTX_START] = setup.clock()
         if info.resend.refine is not None:  # the request decides its class, at a failure
-            context[ctx.PARAMS] = params
-        time_left = ctx.TIME_LIMIT.get()
+            context[_CTX_PARAMS] = params
+        time_left = _CTX_TIME_LIMIT.get()
         if time_left is not None:
-            context[ctx.TIME_LEFT] = time_left
+            context[_CTX_TIME_LEFT] = time_left
         if info.tokens:
-            scope = ctx.SCOPE.get()
+            scope = _CTX_SCOPE.get()
             seed = None
             if scope is not None:
                 region = context.get("client_region") or ""
@@ -168,17 +180,17 @@ class _Plugin:
                 warn_if_short_lived(self.service_name)
             for member in info.tokens:
                 applied = member.apply(params, info.name, seed, validate=self._validate)
-                if applied is not None and ctx.TOKEN not in context:
-                    context[ctx.TOKEN], context[ctx.FROM_CALLER] = applied
-                    context[ctx.PROTECTED] = True
+                if applied is not None and _CTX_TOKEN not in context:
+                    context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = applied
+                    context[_CTX_PROTECTED] = True
         for path in info.references:
             from ._tokens import carried  # noqa: PLC0415  (operations with a reference only)
 
             reference = carried(params, path)
             if reference is not None:
-                context[ctx.PROTECTED] = True
-                if reference and ctx.TOKEN not in context:
-                    context[ctx.TOKEN], context[ctx.FROM_CALLER] = reference, True
+                context[_CTX_PROTECTED] = True
+                if reference and _CTX_TOKEN not in context:
+                    context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = reference, True
 
     def request_created(self, request: Any, **kwargs: Any) -> None:
         """Keep an upload stream at the offset the caller gave it, on every attempt.
@@ -191,7 +203,7 @@ class _Plugin:
         if self.setup.telemetry and _OTEL in sys.modules:
             stamp = getattr(request, "context", None)
             if stamp is not None:
-                stamp[ctx.ATTEMPT] = self.setup.clock()
+                stamp[_CTX_ATTEMPT] = self.setup.clock()
         # request.data, the body as given: request.body would prepare (url-encode) it.
         body = request.data
         if getattr(body, "seek", None) is None:  # bytes, a form dict, no body: the common case
@@ -204,7 +216,7 @@ class _Plugin:
 
     def note_operation(self, model: Any, context: MutableMapping[str, Any], **kwargs: Any) -> None:
         """Adaptive mode: note the operation, for the error a refused wait raises."""
-        context[ctx.OPERATION] = model.name
+        context[_CTX_OPERATION] = model.name
 
     def before_send(self, request: Any, **kwargs: Any) -> None:
         """Adaptive mode: wait for the next token of the client's rate limiter."""
@@ -296,10 +308,10 @@ class _Plugin:
             return
         now = self.setup.clock()
         if error_type is None:  # a failed last attempt was recorded when it was classified
-            attempt_start = context.get(ctx.ATTEMPT)
+            attempt_start = context.get(_CTX_ATTEMPT)
             seconds = None if attempt_start is None else now - attempt_start
             telemetry.attempt_ended(operation_name, seconds, None)
-        start = context.get(ctx.START)
+        start = context.get(_CTX_START)
         telemetry.call_ended(
             operation_name, attempts, None if start is None else now - start, stop_reason
         )
@@ -309,11 +321,11 @@ class _Plugin:
         self.quota.release(context.get(CTX_COST, self._refund))
         if self.limiter is not None:
             self.limiter.observe(throttled=False)
-        token = context.get(ctx.TOKEN)
+        token = context.get(_CTX_TOKEN)
         if token is not None:
             metadata = parsed.get("ResponseMetadata")
             if metadata is not None:
-                metadata[ctx.TOKEN_METADATA_KEY] = token
+                metadata[TOKEN_METADATA_KEY] = token
 
     def failed(
         self,
@@ -370,12 +382,12 @@ class _Plugin:
 def remaining(setup: Setup, context: Mapping[str, Any]) -> tuple[float, StopReason] | None:
     """The seconds a call has left, and which limit that is; ``None``: no limit."""
     found: tuple[float, StopReason] | None = None
-    time_left = context.get(ctx.TIME_LEFT)
+    time_left = context.get(_CTX_TIME_LEFT)
     if time_left is not None:
         found = (time_left(), "lambda_time_left")
     deadline = setup.settings.deadline
     if deadline is not None:
-        start = context.get(ctx.START, setup.clock())
+        start = context.get(_CTX_START, setup.clock())
         left = deadline - (setup.clock() - start)
         if found is None or left < found[0]:
             found = (left, "deadline")
