@@ -44,6 +44,8 @@ def build() -> str:  # noqa: C901  (one loop per table)
         put(
             limit.service, limit.operation, "l", [list(limit.path), limit.max_length, limit.pattern]
         )
+    for name in tokens.DERIVED_NAMES:
+        put(name.service, name.operation, "d", [list(name.path), sorted(name.conflicts)])
     for (service, operation, path), member in tokens.SAME_ROLE.items():
         put(service, operation, "s", [list(path), member])
     for repeat in tokens.REPEAT_BEHAVIOUR:

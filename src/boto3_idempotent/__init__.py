@@ -33,10 +33,13 @@ if TYPE_CHECKING:
         IdempotentParameterMismatch,
         IncompleteResponseError,
         InvalidClientToken,
+        JournalUnavailable,
         RetryModeWarning,
+        UnprotectedCallWarning,
     )
     from ._hooks import RetryEvent
     from ._install import install, uninstall
+    from ._journal import CallJournal
     from ._lambda import idempotent_handler, process_sqs_batch
     from ._lifetimes import TOKEN_LIFETIMES, TokenLifetimeWarning
     from ._scope import TokenSecretWarning, idempotency_key
@@ -50,6 +53,7 @@ __all__ = [
     "TOKEN_LIFETIMES",
     "TOKEN_METADATA_KEY",
     "CallInfo",
+    "CallJournal",
     "ClientRateLimited",
     "ConfigError",
     "ConfigWarning",
@@ -59,12 +63,14 @@ __all__ = [
     "IdempotentParameterMismatch",
     "IncompleteResponseError",
     "InvalidClientToken",
+    "JournalUnavailable",
     "RetryEvent",
     "RetryModeWarning",
     "RetryPolicy",
     "StopReason",
     "TokenLifetimeWarning",
     "TokenSecretWarning",
+    "UnprotectedCallWarning",
     "__version__",
     "call_info",
     "idempotency_key",
@@ -94,7 +100,10 @@ _WHERE = {
     "IdempotentParameterMismatch": "_exceptions",
     "IncompleteResponseError": "_exceptions",
     "InvalidClientToken": "_exceptions",
+    "JournalUnavailable": "_exceptions",
     "RetryModeWarning": "_exceptions",
+    "UnprotectedCallWarning": "_exceptions",
+    "CallJournal": "_journal",
     "RetryEvent": "_hooks",
     "install": "_install",
     "uninstall": "_install",

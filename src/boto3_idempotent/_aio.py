@@ -38,6 +38,8 @@ __all__ = ["AioPlugin"]
 class AioPlugin(_Plugin):
     """The plugin of an aiobotocore client: ``needs_retry`` and ``before_send`` await."""
 
+    journals = False  # the journal's requests are synchronous: they would block the loop
+
     async def before_send(self, request: Any, **_kwargs: Any) -> None:  # type: ignore[override]
         """Adaptive mode: await the next token (``asyncio.sleep``: the loop never blocks)."""
         wait = self.rate_wait(request)

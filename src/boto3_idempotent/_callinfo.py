@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, Literal, cast, get_args
+from typing import Any, ClassVar, Final, Literal, cast, get_args
 
 from botocore.exceptions import ClientError
 
@@ -13,9 +13,12 @@ from ._values import Value
 __all__ = [
     "CALL_INFO_ATTR",
     "EARLIER_ATTEMPT_METADATA_KEY",
+    "FROM_JOURNAL_METADATA_KEY",
+    "ON_RERUN_METADATA_KEY",
     "STOP_REASON_METADATA_KEY",
     "TOKEN_METADATA_KEY",
     "CallInfo",
+    "OnRerun",
     "StopReason",
     "call_info",
 ]
@@ -28,6 +31,10 @@ STOP_REASON_METADATA_KEY: Final = "RetryStopReason"
 #: failure (a 5xx, a lost response): the earlier attempt may have acted, so "not
 #: found" after a delete, or "already exists" after a put, may be its doing.
 EARLIER_ATTEMPT_METADATA_KEY: Final = "EarlierAttemptMayHaveActed"
+#: The ResponseMetadata key that says what a re-run of the key scope does with the call.
+ON_RERUN_METADATA_KEY: Final = _context.ON_RERUN_METADATA_KEY
+#: The ResponseMetadata key set on an answer (or error) given by the call journal.
+FROM_JOURNAL_METADATA_KEY: Final = "FromJournal"
 #: Where an exception without a response (a timeout, a lost connection) carries it.
 CALL_INFO_ATTR: Final = "_boto3_idempotent_call_info"
 
@@ -50,6 +57,17 @@ StopReason = Literal[
 ]
 _STOP_REASONS = frozenset(get_args(StopReason))
 
+#: What a re-run of the key scope (a Lambda re-run, an SQS redelivery) does with a call
+#: made inside it:
+#:
+#: * ``"token"``: its client token or caller's reference makes AWS answer it once;
+#: * ``"name"``: so does a name AWS deduplicates it by (derived from the key);
+#: * ``"idempotent"``: sending it again leaves what sending it once did;
+#: * ``"journal"``: the call journal answers it with the first run's answer;
+#: * ``"repeated"``: a re-run sends it again (``UnprotectedCallWarning`` said so).
+OnRerun = Literal["token", "name", "idempotent", "journal", "repeated"]
+_ON_RERUN = frozenset(get_args(OnRerun))
+
 
 #: Token forms the library generates (random or derived: they carry nothing).
 _GENERATED_FORM = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}"
@@ -71,13 +89,19 @@ class CallInfo(Value):
             an ambiguous failure (5xx, lost response): the earlier attempt may have
             done the work, so an error such as "not found" (after a delete) or
             "already exists" (after a put without overwrite) may be its doing.
+        on_rerun: Inside a key scope, what a re-run does with this call (see
+            ``OnRerun``); ``None`` outside one (a single call is not re-run).
+        from_journal: The answer (or error) came from the call journal: nothing was
+            sent (``attempts`` is 0).
     """
 
     __slots__ = (
         "__weakref__",
         "attempts",
         "earlier_attempt_may_have_acted",
+        "from_journal",
         "max_attempts_reached",
+        "on_rerun",
         "stop_reason",
         "token",
     )
@@ -87,13 +111,19 @@ class CallInfo(Value):
         "max_attempts_reached",
         "stop_reason",
         "earlier_attempt_may_have_acted",
+        "on_rerun",
+        "from_journal",
     )
     __match_args__ = _fields  # as the dataclass had: ``case CallInfo(...)``
+    #: Fields added since 0.1, for values pickled before them.
+    _defaults: ClassVar[dict[str, Any]] = {"on_rerun": None, "from_journal": False}
     attempts: int
     token: str | None
     max_attempts_reached: bool
     stop_reason: StopReason | None
     earlier_attempt_may_have_acted: bool
+    on_rerun: OnRerun | None
+    from_journal: bool
 
     def __init__(
         self,
@@ -102,6 +132,8 @@ class CallInfo(Value):
         max_attempts_reached: bool = False,
         stop_reason: StopReason | None = None,
         earlier_attempt_may_have_acted: bool = False,
+        on_rerun: OnRerun | None = None,
+        from_journal: bool = False,
     ) -> None:
         """Hold the record."""
         init = object.__setattr__
@@ -110,6 +142,8 @@ class CallInfo(Value):
         init(self, "max_attempts_reached", max_attempts_reached)
         init(self, "stop_reason", stop_reason)
         init(self, "earlier_attempt_may_have_acted", earlier_attempt_may_have_acted)
+        init(self, "on_rerun", on_rerun)
+        init(self, "from_journal", from_journal)
 
     def __repr__(self) -> str:
         """Every field, but a token of yours is shown in its log-safe form.
@@ -130,7 +164,8 @@ class CallInfo(Value):
             f"CallInfo(attempts={self.attempts!r}, token={token!r},"
             f" max_attempts_reached={self.max_attempts_reached!r},"
             f" stop_reason={self.stop_reason!r},"
-            f" earlier_attempt_may_have_acted={self.earlier_attempt_may_have_acted!r})"
+            f" earlier_attempt_may_have_acted={self.earlier_attempt_may_have_acted!r},"
+            f" on_rerun={self.on_rerun!r}, from_journal={self.from_journal!r})"
         )
 
 
@@ -179,10 +214,14 @@ def _of_response(outcome: Mapping[str, Any]) -> CallInfo | None:
     reason = metadata.get(STOP_REASON_METADATA_KEY)
     if reason not in _STOP_REASONS:
         reason = None
+    on_rerun = metadata.get(ON_RERUN_METADATA_KEY)
+    from_journal = metadata.get(FROM_JOURNAL_METADATA_KEY) is True
     return CallInfo(
-        attempts=int(metadata["RetryAttempts"]) + 1,
+        attempts=0 if from_journal else int(metadata["RetryAttempts"]) + 1,
         token=token if isinstance(token, str) else None,
         max_attempts_reached=bool(metadata.get("MaxAttemptsReached", False)),
         stop_reason=cast("StopReason | None", reason),
         earlier_attempt_may_have_acted=metadata.get(EARLIER_ATTEMPT_METADATA_KEY) is True,
+        on_rerun=cast("OnRerun", on_rerun) if on_rerun in _ON_RERUN else None,
+        from_journal=from_journal,
     )

@@ -14,10 +14,15 @@ __all__ = [
     "AMBIGUOUS",
     "ATTEMPT",
     "BODY_OFFSET",
+    "DERIVED_NAME",
     "FROM_CALLER",
+    "JOURNAL",
+    "ON_RERUN",
+    "ON_RERUN_METADATA_KEY",
     "OPERATION",
     "PARAMS",
     "PROTECTED",
+    "REPLAYED",
     "SCOPE",
     "START",
     "TIME_LEFT",
@@ -38,10 +43,17 @@ BODY_OFFSET: Final = "boto3_idempotent.body_offset"
 PARAMS: Final = "boto3_idempotent.params"  # kept only where the request decides
 ATTEMPT: Final = "boto3_idempotent.attempt_start"  # with telemetry only
 OPERATION: Final = "boto3_idempotent.operation"  # adaptive mode only
+# Inside a key scope only (see _rerun):
+ON_RERUN: Final = "boto3_idempotent.on_rerun"  # what a re-run does with the call
+DERIVED_NAME: Final = "boto3_idempotent.derived_name"  # a name derived from the key went out
+JOURNAL: Final = "boto3_idempotent.journal"  # the call's journal entry (_journal.Entry)
+REPLAYED: Final = "boto3_idempotent.replayed"  # answered from the journal, nothing sent
 
 #: The ResponseMetadata key that carries the client token a call sent (public, as
 #: ``boto3_idempotent.TOKEN_METADATA_KEY``; spelt here so the success path needs no more).
 TOKEN_METADATA_KEY: Final = "IdempotencyToken"  # noqa: S105  (a key name, not a secret)
+#: The ResponseMetadata key that says what a re-run of the key scope does with the call.
+ON_RERUN_METADATA_KEY: Final = "OnRerun"
 
 #: The innermost ``idempotency_key`` scope (a ``_scope.KeyScope``), set by ``_scope``.
 SCOPE: contextvars.ContextVar[Any] = contextvars.ContextVar("boto3_idempotent_scope", default=None)

@@ -40,10 +40,23 @@ _lock = threading.Lock()
 @functools.cache
 def known_variables() -> frozenset[str]:
     """Every ``BOTO3_IDEMPOTENT_*`` variable some setting reads."""
-    from ._lambda import MARGIN_ENV  # noqa: PLC0415  (keeps this module's imports light)
+    from ._lambda import (  # noqa: PLC0415  (keeps this module's imports light)
+        JOURNAL_EXPIRES_ENV,
+        JOURNAL_TABLE_ENV,
+        MARGIN_ENV,
+    )
     from ._scope import SECRET_ENV  # noqa: PLC0415
 
-    return frozenset({*ENV_VARS.values(), MARGIN_ENV, SECRET_ENV, TELEMETRY_ENV})
+    return frozenset(
+        {
+            *ENV_VARS.values(),
+            MARGIN_ENV,
+            SECRET_ENV,
+            TELEMETRY_ENV,
+            JOURNAL_TABLE_ENV,
+            JOURNAL_EXPIRES_ENV,
+        }
+    )
 
 
 def unknown_variables(environ: Mapping[str, str] | None = None) -> list[tuple[str, str | None]]:

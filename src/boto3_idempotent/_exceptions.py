@@ -24,8 +24,13 @@
     └── ClientRateLimited            adaptive mode: the next send is due past the
                                      call's deadline or the Lambda margin
 
+    RuntimeError
+    └── JournalUnavailable           the journal's table could not be read or written:
+                                     the call was not sent
+
     UserWarning
     ├── ConfigWarning                a BOTO3_IDEMPOTENT_* variable the library does not know
+    ├── UnprotectedCallWarning       inside a key scope, a call a re-run would send again
     ├── TokenLifetimeWarning         (in _lifetimes)
     ├── TokenSecretWarning           (in _scope)
     └── RetryModeWarning             (no longer issued: adaptive mode is kept)
@@ -58,7 +63,9 @@ __all__ = [
     "IdempotentParameterMismatch",
     "IncompleteResponseError",
     "InvalidClientToken",
+    "JournalUnavailable",
     "RetryModeWarning",
+    "UnprotectedCallWarning",
     "combined_class",
 ]
 
@@ -245,6 +252,49 @@ class ConfigWarning(UserWarning):
     Issued once per variable per process, by ``wrap`` and ``install``; the
     message names the variable and, when one is close, the variable meant.
     """
+
+
+class UnprotectedCallWarning(UserWarning):
+    """Inside a key scope, a call that a re-run of the unit of work would send again.
+
+    Issued before the call is sent, at the caller's line (so the warnings filter
+    decides how often it shows: once per line by default), for a call that carries
+    no client token, has no name AWS deduplicates it by, is not idempotent (as a
+    whole or for this request) and is not journaled: SQS ``SendMessage`` to a
+    standard queue, SNS ``Publish``, EventBridge ``PutEvents``, a DynamoDB counter.
+    The message names ``service:Operation`` and the remedies that fit it (a FIFO
+    queue or topic, the ``CallJournal``, a durable step). Never issued outside a key
+    scope: a single call is not re-run. ``call_info(response).on_rerun`` is
+    ``"repeated"`` for such a call.
+    """
+
+
+class JournalUnavailable(RuntimeError):  # noqa: N818  (says what happened)
+    """The journal's DynamoDB table could not be read or written: the call was not sent.
+
+    A journaled call is recorded before it is sent; when that record cannot be
+    written (no such table, no permission, no connection), sending anyway would let a
+    re-run repeat it, so the call fails here instead. The cause is chained
+    (``__cause__``); the message names the table and the call, never its parameters.
+
+    Attributes:
+        table_name: The journal's table.
+        call: ``service:Operation`` of the call that was not sent.
+    """
+
+    def __init__(self, table_name: str, call: str, reason: str) -> None:
+        """Name the table, the call and what went wrong."""
+        super().__init__(
+            f"the call journal's table {table_name!r} could not be used ({reason}):"
+            f" {call} was not sent"
+        )
+        self.table_name = table_name
+        self.call = call
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by its arguments."""
+        reason = str(self).split(" (", 1)[-1].rsplit("):", 1)[0]
+        return (type(self), (self.table_name, self.call, reason))
 
 
 class RetryModeWarning(UserWarning):

@@ -192,6 +192,9 @@ def decide(
     ambiguous_before = bool(context.get(ctx.AMBIGUOUS, False))
     if failure.parsed is not None:
         raised = _typed(failure, info, ambiguous_before)
+        if raised is None and failure.error_code in info.name_conflicts:
+            # A name derived from the key is taken: by this unit of work's earlier run.
+            raised = "may_have_acted" if context.get(ctx.DERIVED_NAME) else None
         if raised is not None:
             return Verdict("not_retryable", raised=raised)
     outcome = failure.outcome
@@ -319,15 +322,20 @@ def _tell(
     reason = cast("StopReason", verdict.reason)
     token: str | None = context.get(ctx.TOKEN)
     acted = bool(context.get(ctx.AMBIGUOUS, False))  # an attempt before this one may have
+    on_rerun = context.get(ctx.ON_RERUN)
     parsed = failure.parsed
     if parsed is None:
         if failure.exception is not None:
-            record = CallInfo(attempts, token, reason == "max_attempts", reason, acted)
+            record = CallInfo(
+                attempts, token, reason == "max_attempts", reason, acted, on_rerun=on_rerun
+            )
             setattr(failure.exception, CALL_INFO_ATTR, record)
         return
     metadata = parsed.setdefault("ResponseMetadata", {})
     if token is not None:
         metadata[TOKEN_METADATA_KEY] = token
+    if on_rerun is not None:
+        metadata[ctx.ON_RERUN_METADATA_KEY] = on_rerun
     metadata[STOP_REASON_METADATA_KEY] = reason
     if reason == "max_attempts":
         metadata["MaxAttemptsReached"] = True

@@ -16,6 +16,7 @@ A service's JSON has, by operation name (each key present only when not empty):
 * ``n``: paths that are not tokens although traited or named so (``NOT_TOKENS``);
 * ``l``: documented limits, ``[path, max_length, pattern]`` (``DOCUMENTED_LIMITS``);
 * ``r``: the codes tied to a repeated token, and the marker text: ``[codes, marker]``;
+* ``d``: a name derived inside a key scope, ``[path, conflict codes]`` (``DERIVED_NAMES``);
 * ``s``: a member of the same role as a generated one, ``[path, member]`` (``SAME_ROLE``);
 * ``o``: a reviewed resend class, ``[kind, reason]`` (``_resend_table.OPERATIONS``);
 * ``p``: the per-call refinement's name (``PER_CALL``);

@@ -19,13 +19,24 @@ import logging
 import math
 import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast, overload
 
 from ._config import parse_seconds
 from ._exceptions import ConfigError
 from ._scope import idempotency_key, time_limit
 
-__all__ = ["DEFAULT_LAMBDA_MARGIN", "MARGIN_ENV", "idempotent_handler", "process_sqs_batch"]
+if TYPE_CHECKING:
+    from ._journal import CallJournal
+
+__all__ = [
+    "DEFAULT_LAMBDA_MARGIN",
+    "JOURNAL_EXPIRES_ENV",
+    "JOURNAL_TABLE_ENV",
+    "MARGIN_ENV",
+    "idempotent_handler",
+    "journal_from",
+    "process_sqs_batch",
+]
 
 logger = logging.getLogger("boto3_idempotent")
 
@@ -42,6 +53,47 @@ Handler = Callable[Concatenate[_E, Any, _P], _R]
 KeyFunction = Callable[[Any, Any], str]
 
 _MARGIN_EXPECTED = "a finite number of seconds >= 0, in ASCII digits"
+
+#: A call journal for every ``idempotent_handler`` and ``process_sqs_batch``: its table.
+JOURNAL_TABLE_ENV = "BOTO3_IDEMPOTENT_JOURNAL_TABLE"
+#: Seconds that journal keeps a record (default six hours).
+JOURNAL_EXPIRES_ENV = "BOTO3_IDEMPOTENT_JOURNAL_EXPIRES_AFTER"
+_EXPIRES_EXPECTED = "a finite number of seconds > 0, in ASCII digits"
+
+
+def journal_from(value: object, environ: Mapping[str, str]) -> CallJournal | None:
+    """The journal: ``value`` if given, else the one the environment names, else ``None``.
+
+    Nothing is loaded, read or sent when neither gives one.
+
+    Raises:
+        ConfigError: ``journal`` is not a ``CallJournal``, or a variable is malformed
+            (naming it, its value and the form expected).
+    """
+    if value is not None:
+        from ._journal import check_journal  # noqa: PLC0415
+
+        check_journal(value, "journal")
+        return cast("CallJournal", value)
+    table = environ.get(JOURNAL_TABLE_ENV, "").strip()
+    raw = environ.get(JOURNAL_EXPIRES_ENV, "").strip()
+    if not table and not raw:
+        return None
+    from ._journal import DEFAULT_EXPIRES_AFTER, TABLE_EXPECTED, CallJournal, valid_table  # noqa: PLC0415
+
+    expires = DEFAULT_EXPIRES_AFTER
+    if raw:
+        try:
+            expires = parse_seconds(raw)
+        except ValueError:
+            raise ConfigError(JOURNAL_EXPIRES_ENV, raw, _EXPIRES_EXPECTED) from None
+        if expires <= 0:
+            raise ConfigError(JOURNAL_EXPIRES_ENV, raw, _EXPIRES_EXPECTED)
+    if not table:
+        return None
+    if not valid_table(table):
+        raise ConfigError(JOURNAL_TABLE_ENV, table, TABLE_EXPECTED)
+    return CallJournal(table, expires_after=expires)
 
 
 def margin_from(value: object, environ: Mapping[str, str]) -> float:
@@ -87,7 +139,10 @@ def idempotent_handler(handler: Handler[_E, _P, _R], /) -> Handler[_E, _P, _R]: 
 
 @overload
 def idempotent_handler(
-    *, key: KeyFunction | None = None, margin: float | None = None
+    *,
+    key: KeyFunction | None = None,
+    margin: float | None = None,
+    journal: CallJournal | None = None,
 ) -> Callable[[Handler[_E, _P, _R]], Handler[_E, _P, _R]]: ...
 
 
@@ -97,6 +152,7 @@ def idempotent_handler(
     *,
     key: KeyFunction | None = None,
     margin: float | None = None,
+    journal: CallJournal | None = None,
 ) -> Handler[_E, _P, _R] | Callable[[Handler[_E, _P, _R]], Handler[_E, _P, _R]]:
     """Decorate a Lambda handler: deterministic tokens, and retries that end in time.
 
@@ -112,16 +168,26 @@ def idempotent_handler(
     * starts no backoff that would end within ``margin`` seconds of the function's
       timeout (``context.get_remaining_time_in_millis()``).
 
+    A call the key cannot protect (no client token, not idempotent: SQS
+    ``SendMessage``, SNS ``Publish``, ...) warns ``UnprotectedCallWarning`` before it
+    is sent, unless a ``journal`` keeps it: then a re-run gets its first answer
+    without sending it again.
+
     Args:
         handler: The handler, when used bare.
         key: Computes the key from ``(event, context)``; must return a non-empty str.
         margin: Seconds to keep free; default ``BOTO3_IDEMPOTENT_LAMBDA_MARGIN``, else
             1.0. Read and checked when the decorator is applied (at cold start).
+        journal: A ``CallJournal`` for the calls a re-run would repeat; default: the
+            one ``BOTO3_IDEMPOTENT_JOURNAL_TABLE`` names, else none. Read and checked
+            when the decorator is applied.
 
     Raises:
-        ConfigError: the margin (argument or variable) is not seconds >= 0.
+        ConfigError: the margin (argument or variable) is not seconds >= 0; the
+            journal is not a ``CallJournal``, or its variables are malformed.
     """
     seconds = margin_from(margin, os.environ)
+    calls = journal_from(journal, os.environ)
     key_of = key or _request_id
 
     @contextlib.contextmanager
@@ -129,7 +195,7 @@ def idempotent_handler(
         """The key scope and time limit one invocation runs in."""
         work_key = key_of(event, context)
         remaining = getattr(context, "get_remaining_time_in_millis", None)
-        with idempotency_key(work_key, _random_key=key is None):
+        with idempotency_key(work_key, journal=calls, _random_key=key is None):
             if not callable(remaining):  # invoked locally without a context: no limit
                 yield
                 return
@@ -174,7 +240,10 @@ def _seconds_left(remaining: Callable[[], object], margin: float) -> float:
 
 
 def process_sqs_batch(
-    event: Mapping[str, Any], record_handler: Callable[[dict[str, Any]], object]
+    event: Mapping[str, Any],
+    record_handler: Callable[[dict[str, Any]], object],
+    *,
+    journal: CallJournal | None = None,
 ) -> dict[str, list[dict[str, str]]]:
     """Handle each SQS record under its own ``messageId`` key; report the failures.
 
@@ -183,6 +252,10 @@ def process_sqs_batch(
     handler raises is listed for redelivery and the others go on, except on a FIFO
     queue, where the first failure stops the batch and every record from it on is
     listed (so that order within a message group is kept).
+
+    ``journal`` (default: the enclosing key scope's, else the one
+    ``BOTO3_IDEMPOTENT_JOURNAL_TABLE`` names) keeps the calls a redelivery would
+    repeat, per message.
 
     Returns:
         The partial batch response Lambda expects (enable ``ReportBatchItemFailures``
@@ -193,6 +266,7 @@ def process_sqs_batch(
             or a record that is not an SQS message (no ``messageId``, another
             ``eventSource``).
         TypeError: ``record_handler`` is an ``async def`` function (it would never run).
+        ConfigError: ``journal`` is not a ``CallJournal``, or its variables are malformed.
     """
     if inspect.iscoroutinefunction(record_handler):
         raise TypeError(
@@ -216,10 +290,17 @@ def process_sqs_batch(
                 " eventSource 'aws:sqs'"
             )
         message_ids.append(message_id)
+    from ._context import current_scope  # noqa: PLC0415
+
+    enclosing = current_scope()
+    if journal is None and (enclosing is None or enclosing.journal is None):
+        journal = journal_from(None, os.environ)
+    else:
+        journal = journal_from(journal, os.environ)
     failures: list[dict[str, str]] = []
     for index, (record, message_id) in enumerate(zip(records, message_ids, strict=True)):
         try:
-            with idempotency_key(message_id, _random_key=True):
+            with idempotency_key(message_id, journal=journal, _random_key=True):
                 record_handler(record)
         except Exception as exc:  # noqa: BLE001, PERF203  (reported to SQS, which redelivers)
             # The type only: exception messages can carry request parameters.

@@ -117,10 +117,15 @@ class OperationInfo(Record):
         repeat_marker: Text the error's message must also contain (MTurk answers
             ``RequestError`` for many things, ``AWS.MechanicalTurk.HitAlreadyExists``
             for this one), or ``None``.
+        names: Names AWS deduplicates the request by, derived from the key inside a
+            key scope when the caller leaves them out (``_token_table.DERIVED_NAMES``).
+        name_conflicts: Error codes a repeat of such a name may be answered with.
     """
 
     __slots__ = (
         "name",
+        "name_conflicts",
+        "names",
         "references",
         "refused_errors",
         "repeat_conflicts",
@@ -138,8 +143,12 @@ class OperationInfo(Record):
         "repeat_conflicts",
         "repeat_marker",
         "refused_errors",
+        "names",
+        "name_conflicts",
     )
     _defaults: ClassVar[dict[str, Any]] = {
+        "names": (),
+        "name_conflicts": frozenset(),
         "references": (),
         "repeat_conflicts": frozenset(),
         "repeat_marker": None,
@@ -153,6 +162,8 @@ class OperationInfo(Record):
     repeat_conflicts: frozenset[str]
     repeat_marker: str | None
     refused_errors: frozenset[str]
+    names: tuple[TokenMember, ...]
+    name_conflicts: frozenset[str]
 
     @property
     def safe_without_token(self) -> bool:
@@ -230,6 +241,13 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         same_role = same_roles.get(path)
         tokens.append(member._replace(same_role=same_role) if same_role else member)
     present = [r for r in references if _member_shape(input_shape, r) is not None]
+    names: list[TokenMember] = []
+    conflicts: set[str] = set()
+    for path, codes in entries.get("d", ()):
+        shape = _member_shape(input_shape, tuple(path))
+        if shape is not None:  # an older model than the table's
+            names.append(TokenMember.from_shape(tuple(path), shape))
+            conflicts.update(codes)
     if (service_name, name) in DOCUMENTED_IDEMPOTENT:
         resend = ResendClass(IDEMPOTENT, "documented", "documented idempotent without a token")
     else:
@@ -259,4 +277,6 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         repeat_conflicts=frozenset(codes),
         repeat_marker=marker,
         refused_errors=known.refused.intersection(retryable),
+        names=tuple(names),
+        name_conflicts=frozenset(conflicts),
     )

@@ -8,7 +8,12 @@ One client call, and where this module steps in::
         reference (Route 53's CallerReference). Note in the call's context (botocore's
         per-call dict, never client state) the token, the start time, and whether
         this call is *protected*: its request carries its token or reference.
-    botocore serializes the request once; then, for each attempt:
+        Inside a key scope only (_rerun): derive the names AWS deduplicates by,
+        judge what a re-run does with the call, journal it or warn.
+    botocore validates and serializes the request once;
+    before-call.<service>              _Plugin.before_call (journaled calls only act)
+        Write the call's journal record (_journal), or answer from it: nothing sent.
+    then, for each attempt:
     request-created.<service>          _Plugin.request_created
         An upload stream is put back where the caller had it (botocore rewinds to 0).
     ... signs;
@@ -27,6 +32,9 @@ One client call, and where this module steps in::
         after a delay, linger, or stop. To resend: hooks, then the backoff
         (injectable sleep, cut to the deadline), then return 0; botocore resends
         the same serialized body, with the same token, re-signed.
+    after-call.<service> / after-call-error.<service>   (keyed calls only act)
+        Note what a re-run does with the call in its ResponseMetadata; complete or
+        remove its journal record.
 
 All of botocore's retry machinery is unregistered from the wrapped client (see
 _botocore_retries). Wrapping again swaps the policy inside the registered hooks in
@@ -63,6 +71,8 @@ PLUGIN_ATTR = "_boto3_idempotent_plugin"  # where a wrapped client keeps its plu
 # The call-context keys as module globals: one lookup each on every call.
 _CTX_ATTEMPT: Final = ctx.ATTEMPT
 _CTX_FROM_CALLER: Final = ctx.FROM_CALLER
+_CTX_JOURNAL: Final = ctx.JOURNAL
+_CTX_ON_RERUN: Final = ctx.ON_RERUN
 _CTX_OPERATION: Final = ctx.OPERATION
 _CTX_PARAMS: Final = ctx.PARAMS
 _CTX_PROTECTED: Final = ctx.PROTECTED
@@ -79,6 +89,8 @@ _RATE_LIMITED = ("boto3_idempotent._exceptions", "ClientRateLimited")
 
 class _Plugin:
     """The hooks one wrapped client runs, and the state they share (quota, caches)."""
+
+    journals = True  # whether a key scope's journal can keep this client's calls
 
     def __init__(self, client: BaseClient, setup: Setup) -> None:
         self.setup = setup
@@ -125,6 +137,22 @@ class _Plugin:
             self.needs_retry,
             unique_id=f"boto3-idempotent-needs-retry-{name}",
         )
+        # Keyed calls only: the journal, and what a re-run does with the call.
+        events.register(
+            f"before-call.{name}",
+            self.before_call,
+            unique_id=f"boto3-idempotent-before-call-{name}",
+        )
+        events.register(
+            f"after-call.{name}",
+            self.after_call,
+            unique_id=f"boto3-idempotent-after-call-{name}",
+        )
+        events.register(
+            f"after-call-error.{name}",
+            self.after_call_error,
+            unique_id=f"boto3-idempotent-after-call-error-{name}",
+        )
         if self.limiter is not None:
             events.register(
                 f"before-parameter-build.{name}",
@@ -169,8 +197,8 @@ class _Plugin:
         time_left = _CTX_TIME_LIMIT.get()
         if time_left is not None:
             context[_CTX_TIME_LEFT] = time_left
+        scope = _CTX_SCOPE.get()
         if info.tokens:
-            scope = _CTX_SCOPE.get()
             seed = None
             if scope is not None:
                 region = context.get("client_region") or ""
@@ -183,14 +211,89 @@ class _Plugin:
                 if applied is not None and _CTX_TOKEN not in context:
                     context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = applied
                     context[_CTX_PROTECTED] = True
-        for path in info.references:
-            from ._tokens import carried  # noqa: PLC0415  (operations with a reference only)
+        if scope is not None and info.names:
+            from ._rerun import derive_names  # noqa: PLC0415  (keyed calls only)
 
+            region = context.get("client_region") or ""
+            derive_names(scope, self.service_name, region, info, params, context)
+        if info.references:
+            self.note_references(info, params, context)
+        if scope is not None:
+            from ._rerun import judge  # noqa: PLC0415  (keyed calls only)
+
+            judge(self, scope, info, model, params, context)
+
+    def note_references(
+        self, info: OperationInfo, params: Mapping[str, Any], context: MutableMapping[str, Any]
+    ) -> None:
+        """A call carrying a caller's reference (Route 53's CallerReference) is protected."""
+        from ._tokens import carried  # noqa: PLC0415  (operations with a reference only)
+
+        for path in info.references:
             reference = carried(params, path)
             if reference is not None:
                 context[_CTX_PROTECTED] = True
                 if reference and _CTX_TOKEN not in context:
                     context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = reference, True
+
+    def before_call(self, context: MutableMapping[str, Any], **kwargs: Any) -> Any:
+        """A journaled call: write its record, or answer it from the journal (nothing sent)."""
+        entry = context.get(_CTX_JOURNAL)
+        if entry is None:
+            return None
+        from ._journal import before_call  # noqa: PLC0415  (journaled calls only)
+
+        return before_call(entry, context)
+
+    def after_call(
+        self,
+        http_response: Any,
+        parsed: MutableMapping[str, Any],
+        model: Any,
+        context: MutableMapping[str, Any],
+        **kwargs: Any,
+    ) -> None:
+        """A keyed call answered: say what a re-run does with it; keep its journal record."""
+        on_rerun = context.get(_CTX_ON_RERUN)
+        if on_rerun is None:
+            return
+        metadata = parsed.get("ResponseMetadata")
+        if isinstance(metadata, dict):
+            metadata[ctx.ON_RERUN_METADATA_KEY] = on_rerun
+        entry = context.get(_CTX_JOURNAL)
+        if entry is not None:
+            from ._journal import after_call  # noqa: PLC0415  (journaled calls only)
+
+            status = http_response.status_code
+            after_call(
+                entry,
+                status,
+                parsed,
+                status >= 300 and self._ambiguous(status, parsed, model),
+                context,
+            )
+
+    def after_call_error(
+        self, exception: BaseException, context: MutableMapping[str, Any], **kwargs: Any
+    ) -> None:
+        """A journaled call that raised: remove its record if nothing was sent."""
+        entry = context.get(_CTX_JOURNAL)
+        if entry is None:
+            return
+        from ._classify import Outcome, classify_exception  # noqa: PLC0415
+        from ._journal import after_call_error  # noqa: PLC0415
+
+        after_call_error(entry, classify_exception(exception) is Outcome.NOT_SENT, context)
+
+    def _ambiguous(self, status: int, parsed: Mapping[str, Any], model: Any) -> bool:
+        """Whether a final error answer may have followed the call's acting (a 5xx, a 408)."""
+        from ._classify import Outcome, classify_error  # noqa: PLC0415  (an error, keyed)
+
+        info = self.info(model)
+        error = parsed.get("Error") or {}
+        code, message = error.get("Code") or "", error.get("Message") or ""
+        outcome = classify_error(status, code, message, info.retryable_errors, info.refused_errors)
+        return outcome is None or outcome is Outcome.AMBIGUOUS
 
     def request_created(self, request: Any, **kwargs: Any) -> None:
         """Keep an upload stream at the offset the caller gave it, on every attempt.

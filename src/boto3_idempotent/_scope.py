@@ -29,9 +29,13 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from . import _context
 from ._warnings import user_stacklevel
+
+if TYPE_CHECKING:
+    from ._journal import CallJournal
 
 __all__ = [
     "SECRET_ENV",
@@ -63,17 +67,31 @@ def as_bytes(text: str) -> bytes:
 
 
 class KeyScope:
-    """One ``idempotency_key`` scope: its key, secret and per-operation call counters."""
+    """One ``idempotency_key`` scope: its key, secret, call counters and journal."""
 
-    __slots__ = ("_counters", "_key", "_lock", "_secret", "outer")
+    __slots__ = ("_counters", "_key", "_lock", "_secret", "journal", "outer")
 
-    def __init__(self, key: str, secret: bytes, outer: KeyScope | None = None) -> None:
-        """Hold the key and secret; counters start at zero."""
-        self._key = as_bytes(key)
+    def __init__(
+        self,
+        key: str | bytes,
+        secret: bytes,
+        outer: KeyScope | None = None,
+        journal: CallJournal | None = None,
+    ) -> None:
+        """Hold the key, secret and journal; counters start at zero."""
+        self._key = as_bytes(key) if isinstance(key, str) else key
         self._secret = secret
         self._counters: dict[tuple[str, str, str], int] = {}
         self._lock = threading.Lock()  # a scope may be shared through a copied context
         self.outer = outer
+        self.journal = journal
+
+    def with_journal(self, journal: CallJournal | None, outer: KeyScope | None) -> KeyScope:
+        """This scope's key and numbering (shared, not copied), with another journal."""
+        scope = KeyScope(self._key, self._secret, outer, journal)
+        scope._counters = self._counters
+        scope._lock = self._lock
+        return scope
 
     def same(self, key: bytes, secret: bytes) -> bool:
         """Whether this scope derives from ``key`` with ``secret``."""
@@ -107,7 +125,11 @@ _warned_no_secret = False
 
 @contextmanager
 def idempotency_key(
-    key: str, *, secret: str | bytes | None = None, _random_key: bool = False
+    key: str,
+    *,
+    secret: str | bytes | None = None,
+    journal: CallJournal | None = None,
+    _random_key: bool = False,
 ) -> Iterator[None]:
     """Derive the tokens of calls made inside from ``key`` instead of drawing them at random.
 
@@ -119,13 +141,22 @@ def idempotency_key(
             can guess candidate keys (order numbers) can check a guess; a
             ``TokenSecretWarning`` says so, once per process. Changing the secret
             changes every token, as a new key would.
+        journal: Where the calls a re-run would repeat (no token, not idempotent:
+            SQS ``SendMessage``, SNS ``Publish``, ...) are journaled, so that a re-run
+            with this key gets their first answers without sending them again (see
+            ``CallJournal``). ``None``: the enclosing scope's, if any.
 
     Raises:
         ValueError: ``key`` is not a non-empty string, or ``secret`` is empty.
+        ConfigError: ``journal`` is not a ``CallJournal``.
     """
     global _warned_no_secret  # noqa: PLW0603  (warn once per process)
     if not isinstance(key, str) or not key:
         raise ValueError("idempotency_key() needs a non-empty str key")
+    if journal is not None:
+        from ._journal import check_journal  # noqa: PLC0415  (journaled scopes only)
+
+        check_journal(journal, "journal")
     if secret is None:
         # Empty counts as unset, as for every other variable of ours.
         secret = os.environ.get(SECRET_ENV) or None
@@ -143,15 +174,27 @@ def idempotency_key(
     raw = as_bytes(secret) if isinstance(secret, str) else secret
     if not raw:
         raise ValueError("secret= is empty: pass a non-empty secret, or None")
-    scope = enclosing = _scope.get()
-    while scope is not None and not scope.same(as_bytes(key), raw):
-        scope = scope.outer
-    # The same key again: share the enclosing scope's numbering, never restart it.
-    reset = _scope.set(scope if scope is not None else KeyScope(key, raw, enclosing))
+    reset = _scope.set(_entered(as_bytes(key), raw, journal))
     try:
         yield
     finally:
         _scope.reset(reset)
+
+
+def _entered(key: bytes, secret: bytes, journal: CallJournal | None) -> KeyScope:
+    """The scope a block keyed by ``key`` runs in, inside the current one."""
+    enclosing: KeyScope | None = _scope.get()
+    scope = enclosing
+    if journal is None and enclosing is not None:
+        journal = enclosing.journal
+    while scope is not None and not scope.same(key, secret):
+        scope = scope.outer
+    # The same key again: share the enclosing scope's numbering, never restart it.
+    if scope is None:
+        return KeyScope(key, secret, enclosing, journal)
+    if scope.journal is not journal:
+        return scope.with_journal(journal, enclosing)
+    return scope
 
 
 @contextmanager

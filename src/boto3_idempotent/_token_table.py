@@ -73,19 +73,23 @@ from typing import NamedTuple
 __all__ = [
     "CALLER_REFERENCES",
     "CONFLICT",
+    "DERIVED_NAMES",
     "DOCUMENTED_LIMITS",
     "GENERATED",
+    "NOT_DERIVED",
     "NOT_TOKENS",
     "REPEAT_BEHAVIOUR",
     "REPLAY",
     "RETIRED_SERVICES",
     "SAME_ROLE",
     "UNCLEAR",
+    "DerivedName",
     "Entry",
     "Limit",
     "Repeat",
     "caller_references",
     "classify",
+    "derived_names",
     "documented_limit",
     "generated",
     "is_not_token",
@@ -853,6 +857,57 @@ REPEAT_BEHAVIOUR: tuple[Repeat, ...] = (
 SAME_ROLE: dict[tuple[str, str, Path], str] = {
     ("gamelift", "CreateGameSession", ("IdempotencyToken",)): "GameSessionId",
 }
+
+
+class DerivedName(NamedTuple):
+    """A name AWS deduplicates a request by, which the caller may leave out.
+
+    Inside a key scope (``idempotency_key``, ``idempotent_handler``) a call that leaves
+    it out gets one derived from the key, as a generated token is (opaque: no key can
+    be read from it), so a re-run sends the first run's name and AWS answers it with
+    the first run's work. Never outside a key scope (AWS's own random name is as good
+    there), never over a caller's value. A call carrying the name, derived or given,
+    is protected *on a re-run*; whether it may be resent after a lost answer is still
+    its operation's class (a Step Functions EXPRESS workflow runs a repeated name again,
+    and the request does not say which kind of workflow it starts).
+
+    Attributes:
+        conflicts: Error codes a repeat of the name may be answered with instead of the
+            first answer (Step Functions ``ExecutionAlreadyExists`` once the execution
+            closed, or for other input): on a derived name, raised as
+            ``EarlierAttemptMayHaveActed`` (and the service's class).
+        evidence: The documentation it is judged by, quoted.
+    """
+
+    service: str
+    operation: str
+    path: Path
+    conflicts: frozenset[str]
+    evidence: str
+
+
+#: Names derived inside a key scope when the caller leaves them out (see ``DerivedName``).
+# fmt: off
+DERIVED_NAMES: tuple[DerivedName, ...] = (
+    DerivedName("stepfunctions", "StartExecution", ("name",), frozenset({"ExecutionAlreadyExists"}), "'StartExecution is idempotent for STANDARD workflows. For a STANDARD workflow, if you call StartExecution with the same name and input as a running execution, the call succeeds and return the same response as the original request. If the execution is closed or if the input is different, it returns a 400 ExecutionAlreadyExists error.' 'If you don't provide a name for the execution, Step Functions automatically generates a universally unique identifier (UUID)'; 1 to 80 characters: a UUID fits. EXPRESS workflows: 'execution names can be reused immediately' (not protected; documented)."),
+    DerivedName("kms", "CreateGrant", ("Name",), frozenset(), "'When this value is absent, all CreateGrant requests result in a new grant with a unique GrantId even if all the supplied parameters are identical ... When this value is present, you can retry a CreateGrant request with identical parameters; if the grant already exists, the original GrantId is returned without creating a new grant.' 'Do not include confidential or sensitive information in this field': a derived name is a UUID, opaque. Pattern ^[a-zA-Z0-9:/_-]+$, 1 to 256: a UUID fits."),
+)
+
+#: Names reviewed for ``DERIVED_NAMES`` and left out, each with why (docs: how-it-works).
+NOT_DERIVED: tuple[Entry, ...] = (
+    Entry("stepfunctions", "StartSyncExecution", ("name",), "EXPRESS workflows only ('StartSyncExecution is not available for STANDARD workflows'); 'For EXPRESS workflows, execution names can be reused immediately' and the model names no ExecutionAlreadyExists: a repeated name starts a second execution."),
+    Entry("lambda", "Invoke", ("DurableExecutionName",), "'If you invoke a durable function using a name that already exists with the same payload, Lambda returns the existing execution': durable functions only, and neither the model nor the guide says what a plain function does with the header; a request cannot tell which kind of function it invokes. Not derived until that is documented."),
+    Entry("sqs", "SendMessage", ("MessageDeduplicationId",), "FIFO queues only ('a standard queue refuses the member with InvalidParameterValue'); with content-based deduplication AWS hashes the body, and a derived id would deliver two equal bodies the caller meant as one. Deduplicated for five minutes only."),
+    Entry("sqs", "SendMessageBatch", ("Entries", "[]", "MessageDeduplicationId"), "As SendMessage, per entry: FIFO queues only, five minutes."),
+    Entry("sns", "Publish", ("MessageDeduplicationId",), "FIFO topics only; content-based deduplication hashes the body; five minutes."),
+    Entry("sns", "PublishBatch", ("PublishBatchRequestEntries", "[]", "MessageDeduplicationId"), "As Publish, per entry."),
+)
+# fmt: on
+
+
+def derived_names(service: str, operation: str) -> tuple[DerivedName, ...]:
+    """The names derived inside a key scope for one operation."""
+    return tuple(d for d in DERIVED_NAMES if (d.service, d.operation) == (service, operation))
 
 
 @cache

@@ -19,7 +19,8 @@ __all__ = ["Value"]
 def _restore(cls: type[Value], state: dict[str, Any]) -> Value:
     """Unpickle: a value with ``state`` set, without running ``__init__`` again."""
     value = object.__new__(cls)
-    for name, item in state.items():
+    # A field added since the value was pickled takes its default.
+    for name, item in {**getattr(cls, "_defaults", {}), **state}.items():
         object.__setattr__(value, name, item)
     return value
 
@@ -66,7 +67,7 @@ class Value:
         """Unpickle a value pickled when the class was a dataclass (a ``__dict__`` state)."""
         if isinstance(state, tuple) and len(state) == 2:  # (dict, slots) pickles
             state = {**(state[0] or {}), **(state[1] or {})}
-        for name, item in dict(state or {}).items():
+        for name, item in {**getattr(self, "_defaults", {}), **dict(state or {})}.items():
             object.__setattr__(self, name, item)
 
 
