@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 
 from boto3_idempotent import uninstall
+from moto_proxy import MotoProxy
 from raw_server import RawServer
 from review_gate import REPORT
 from wire import RunningServer, WireServer
@@ -73,6 +74,20 @@ def make_client(endpoint):
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def _moto_proxy() -> Iterator[MotoProxy]:
+    proxy = MotoProxy()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def moto(_moto_proxy: MotoProxy) -> MotoProxy:
+    """Moto's server behind a plain proxy that can lose answers (moto_proxy.py), reset."""
+    _moto_proxy.reset()
+    return _moto_proxy
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ class MotoProxy:
             return self.seen.count(operation)
 
     def reset(self) -> None:
-        """moto's state, the record and the losses, all cleared."""
+        """Moto's state, the record and the losses, all cleared."""
         connection = http.client.HTTPConnection(*self._backend, timeout=10)
         connection.request("POST", "/moto-api/reset")
         connection.getresponse().read()
@@ -124,6 +124,6 @@ def _handler(proxy: MotoProxy) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward  # noqa: N815  (http.server's names)
 
     return Handler

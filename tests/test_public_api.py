@@ -17,6 +17,7 @@ def test_all_is_pinned():
         "TOKEN_LIFETIMES",
         "TOKEN_METADATA_KEY",
         "CallInfo",
+        "CallJournal",
         "ClientRateLimited",
         "ConfigError",
         "ConfigWarning",
@@ -26,12 +27,14 @@ def test_all_is_pinned():
         "IdempotentParameterMismatch",
         "IncompleteResponseError",
         "InvalidClientToken",
+        "JournalUnavailable",
         "RetryEvent",
         "RetryModeWarning",
         "RetryPolicy",
         "StopReason",
         "TokenLifetimeWarning",
         "TokenSecretWarning",
+        "UnprotectedCallWarning",
         "__version__",
         "call_info",
         "idempotency_key",
@@ -77,6 +80,8 @@ def test_exceptions_subclass_what_callers_already_catch():
     assert issubclass(boto3_idempotent.IncompleteResponseError, ConnectionClosedError)
     assert issubclass(boto3_idempotent.RetryModeWarning, UserWarning)
     assert issubclass(boto3_idempotent.ConfigWarning, UserWarning)
+    assert issubclass(boto3_idempotent.UnprotectedCallWarning, UserWarning)
+    assert issubclass(boto3_idempotent.JournalUnavailable, RuntimeError)
     assert issubclass(boto3_idempotent.ConfigError, ValueError)
     assert issubclass(boto3_idempotent.InvalidClientToken, ValueError)
 
