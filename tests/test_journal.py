@@ -394,8 +394,10 @@ def test_an_answer_comes_back_exactly_dates_bytes_and_numbers():
 
 
 def test_a_streaming_answer_is_read_kept_and_put_back(raw_server, moto, journal):
-    """Neptune Analytics ExecuteQuery streams its payload: the first run still reads it all,
-    the re-run gets the same bytes as a new stream, and nothing is sent again.
+    """Neptune Analytics ExecuteQuery streams its payload, kept and given back.
+
+    The first run still reads it all, the re-run gets the same bytes as a new stream,
+    and nothing is sent again.
     """
     payload = b'{"results": [{"n": 1}]}'
     server = raw_server(lambda request, number: response(200, payload))
