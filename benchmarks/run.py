@@ -18,6 +18,7 @@ if __package__ in (None, ""):
 from benchmarks import (
     cold_path,
     import_cost,
+    journal,
     mixed_workload,
     outage,
     overhead,
@@ -40,6 +41,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     mixed_workload.SCENARIO,
     cold_path.SCENARIO,
     telemetry_overhead.SCENARIO,
+    journal.SCENARIO,
 )
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ SCENARIOS = (
     "mixed_workload",
     "cold_path",
     "telemetry_overhead",
+    "journal",
 )
 
 
@@ -578,3 +579,22 @@ def test_adaptive_scenario_runs_and_reports_each_client(tmp_path):
     ]
     assert data["loop_stall"]["ticks"] > 0
     assert all(isinstance(v["pass"], bool) for v in data["verdicts"])
+
+
+# -- journal: what the call journal costs, in requests per call ------------------------------
+
+
+def test_journal_requests_per_call_are_the_protocols(results):
+    """Two DynamoDB requests per journaled call, one per re-run answered, none otherwise."""
+    cases = results["journal"]["cases"]
+    assert set(cases) == {"no_journal_needed", "journaled", "answered"}
+    assert cases["no_journal_needed"]["journal_requests_per_call"] == 0
+    assert cases["journaled"]["journal_requests_per_call"] == 2
+    assert cases["answered"]["journal_requests_per_call"] == 1
+    assert cases["journaled"]["sqs_requests_per_call"] == 1
+    assert cases["answered"]["sqs_requests_per_call"] == 0
+    assert cases["answered"]["sqs_requests_per_call_without"] == 1
+    for case in cases.values():
+        assert case["ratio"]["median"] > 0
+        assert case["baseline_ms_per_call"] > 0
+    assert isinstance(cases["no_journal_needed"]["within_budget"], bool)

@@ -23,6 +23,7 @@ from boto3_idempotent import (
     idempotent_handler,
     wrap,
 )
+from boto3_idempotent import _rerun as _rerun_module
 from boto3_idempotent._token_table import DERIVED_NAMES, NOT_DERIVED
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -350,3 +351,49 @@ def test_every_derived_name_is_reviewed_with_its_quote_and_fits_its_member():
         assert member.accepts(member.generate(b"seed"))
     derived = {(n.service, n.operation) for n in DERIVED_NAMES}
     assert ("stepfunctions", "StartSyncExecution") not in derived  # EXPRESS: not deduplicated
+
+
+# -- the docs' box -------------------------------------------------------------------------
+
+
+def _on_a_rerun(service: str, operation: str) -> str:
+    """What docs/lambda.md's box says of a call, computed from what the library knows."""
+    import botocore.session
+
+    from boto3_idempotent._operations import operation_info
+
+    model = botocore.session.get_session().get_service_model(service).operation_model(operation)
+    info = operation_info(service, model)
+    if info.tokens:
+        return "protected: token"
+    if info.names:
+        return "protected: name"
+    if info.resend.refine is not None:
+        return "depends on the request"
+    if info.resend.kind == "idempotent":
+        return "idempotent"
+
+    class Synchronous:
+        journals = True
+
+    if _rerun_module._why_not_journaled(Synchronous(), service, model) is not None:
+        return "repeated, never journaled (sensitive answer)"
+    return "repeated"
+
+
+def test_the_lambda_pages_box_says_what_the_library_does():
+    """Each row of "What a re-run repeats" is what a wrapped client does with that call."""
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "lambda.md").read_text()
+    box = page.split("## What a re-run repeats", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        line.strip().split(" | ") for line in box.splitlines() if line.strip().startswith("| `")
+    ]
+    checked = 0
+    for calls, said, _ in (row for row in rows if len(row) == 3):
+        expected = said.removesuffix(" (a read)")
+        for call in re.findall(r"`(\w[\w-]*):(\w+)`", calls):
+            assert _on_a_rerun(*call) == expected, call
+            checked += 1
+    assert checked >= 20
