@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import time
 import warnings
 
@@ -531,3 +532,32 @@ def test_an_asyncio_client_is_never_journaled_and_says_so():
     assert AioPlugin.journals is False
     reason = _rerun._why_not_journaled(AioPlugin.__new__(AioPlugin), "sqs", None)
     assert "asyncio" in reason
+
+
+def test_process_sqs_batch_inherits_the_handlers_journal(moto, journal, sqs):
+    """Inside idempotent_handler(journal=J), each record's scope journals into J."""
+    client, sent, url = sqs
+    event = {"Records": [{"messageId": "m-1", "eventSource": "aws:sqs", "body": "{}"}]}
+
+    @idempotent_handler(journal=journal)
+    def handler(event, context):
+        return process_sqs_batch(
+            event, lambda record: client.send_message(QueueUrl=url, MessageBody="order 1")
+        )
+
+    handler(event, FakeLambdaContext("req-1"))
+    handler(event, FakeLambdaContext("req-2"))  # a redelivery: another invocation
+
+    assert len(sent) == 1
+    assert len(records(moto)) == 1
+
+
+def test_the_variables_journal_is_made_once_per_process(monkeypatch):
+    """process_sqs_batch runs per invocation: the environment's journal (and client) once."""
+    from boto3_idempotent import _lambda
+
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_JOURNAL_TABLE", "journal-once")
+    first = _lambda.journal_from(None, os.environ, cache=True)
+    assert _lambda.journal_from(None, os.environ, cache=True) is first
+    assert _lambda.journal_from(None, os.environ) is not first  # decorators: one each
+    assert first.table_name == "journal-once"

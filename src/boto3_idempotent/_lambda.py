@@ -61,10 +61,17 @@ JOURNAL_EXPIRES_ENV = "BOTO3_IDEMPOTENT_JOURNAL_EXPIRES_AFTER"
 _EXPIRES_EXPECTED = "a finite number of seconds > 0, in ASCII digits"
 
 
-def journal_from(value: object, environ: Mapping[str, str]) -> CallJournal | None:
+_ENV_JOURNALS: dict[tuple[str, float], CallJournal] = {}
+
+
+def journal_from(
+    value: object, environ: Mapping[str, str], *, cache: bool = False
+) -> CallJournal | None:
     """The journal: ``value`` if given, else the one the environment names, else ``None``.
 
-    Nothing is loaded, read or sent when neither gives one.
+    Nothing is loaded, read or sent when neither gives one. ``cache``: the environment's
+    journal is made once per table and expiry (``process_sqs_batch`` runs per invocation,
+    and a journal's client is made once).
 
     Raises:
         ConfigError: ``journal`` is not a ``CallJournal``, or a variable is malformed
@@ -93,7 +100,12 @@ def journal_from(value: object, environ: Mapping[str, str]) -> CallJournal | Non
         return None
     if not valid_table(table):
         raise ConfigError(JOURNAL_TABLE_ENV, table, TABLE_EXPECTED)
-    return CallJournal(table, expires_after=expires)
+    if not cache:
+        return CallJournal(table, expires_after=expires)
+    found = _ENV_JOURNALS.get((table, expires))
+    if found is None:  # racing threads may both make one; either serves
+        found = _ENV_JOURNALS[table, expires] = CallJournal(table, expires_after=expires)
+    return found
 
 
 def margin_from(value: object, environ: Mapping[str, str]) -> float:
@@ -293,10 +305,9 @@ def process_sqs_batch(
     from ._context import current_scope  # noqa: PLC0415
 
     enclosing = current_scope()
-    if journal is None and (enclosing is None or enclosing.journal is None):
-        journal = journal_from(None, os.environ)
-    else:
-        journal = journal_from(journal, os.environ)
+    if journal is not None or enclosing is None or enclosing.journal is None:
+        # Else each record's scope inherits the enclosing handler's journal.
+        journal = journal_from(journal, os.environ, cache=True)
     failures: list[dict[str, str]] = []
     for index, (record, message_id) in enumerate(zip(records, message_ids, strict=True)):
         try:
