@@ -63,8 +63,8 @@ REMEDIES: dict[tuple[str, str], str] = {
     ),
 }
 JOURNAL_REMEDY = (
-    "the call journal (idempotent_handler(journal=CallJournal(...)) or"
-    " BOTO3_IDEMPOTENT_JOURNAL_TABLE)"
+    "the call journal (a CallJournal as journal= of idempotent_handler, idempotency_key or"
+    " IdempotentSteps, or BOTO3_IDEMPOTENT_JOURNAL_TABLE)"
 )
 _DURABLE_REMEDY = "its own durable step with StepSemantics.AT_MOST_ONCE_PER_RETRY"
 
