@@ -15,9 +15,10 @@ from typing import Any
 
 import boto3
 from aws_durable_execution_sdk_python.config import Duration, StepConfig
-from aws_durable_execution_sdk_python.context import DurableContext, StepContext, durable_step
+from aws_durable_execution_sdk_python.context import DurableContext, durable_step
 from aws_durable_execution_sdk_python.execution import durable_execution
 from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
+from aws_durable_execution_sdk_python.types import StepContext
 
 from boto3_idempotent import wrap
 from boto3_idempotent.durable import IdempotentSteps
@@ -48,9 +49,13 @@ def notify(step_context: StepContext, queue_url: str, instance_id: str) -> str:
     return message_id
 
 
-@durable_execution(plugins=[IdempotentSteps()])
-def handler(event: dict[str, Any], context: DurableContext) -> dict[str, str]:
+def order(event: dict[str, Any], context: DurableContext) -> dict[str, str]:
     """Launch an instance for an order, then say so on a queue."""
     instance_id = context.step(launch(event["image_id"], event["order_id"]), config=RETRIED)
     message_id = context.step(notify(os.environ["QUEUE_URL"], instance_id), config=RETRIED)
     return {"instance_id": instance_id, "message_id": message_id}
+
+
+# The function Lambda runs; DURABLE_EXECUTION_PLUGINS=boto3_idempotent does the same without
+# plugins= (one or the other: both is refused as a duplicate).
+handler = durable_execution(order, plugins=[IdempotentSteps()])

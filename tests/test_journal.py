@@ -31,6 +31,7 @@ from boto3_idempotent import (
     call_info,
     idempotency_key,
     idempotent_handler,
+    install,
     process_sqs_batch,
     set_testing,
     wrap,
@@ -380,7 +381,7 @@ def test_an_answer_comes_back_exactly_dates_bytes_and_numbers():
         "Text": "caf\u00e9 \U0001f600",
         "ResponseMetadata": {"RequestId": "r-1", "HTTPStatusCode": 200, "RetryAttempts": 0},
     }
-    data, _ = journal_module._encode(dict(parsed))
+    data, _, _ = journal_module._encode(dict(parsed))
     http, replayed = journal_module._replay(data)
 
     assert http.status_code == 200
@@ -449,22 +450,146 @@ def test_an_answer_too_large_to_keep_is_reported_on_the_re_run(moto, journal, sq
 
     first = handler({}, FakeLambdaContext("req-1"))
     assert first["MessageId"]
-    with pytest.raises(EarlierAttemptSucceeded, match="too large"):
+    with pytest.raises(EarlierAttemptSucceeded, match=r"could not be kept .*more than 10"):
         handler({}, FakeLambdaContext("req-1"))
     assert len(sent) == 1
 
 
 def test_the_digest_reads_a_stream_and_puts_it_back():
     """A seekable body is digested by its bytes from where it stands, and left there."""
+
+    def request(**changes):
+        return {"method": "POST", "url_path": "/", "query_string": "", "headers": {}, **changes}
+
     stream = io.BytesIO(b"header|body")
     stream.seek(7)
-    one = _rerun._digest(b"seed", {"Body": stream})
+    one = _rerun.digest(b"seed", request(body=stream))
     assert stream.tell() == 7
-    assert one == _rerun._digest(b"seed", {"Body": io.BytesIO(b"body")})
-    assert one != _rerun._digest(b"seed", {"Body": io.BytesIO(b"other")})
-    assert _rerun._digest(b"seed", {"a": 1}) != _rerun._digest(b"seed", {"a": "1"})
-    assert _rerun._digest(b"seed", {"a": [1, 2]}) != _rerun._digest(b"seed", {"a": [2, 1]})
-    assert _rerun._digest(b"seed", {"a": 1, "b": 2}) == _rerun._digest(b"seed", {"b": 2, "a": 1})
+    assert one == _rerun.digest(b"seed", request(body=io.BytesIO(b"body")))
+    assert one != _rerun.digest(b"seed", request(body=io.BytesIO(b"other")))
+    assert _rerun.digest(b"seed", request(body={"a": 1})) != _rerun.digest(
+        b"seed", request(body={"a": "1"})
+    )
+    assert _rerun.digest(b"seed", request(body=b"x")) != _rerun.digest(b"other", request(body=b"x"))
+    # botocore's own headers (its version) are not what the request asks for
+    assert _rerun.digest(b"seed", request(body=b"x", headers={"User-Agent": "Boto3/1"})) == (
+        _rerun.digest(b"seed", request(body=b"x", headers={"User-Agent": "Boto3/2"}))
+    )
+    assert _rerun.digest(b"seed", request(body=b"x", headers={"X-Amz-Target": "A"})) != (
+        _rerun.digest(b"seed", request(body=b"x", headers={"X-Amz-Target": "B"}))
+    )
+
+
+def test_a_call_that_never_reached_the_wire_removes_its_record(moto, journal, sqs):
+    """Signing failed (no credentials): nothing sent, so the re-run sends (review 32, D1)."""
+    import boto3
+    from botocore.exceptions import NoCredentialsError
+
+    client, _, url = sqs
+    anonymous = wrap(
+        boto3.session.Session(
+            aws_access_key_id=None, aws_secret_access_key=None, region_name="us-east-1"
+        ).client("sqs", endpoint_url=moto.url)
+    )
+    with idempotency_key("k", journal=journal), pytest.raises(NoCredentialsError):
+        anonymous.send_message(QueueUrl=url, MessageBody="order 1")
+    assert records(moto) == []
+    assert moto.count("SendMessage") == 0
+    with idempotency_key("k", journal=journal):
+        client.send_message(QueueUrl=url, MessageBody="order 1")
+    assert messages_in(moto, url) == ["order 1"]
+
+
+def test_a_resource_answer_is_kept_and_replayed_as_the_resource_gives_it(moto, journal):
+    """boto3's Table resource: Decimals on both runs, the counter incremented once (D2)."""
+    import decimal
+
+    import boto3
+
+    moto.client("dynamodb", direct=True).create_table(
+        TableName="counters",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    resource = boto3.resource(
+        "dynamodb",
+        endpoint_url=moto.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    table = resource.Table("counters")
+    wrap(table.meta.client)  # wrapped after the resource: its converter registered first
+    answers = []
+    for _ in range(2):
+        with idempotency_key("order-1", journal=journal):
+            answers.append(
+                table.update_item(
+                    Key={"pk": "a"},
+                    UpdateExpression="ADD n :one",
+                    ExpressionAttributeValues={":one": 1},
+                    ReturnValues="UPDATED_NEW",
+                )
+            )
+
+    assert answers[0]["Attributes"] == answers[1]["Attributes"]
+    assert answers[1]["Attributes"]["n"] == decimal.Decimal(1)
+    assert type(answers[1]["Attributes"]["n"]) is decimal.Decimal
+    assert call_info(answers[1]).from_journal is True
+    stored = moto.client("dynamodb", direct=True).get_item(
+        TableName="counters", Key={"pk": {"S": "a"}}
+    )
+    assert stored["Item"]["n"] == {"N": "1"}
+
+
+def test_a_resource_condition_digests_the_same_on_the_re_run(moto, journal):
+    """boto3 condition objects (Attr) are digested as serialized, not by their repr (D3)."""
+    import boto3
+    from boto3.dynamodb.conditions import Attr
+
+    install()
+    moto.client("dynamodb", direct=True).create_table(
+        TableName="counters",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table = boto3.resource(
+        "dynamodb",
+        endpoint_url=moto.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).Table("counters")
+    for _ in range(2):
+        with idempotency_key("order-1", journal=journal):
+            table.update_item(
+                Key={"pk": "a"},
+                UpdateExpression="ADD n :one",
+                ConditionExpression=Attr("n").not_exists() | Attr("n").lt(10),
+                ExpressionAttributeValues={":one": 1},
+            )
+
+    stored = moto.client("dynamodb", direct=True).get_item(
+        TableName="counters", Key={"pk": {"S": "a"}}
+    )
+    assert stored["Item"]["n"] == {"N": "1"}
+
+
+def test_a_refused_write_whose_record_is_gone_is_written_again(monkeypatch, journal):
+    """Refused, then the record vanished before it was read: written again, never unrecorded (D4)."""
+    entry = journal_module.Entry(journal, "boto3-idempotent#x", b"seed", "sqs:SendMessage")
+    entry.digest = "d"
+    answers = iter([{}, None])  # refused with nothing to read, then written
+
+    def put(journal_self, entry, previous):
+        answer = next(answers)
+        return journal_module._GONE if answer == {} else answer
+
+    monkeypatch.setattr(journal_module.CallJournal, "_put_in_progress", put)
+    assert journal.begin(entry) is None
+    assert next(answers, "spent") == "spent"  # both writes were made
 
 
 # -- bad input -----------------------------------------------------------------------------

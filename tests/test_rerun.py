@@ -173,8 +173,8 @@ def test_an_update_item_warns_only_when_this_request_repeats(moto):
     assert call_info(counted).on_rerun == "repeated"
 
 
-def test_retry_unsafe_lists_silence_and_treat_as_unsafe_warns(moto):
-    """The caller's lists decide as they do for resends: retry_unsafe silences."""
+def test_treat_as_unsafe_warns_and_retry_unsafe_does_not_silence(moto):
+    """treat_as_unsafe makes an idempotent call repeat; retry_unsafe accepts resends, not re-runs."""
     from boto3_idempotent import RetryPolicy
 
     url = queue(moto)
@@ -185,11 +185,10 @@ def test_retry_unsafe_lists_silence_and_treat_as_unsafe_warns(moto):
     with warnings.catch_warnings(record=True) as record, idempotency_key("order-1"):
         warnings.simplefilter("always")
         sent = allowed.send_message(QueueUrl=url, MessageBody="hello")
-        assert unprotected(record) == []
         s3.put_object(Bucket="bucket-1", Key="k", Body=b"x")
 
-    assert call_info(sent).on_rerun == "idempotent"
-    assert [m.split(" ", 1)[0] for m in unprotected(record)] == ["s3:PutObject"]
+    assert call_info(sent).on_rerun == "repeated"
+    assert [m.split(" ", 1)[0] for m in unprotected(record)] == ["sqs:SendMessage", "s3:PutObject"]
 
 
 # -- 2. names AWS deduplicates, derived from the key ---------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, Final
 __all__ = [
     "AMBIGUOUS",
     "ATTEMPT",
+    "ATTEMPTED",
     "BODY_OFFSET",
     "DERIVED_NAME",
     "FROM_CALLER",
@@ -48,6 +49,7 @@ ON_RERUN: Final = "boto3_idempotent.on_rerun"  # what a re-run does with the cal
 DERIVED_NAME: Final = "boto3_idempotent.derived_name"  # a name derived from the key went out
 JOURNAL: Final = "boto3_idempotent.journal"  # the call's journal entry (_journal.Entry)
 REPLAYED: Final = "boto3_idempotent.replayed"  # answered from the journal, nothing sent
+ATTEMPTED: Final = "boto3_idempotent.attempted"  # an attempt failed (set on the failure path)
 
 #: The ResponseMetadata key that carries the client token a call sent (public, as
 #: ``boto3_idempotent.TOKEN_METADATA_KEY``; spelt here so the success path needs no more).

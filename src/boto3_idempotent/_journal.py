@@ -12,7 +12,8 @@ Powertools' idempotency table has that shape and can be shared)::
         written:           the call is sent
         refused, the record as it is (ReturnValuesOnConditionCheckFailure=ALL_OLD):
           owner is this call's          its own earlier write (a resend of the PutItem): sent
-          another digest                IdempotentParameterMismatch, nothing sent
+          another digest (of the request
+          as serialized)                IdempotentParameterMismatch, nothing sent
           COMPLETED                     its answer, parsed as it was: nothing sent
           INPROGRESS                    EarlierAttemptMayHaveActed, nothing sent (the first
                                         run's outcome is unknown); ``at_least_once``: taken
@@ -22,6 +23,9 @@ Powertools' idempotency table has that shape and can be shared)::
                   a 4xx that did nothing (throttled, refused, invalid) and no earlier
                   attempt that may have acted: DeleteItem, so a re-run sends
                   anything else (a 5xx, a lost answer): left INPROGRESS
+    after-call-error   no attempt reached the wire (signing failed), or the last was not
+                  sent (connect failure, ClientRateLimited) and none before it was
+                  ambiguous: DeleteItem; else (a timeout, a lost answer) left INPROGRESS
 
 A journaled call costs two DynamoDB requests; a re-run answered from the journal one.
 The journal's own requests are made outside any key scope, so they are never
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import decimal
 import io
 import json
 import logging
@@ -75,6 +80,8 @@ _TABLE_ARN = r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[a-zA-Z0-9_.-]{3,
 TABLE_EXPECTED = "a DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.') or a table ARN"
 
 _IN_PROGRESS = "INPROGRESS"
+#: What ``_put_in_progress`` returns for a record that refused the write, then was gone.
+_GONE: dict[str, Any] = {"gone": {}}
 _COMPLETED = "COMPLETED"
 _NAMES = {"#id": "id", "#exp": "expiration", "#owner": "owner"}
 
@@ -164,6 +171,8 @@ class CallJournal:
             old = self._put_in_progress(entry, None)
             if old is None:
                 return None
+            if old is _GONE:  # refused, then gone before it could be read: write again
+                continue
             if old.get("owner", {}).get("S") == entry.owner:  # our own write, resent
                 return None
             if old.get("validation", {}).get("S") != entry.digest:
@@ -182,13 +191,22 @@ class CallJournal:
         raise _unavailable(self, entry, "the record changed under three attempts")
 
     def complete(self, entry: Entry, parsed: MutableMapping[str, Any]) -> None:
-        """After a 2xx: keep the answer (an unreadable stream's bytes are put back)."""
-        data, size = _encode(parsed)
+        """After a 2xx: keep the answer (a stream's bytes are read, and put back)."""
+        data, size, why = _encode(parsed)
         item = self._item(entry, _COMPLETED)
-        if data is None:
-            item["size"] = {"N": str(size)}
+        if data is None:  # the call acted: a re-run is told so, and sends nothing
+            item["unkept"] = {"S": why}
+            logger.warning(
+                "The answer of %s could not be kept in the journal %s (%s): a re-run will"
+                " raise EarlierAttemptSucceeded instead of sending it again",
+                entry.call,
+                self.table_name,
+                why,
+                extra={"operation": entry.call},
+            )
         else:
             item["data"] = {"B": data}
+        del size
         self._finish("complete", entry, "put_item", Item=item)
 
     def abort(self, entry: Entry) -> None:
@@ -234,7 +252,9 @@ class CallJournal:
             if _code(error) != "ConditionalCheckFailedException":
                 raise _unavailable(self, entry, _code(error) or "an error") from error
             old = error.response.get("Item")
-            return old if isinstance(old, dict) and old else self._get(entry)
+            if isinstance(old, dict) and old:
+                return old
+            return self._get(entry) or _GONE
         except BotoCoreError as error:
             raise _unavailable(self, entry, type(error).__name__) from error
         return None
@@ -284,15 +304,16 @@ class CallJournal:
 
 
 class Entry:
-    """One journaled call: its journal, record id, parameter digest, and this call's owner id."""
+    """One journaled call: its journal, record id, seed, parameter digest, and its owner id."""
 
-    __slots__ = ("call", "digest", "journal", "owner", "record_id")
+    __slots__ = ("call", "digest", "journal", "owner", "record_id", "seed")
 
-    def __init__(self, journal: CallJournal, record_id: str, digest: str, call: str) -> None:
+    def __init__(self, journal: CallJournal, record_id: str, seed: bytes, call: str) -> None:
         """A fresh owner id: this call's writes are told from a resend's or a re-run's."""
         self.journal = journal
         self.record_id = record_id
-        self.digest = digest
+        self.seed = seed  # keys the digest, taken at before-call
+        self.digest = ""
         self.call = call
         self.owner = uuid.uuid4().hex
 
@@ -300,8 +321,13 @@ class Entry:
 # -- the plugin's hooks --------------------------------------------------------------------
 
 
-def before_call(entry: Entry, context: MutableMapping[str, Any]) -> tuple[Any, Any] | None:
+def before_call(
+    entry: Entry, request_dict: Mapping[str, Any], context: MutableMapping[str, Any]
+) -> tuple[Any, Any] | None:
     """before-call: ``None`` (send), or the first run's answer (nothing is sent)."""
+    from ._rerun import digest  # noqa: PLC0415
+
+    entry.digest = digest(entry.seed, request_dict)
     answer = entry.journal.begin(entry)
     if answer is not None:
         context[ctx.REPLAYED] = True
@@ -324,10 +350,36 @@ def after_call(
         entry.journal.abort(entry)
 
 
-def after_call_error(entry: Entry, not_sent: bool, context: Mapping[str, Any]) -> None:
-    """after-call-error: a call that was never sent (nor any earlier attempt) is removed."""
-    if not_sent and not context.get(ctx.AMBIGUOUS) and not context.get(ctx.REPLAYED):
+def after_call_error(entry: Entry, exception: BaseException, context: Mapping[str, Any]) -> None:
+    """after-call-error: a call none of whose attempts can have acted is removed.
+
+    None acted when no attempt reached the wire (signing failed: no credentials, a
+    role that could not be assumed), or when the last one was not sent (a connect
+    failure, adaptive mode's ``ClientRateLimited``) and every earlier one was refused.
+    """
+    if context.get(ctx.REPLAYED) or context.get(ctx.AMBIGUOUS):
+        return
+    if not context.get(ctx.ATTEMPTED) or _not_sent(exception):
         entry.journal.abort(entry)
+
+
+def _not_sent(exception: BaseException) -> bool:
+    from botocore.exceptions import (  # noqa: PLC0415
+        CredentialRetrievalError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+
+    from ._classify import Outcome, classify_exception  # noqa: PLC0415
+    from ._loaded import is_instance  # noqa: PLC0415
+
+    if isinstance(
+        exception, (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError)
+    ):
+        return True
+    if is_instance(exception, "boto3_idempotent._exceptions", "ClientRateLimited"):
+        return True
+    return classify_exception(exception) is Outcome.NOT_SENT
 
 
 # -- configuration ------------------------------------------------------------------------
@@ -378,10 +430,11 @@ def _code(error: Any) -> str:
 # -- answers and errors ---------------------------------------------------------------------
 
 _BYTES, _STREAM, _TIME = "\x00b", "\x00s", "\x00t"
+_DECIMAL, _SET, _BINARY = "\x00d", "\x00S", "\x00B"
 
 
-def _encode(parsed: MutableMapping[str, Any]) -> tuple[bytes | None, int]:
-    """The answer compressed, and its size; ``None`` past ``MAX_DATA_BYTES`` or unstorable.
+def _encode(parsed: MutableMapping[str, Any]) -> tuple[bytes | None, int, str]:
+    """The answer compressed, its size, and why it is not kept when it is ``None``.
 
     A streaming body is read, kept, and put back as a new body over the same bytes.
     """
@@ -395,10 +448,12 @@ def _encode(parsed: MutableMapping[str, Any]) -> tuple[bytes | None, int]:
             kept[name] = _Stream(raw)
     try:
         text = json.dumps(_tagged(kept), separators=(",", ":"), allow_nan=True)
-    except TypeError:  # a value of a type no answer of botocore's has
-        return None, 0
+    except TypeError as error:  # a value of a type no answer of botocore's has
+        return None, 0, f"a value of type {error} cannot be stored"
     data = zlib.compress(text.encode("utf-8", "surrogatepass"))
-    return (data if len(data) <= MAX_DATA_BYTES else None), len(data)
+    if len(data) > MAX_DATA_BYTES:
+        return None, len(data), f"{len(data)} bytes compressed, more than {MAX_DATA_BYTES}"
+    return data, len(data), ""
 
 
 class _Stream:
@@ -416,17 +471,64 @@ def _tagged(value: Any) -> Any:
         return {key: _tagged(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_tagged(item) for item in value]
-    if isinstance(value, (bytes, bytearray)):
-        return {_BYTES: base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, dt.datetime):
-        offset = value.utcoffset()
-        seconds = None if offset is None else offset.total_seconds()
-        return {_TIME: [value.replace(tzinfo=None).isoformat(), seconds]}
-    if isinstance(value, _Stream):
-        return {_STREAM: base64.b64encode(value.raw).decode("ascii")}
     if value is None or isinstance(value, (str, int, float)):
         return value
+    for kind, test, encode in _TAGS:
+        if test(value):
+            return {kind: encode(value)}
     raise TypeError(type(value).__name__)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _when(value: dt.datetime) -> list[Any]:
+    offset = value.utcoffset()
+    return [
+        value.replace(tzinfo=None).isoformat(),
+        None if offset is None else offset.total_seconds(),
+    ]
+
+
+def _is_binary(value: Any) -> bool:
+    """boto3.dynamodb.types.Binary, by name (boto3 is not a dependency)."""
+    return type(value).__name__ == "Binary" and isinstance(getattr(value, "value", None), bytes)
+
+
+#: Tagged types: (tag, test, encode). The last three are put in an answer by handlers
+#: that run before ours (boto3's DynamoDB resource), should one do so.
+_TAGS: tuple[tuple[str, Any, Any], ...] = (
+    (_BYTES, lambda v: isinstance(v, (bytes, bytearray)), lambda v: _b64(bytes(v))),
+    (_TIME, lambda v: isinstance(v, dt.datetime), _when),
+    (_STREAM, lambda v: isinstance(v, _Stream), lambda v: _b64(v.raw)),
+    (_DECIMAL, lambda v: isinstance(v, decimal.Decimal), str),
+    (_SET, lambda v: isinstance(v, (set, frozenset)), lambda v: [_tagged(m) for m in v]),
+    (_BINARY, _is_binary, lambda v: _b64(v.value)),
+)
+
+
+def _stream(text: str) -> Any:
+    from botocore.response import StreamingBody  # noqa: PLC0415
+
+    raw = base64.b64decode(text)
+    return StreamingBody(io.BytesIO(raw), len(raw))
+
+
+def _binary(text: str) -> Any:
+    from boto3.dynamodb.types import Binary  # noqa: PLC0415  (only boto3 makes these)
+
+    return Binary(base64.b64decode(text))
+
+
+_UNTAG: dict[str, Any] = {
+    _BYTES: base64.b64decode,
+    _STREAM: _stream,
+    _TIME: lambda item: _datetime(*item),
+    _DECIMAL: decimal.Decimal,
+    _SET: lambda item: {_untagged(member) for member in item},
+    _BINARY: _binary,
+}
 
 
 def _untagged(value: Any) -> Any:
@@ -436,15 +538,9 @@ def _untagged(value: Any) -> Any:
         return value
     if len(value) == 1:
         ((key, item),) = value.items()
-        if key == _BYTES:
-            return base64.b64decode(item)
-        if key == _STREAM:
-            from botocore.response import StreamingBody  # noqa: PLC0415
-
-            raw = base64.b64decode(item)
-            return StreamingBody(io.BytesIO(raw), len(raw))
-        if key == _TIME:
-            return _datetime(*item)
+        untag = _UNTAG.get(key)
+        if untag is not None:
+            return untag(item)
     return {key: _untagged(item) for key, item in value.items()}
 
 
@@ -511,11 +607,10 @@ def _in_progress(entry: Entry) -> Exception:
 def _too_large(entry: Entry, old: Mapping[str, Any]) -> Exception:
     from ._exceptions import EarlierAttemptSucceeded  # noqa: PLC0415
 
-    size = old.get("size", {}).get("N", "?")
+    why = old.get("unkept", {}).get("S", "it was not kept")
     message = (
         f"{entry.call} succeeded in an earlier run of this unit of work, but its answer"
-        f" ({size} bytes compressed, more than {MAX_DATA_BYTES}) was too large to keep in"
-        " the journal: not sent again"
+        f" could not be kept in the journal ({why}): not sent again"
     )
     return EarlierAttemptSucceeded(
         _error_response("EarlierAttemptSucceeded", message), _operation(entry)

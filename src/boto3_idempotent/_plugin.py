@@ -143,7 +143,9 @@ class _Plugin:
             self.before_call,
             unique_id=f"boto3-idempotent-before-call-{name}",
         )
-        events.register(
+        # First: the answer as botocore parsed it, before any handler converts it (boto3's
+        # DynamoDB resource turns numbers into Decimals there).
+        events.register_first(
             f"after-call.{name}",
             self.after_call,
             unique_id=f"boto3-idempotent-after-call-{name}",
@@ -236,14 +238,16 @@ class _Plugin:
                 if reference and _CTX_TOKEN not in context:
                     context[_CTX_TOKEN], context[_CTX_FROM_CALLER] = reference, True
 
-    def before_call(self, context: MutableMapping[str, Any], **kwargs: Any) -> Any:
+    def before_call(
+        self, params: Mapping[str, Any], context: MutableMapping[str, Any], **kwargs: Any
+    ) -> Any:
         """A journaled call: write its record, or answer it from the journal (nothing sent)."""
         entry = context.get(_CTX_JOURNAL)
         if entry is None:
             return None
         from ._journal import before_call  # noqa: PLC0415  (journaled calls only)
 
-        return before_call(entry, context)
+        return before_call(entry, params, context)
 
     def after_call(
         self,
@@ -280,10 +284,9 @@ class _Plugin:
         entry = context.get(_CTX_JOURNAL)
         if entry is None:
             return
-        from ._classify import Outcome, classify_exception  # noqa: PLC0415
         from ._journal import after_call_error  # noqa: PLC0415
 
-        after_call_error(entry, classify_exception(exception) is Outcome.NOT_SENT, context)
+        after_call_error(entry, exception, context)
 
     def _ambiguous(self, status: int, parsed: Mapping[str, Any], model: Any) -> bool:
         """Whether a final error answer may have followed the call's acting (a 5xx, a 408)."""
@@ -440,6 +443,7 @@ class _Plugin:
         operation: Any,
     ) -> Resend | Linger | None:
         """A failed attempt: the step to take (``_failure`` decides, and applies the effects)."""
+        context[ctx.ATTEMPTED] = True  # the journal: an attempt was made (failure path only)
         info = self.info(operation)
         if response is not None and 300 <= response[0].status_code < 400:
             # A redirect is botocore's: S3's region redirector resends a 301 itself (one

@@ -14,8 +14,8 @@ plugin's before-parameter-build hook, and the answer kept in its context
 
 Derived names (``_token_table.DERIVED_NAMES``) are made as tokens are, from the
 scope's seed for that call, so they are as opaque as AWS's own. The class is the one
-a resend after a lost answer follows, with the caller's ``treat_as_unsafe`` and
-``retry_unsafe`` lists: a call the caller lets be resent is one they said may repeat.
+a resend after a lost answer follows, with the caller's ``treat_as_unsafe`` list (its
+``retry_unsafe`` accepts duplicates of a resend, not of a re-run: it changes nothing here).
 
 Loaded at the first call inside a key scope; never for a call outside one.
 """
@@ -36,7 +36,15 @@ if TYPE_CHECKING:
     from ._plugin import _Plugin
     from ._scope import KeyScope
 
-__all__ = ["JOURNAL_REMEDY", "REMEDIES", "derive_names", "judge", "record_id", "remedies"]
+__all__ = [
+    "JOURNAL_REMEDY",
+    "REMEDIES",
+    "derive_names",
+    "digest",
+    "judge",
+    "record_id",
+    "remedies",
+]
 
 #: Remedies that fit one operation, besides the journal and a durable step (each with why).
 REMEDIES: dict[tuple[str, str], str] = {
@@ -121,7 +129,7 @@ def judge(
             region = context.get("client_region") or ""
             seed = scope.seed(service, region, info.name)
             call = f"{service}:{info.name}"
-            context[ctx.JOURNAL] = Entry(journal, record_id(seed), _digest(seed, params), call)
+            context[ctx.JOURNAL] = Entry(journal, record_id(seed), seed, call)
             context[ctx.ON_RERUN] = "journal"
             return
     context[ctx.ON_RERUN] = "repeated"
@@ -129,12 +137,13 @@ def judge(
 
 
 def _idempotent(plugin: _Plugin, info: OperationInfo, params: Mapping[str, Any]) -> bool:
-    """Whether sending this request twice leaves what sending it once does."""
-    settings = plugin.setup.settings
-    if info.name in settings.treat_as_unsafe:
+    """Whether sending this request twice leaves what sending it once does.
+
+    ``treat_as_unsafe`` counts; ``retry_unsafe`` does not: it accepts duplicates of a
+    resend within one call, not of a whole re-run (a journal still keeps such a call).
+    """
+    if info.name in plugin.setup.settings.treat_as_unsafe:
         return False
-    if settings.retry_unsafe is True or info.name in settings.retry_unsafe_operations:
-        return True
     resend = info.resend
     if resend.refine is not None:
         return resend.refine(params)
@@ -201,13 +210,35 @@ def record_id(seed: bytes) -> str:
     return "boto3-idempotent#" + hashlib.sha256(b"journal/" + seed).hexdigest()
 
 
-def _digest(seed: bytes, params: Mapping[str, Any]) -> str:
-    """A keyed digest of the call's parameters (never the parameters themselves)."""
+#: Headers of a serialized request that do not say what it asks for (botocore's version).
+_NOT_THE_REQUEST = frozenset({"user-agent", "x-amz-user-agent", "amz-sdk-invocation-id"})
+
+
+def digest(seed: bytes, request_dict: Mapping[str, Any]) -> str:
+    """A keyed digest of the request as botocore serialized it (never the request itself).
+
+    Taken at before-call, after every parameter handler ran (boto3's resource conditions
+    and types are serialized by then): the method, path, query, body and the headers
+    but botocore's own (its version in ``User-Agent`` changes with an upgrade).
+    """
     import hmac  # noqa: PLC0415
 
-    digest = hmac.new(seed, digestmod=hashlib.sha256)
-    _feed(digest, params)
-    return digest.hexdigest()
+    headers = request_dict.get("headers") or {}
+    kept = {
+        str(name).lower(): value
+        for name, value in headers.items()
+        if str(name).lower() not in _NOT_THE_REQUEST
+    }
+    found = hmac.new(seed, digestmod=hashlib.sha256)
+    for part in (
+        request_dict.get("method"),
+        request_dict.get("url_path"),
+        request_dict.get("query_string"),
+        kept,
+        request_dict.get("body"),
+    ):
+        _feed(found, part)
+    return found.hexdigest()
 
 
 def _feed(digest: Any, value: Any) -> None:  # noqa: C901  (one branch per type)
