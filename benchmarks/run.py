@@ -17,6 +17,7 @@ if __package__ in (None, ""):
 
 from benchmarks import (
     cold_path,
+    durable,
     import_cost,
     journal,
     mixed_workload,
@@ -42,6 +43,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     cold_path.SCENARIO,
     telemetry_overhead.SCENARIO,
     journal.SCENARIO,
+    durable.SCENARIO,
 )
 
 if __name__ == "__main__":

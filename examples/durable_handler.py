@@ -11,17 +11,19 @@ retry of ``notify`` gets the first ``MessageId`` back.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_durable_execution_sdk_python.config import Duration, StepConfig
 from aws_durable_execution_sdk_python.context import DurableContext, durable_step
 from aws_durable_execution_sdk_python.execution import durable_execution
 from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
-from aws_durable_execution_sdk_python.types import StepContext
 
 from boto3_idempotent import wrap
 from boto3_idempotent.durable import IdempotentSteps
+
+if TYPE_CHECKING:
+    from aws_durable_execution_sdk_python.types import StepContext
 
 # Module level: built once per cold start.
 ec2 = wrap(boto3.client("ec2"))

@@ -31,6 +31,7 @@ SCENARIOS = (
     "cold_path",
     "telemetry_overhead",
     "journal",
+    "durable",
 )
 
 
@@ -598,3 +599,18 @@ def test_journal_requests_per_call_are_the_protocols(results):
         assert case["ratio"]["median"] > 0
         assert case["baseline_ms_per_call"] > 0
     assert isinstance(cases["no_journal_needed"]["within_budget"], bool)
+
+
+# -- durable: the durable functions plugin's cost per step ----------------------------------
+
+
+def test_durable_measured_both_ways_or_said_why_not(results):
+    """The hooks' cost per step and a whole execution with and without the plugin."""
+    data = results["durable"]
+    if "skipped" in data:  # the durable SDK is not installed here (Python 3.10)
+        assert "not installed" in data["skipped"]
+        return
+    assert data["hooks"]["us_per_step"]["median"] > 0
+    assert data["execution"]["steps"] >= 1
+    assert data["execution"]["ms_per_execution_with"] > 0
+    assert isinstance(data["within_budget"], bool)
