@@ -16,6 +16,7 @@ from pathlib import Path
 
 import botocore.config
 import botocore.endpoint
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 
@@ -30,6 +31,7 @@ from boto3_idempotent import (
 from boto3_idempotent._operations import operation_info
 from boto3_idempotent._resend_evidence import REVIEWED
 from boto3_idempotent.testing import Fault
+from raw_server import response
 from test_availability import SendRecorder
 from test_safety_round3 import SESSION, failing, on_raw, sent_once, sent_twice  # noqa: F401
 
@@ -296,3 +298,54 @@ def test_bare_botocore_gives_the_same_conflict_untyped(orders, sleeps, monkeypat
 
     assert not isinstance(caught.value, EarlierAttemptMayHaveActed)
     assert orders.attempts("PutItem", service="dynamodb") == 2
+
+
+# -- classes from the model as published (review 5) -----------------------------------------
+
+_S3_ERROR = b"<Error><Code>%s</Code><Message>m</Message></Error>"
+
+
+def test_create_bucket_is_resent_after_botocore_rewrote_the_s3_model(on_raw, raw_server):  # noqa: F811
+    """Botocore strips /{Bucket} from S3's loaded model at a first call: the class is the published one."""
+    import boto3
+
+    from conftest import raw_client
+
+    earlier = raw_server(lambda request, n: response(200, b""))
+    raw_client("s3", earlier.url).create_bucket(Bucket="bucket-0")  # rewrites the shared model
+
+    def answer(request, n):
+        return response(500, _S3_ERROR % b"InternalError") if n == 1 else response(200, b"")
+
+    raw, sent, s3 = on_raw("s3", answer)
+    created = s3.create_bucket(Bucket="bucket-1")
+
+    sent_twice(raw, sent, created)
+    rewritten = s3.meta.service_model.operation_model("CreateBucket")
+    assert rewritten.http["requestUri"] == ""  # the rewrite did happen
+    published = botocore.session.Session().get_service_model("s3").operation_model("CreateBucket")
+    runtime, cli = operation_info("s3", rewritten).resend, operation_info("s3", published).resend
+    assert (runtime.kind, runtime.source) == (cli.kind, cli.source) == ("idempotent", "method")
+    assert boto3  # the earlier client is boto3's, as a user's would be
+
+
+@pytest.mark.parametrize(
+    ("code", "ours"),
+    [(b"BucketAlreadyExists", False), (b"BucketAlreadyOwnedByYou", True)],
+)
+def test_a_bucket_name_taken_by_another_account_is_not_our_earlier_attempt(on_raw, code, ours):  # noqa: F811
+    """After a 500, BucketAlreadyExists is S3's plain error: another account owns the name."""
+
+    def answer(request, n):
+        if n == 1:
+            return response(500, _S3_ERROR % b"InternalError")
+        return response(409, _S3_ERROR % code)
+
+    raw, sent, s3 = on_raw("s3", answer)
+    with pytest.raises(ClientError) as caught:
+        s3.create_bucket(Bucket="bucket-1")
+
+    assert (len(raw.requests), len(sent)) == (2, 2)
+    assert isinstance(caught.value, EarlierAttemptMayHaveActed) is ours
+    assert caught.value.response["Error"]["Code"] == code.decode()
+    assert call_info(caught.value).earlier_attempt_may_have_acted is True

@@ -166,6 +166,14 @@ def test_an_unreviewed_write_is_unsafe_and_an_unreviewed_read_is_resent(newer_bo
     assert _class("dynamodb", "GetItem").source == "verb"  # reviewed: the verb decides
 
 
+def test_an_unreviewed_get_with_an_acting_verb_is_not_resent(newer_botocore):
+    """The verb first: S3 CreateSession is a GET, and newer than the review it is not resent."""
+    newer_botocore["s3"] = newer_botocore["s3"] - {"CreateSession"}
+    created = _class("s3", "CreateSession")
+    assert (created.kind, created.source) == ("unsafe", "unreviewed")
+    assert _class("sqs", "ListQueues").kind == "idempotent"  # a reading verb: resent
+
+
 def test_nothing_is_unreviewed_on_the_reviewed_or_an_older_release():
     """On REVIEWED_WITH or older, the manifest is never consulted: everything was reviewed."""
     if review.relation() == "newer":

@@ -74,10 +74,14 @@ EARLIER_CONFLICT = (
     r"|PreconditionFailed|Conflict|Exists"
 )
 #: ... except codes that say something else: "not exists", someone else's transaction, a
-#: conflict a first request gets as well (a validation error), a delete that did not act.
+#: conflict a first request gets as well (a validation error), a delete that did not act,
+#: a name taken in a namespace shared by every account where the service answers its own
+#: owner otherwise (S3 and S3 Control ``BucketAlreadyExists``: "The bucket namespace is
+#: shared by all users"; an earlier attempt of ours would be ``BucketAlreadyOwnedByYou``).
 NOT_EARLIER = (
     r"Not(?:Exist|Found|Empty)|NoSuch|Transaction|Invalid(?!\w*\.Duplicate)|Maximum"
     r"|Multiple|Limit|TagKeys|Conflicting|DeleteConflict|BucketNotEmpty|Behavior"
+    r"|^BucketAlreadyExists$"
 )
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "READ_ONLY_PREFIXES",
     "OperationInfo",
     "operation_info",
+    "published_uri",
 ]
 
 #: The EC2 "Ensuring idempotency" page's client-token list. Its "up to 64 ASCII
@@ -176,6 +177,21 @@ class OperationInfo(Record):
         return bool(self.tokens or self.references)
 
 
+def published_uri(http: Mapping[str, Any]) -> str:
+    """An operation's request URI as its model publishes it, whatever botocore did since.
+
+    botocore rewrites an S3 operation's loaded model at its first call
+    (``remove_bucket_from_url_paths_from_model``: ``/{Bucket}`` becomes ``""``, the
+    original kept as ``authPath``), for every later client of the session; a class read
+    from the rewritten URI would differ from the published one (``CreateBucket``'s
+    ``PUT /{Bucket}`` names the thing it makes).
+    """
+    uri = str(http.get("requestUri", ""))
+    if "authPath" in http and not uri.startswith("/{Bucket}"):
+        return "/{Bucket}" + uri
+    return uri
+
+
 def is_read_only(name: str) -> bool:
     """Whether an operation name starts with a read-only verb at a word boundary."""
     for prefix in READ_ONLY_PREFIXES:
@@ -258,7 +274,7 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
             name,
             metadata.get("protocol"),
             http.get("method", "POST"),
-            http.get("requestUri", ""),
+            published_uri(http),
         )
     retryable = {
         getattr(shape, "error_code", None) or shape.name: bool(

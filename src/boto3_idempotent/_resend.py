@@ -148,13 +148,18 @@ _SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def _unreviewed(verb: str | None, method: str) -> ResendClass:
-    """An operation newer than the review: resent only if it reads."""
+    """An operation newer than the review: resent only if it reads.
+
+    The verb first: a reading verb reads; any other verb the rules know (``Send``,
+    ``Start``, ``Create``, ``Put``) is not resent, whatever the method (a GET can act:
+    S3 ``CreateSession``). Only a verb the rules do not know leaves it to the method.
+    """
     newer = f"newer than the review (botocore {REVIEWED_WITH})"
     shared = rules()
     if verb is not None and verb in shared["read_verbs"]:
         reason = f"{newer}; {verb}: {verb_reasons()[verb]}"
         return ResendClass(IDEMPOTENT, "unreviewed", reason)
-    if method in _SAFE_METHODS:
+    if verb is None and method in _SAFE_METHODS:
         return ResendClass(IDEMPOTENT, "unreviewed", f"{newer}; HTTP {method}: only reads")
     return ResendClass(UNSAFE, "unreviewed", f"{newer}: not resent until reviewed")
 
