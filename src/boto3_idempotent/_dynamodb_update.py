@@ -13,9 +13,14 @@ from typing import Any
 
 __all__ = ["update_is_idempotent"]
 
+#: A document path's segments: attribute names (str) and list indexes (int).
+Path = tuple[str | int, ...]
+
 # Reserved words in DynamoDB, so a bare one is the clause keyword (names clash: #name).
 _CLAUSE = re.compile(r"(?<![#:\w.])(SET|REMOVE|ADD|DELETE)\b", re.IGNORECASE)
 _PATH = re.compile(r"[#\w]+(?:\[\d+\]|\.[#\w]+)*")
+_SEGMENT = re.compile(r"([#\w]+)|\[(\d+)\]")
+_EXISTS = re.compile(r"^attribute_exists\s*\(\s*(?P<path>[^()]+?)\s*\)$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r":\w+")
 _IF_NOT_EXISTS = re.compile(
     r"if_not_exists\s*\(\s*(?P<path>[^,()]+?)\s*,\s*(?P<value>:\w+)\s*\)", re.IGNORECASE
@@ -61,18 +66,33 @@ class _Update:
             raise _UnreadableError
         self.names, self.values = names, values
         self.repeats = False  # an action that changes the item again when repeated
-        self.sets: dict[str, str] = {}  # attribute path -> the value expression
-        self.adds: dict[str, str] = {}  # attribute path -> the placeholder added
-        self.removes: set[str] = set()
-        self.deletes: set[str] = set()
-        self.reads: set[str] = set()
+        self.sets: dict[Path, str] = {}  # attribute path -> the value expression
+        self.adds: dict[Path, str] = {}  # attribute path -> the placeholder added
+        self.removes: set[Path] = set()
+        self.deletes: set[Path] = set()
+        self.reads: set[Path] = set()
+        # SET of a list element: past the list's end DynamoDB appends, so a second request
+        # appends again, unless the condition proves the element exists.
+        self.indexed: set[Path] = set()
 
-    def path(self, text: str) -> str:
-        """A path with its #names resolved, as DynamoDB reads it."""
+    def path(self, text: str) -> Path:
+        """A path as DynamoDB reads it: its segments, an alias (``#name``) one whole segment.
+
+        ``#v`` naming the attribute ``a.b`` is the one segment ``("a.b",)``; the text
+        ``a.b`` is the nested ``("a", "b")``; ``l[10]`` is ``("l", 10)``.
+        """
         text = text.strip()
         if not _PATH.fullmatch(text):
             raise _UnreadableError
-        return re.sub(r"#\w+", lambda m: str(self.names.get(m.group(0), m.group(0))), text)
+        segments: list[str | int] = []
+        for name, index in _SEGMENT.findall(text):
+            if index:
+                segments.append(int(index))
+            elif name.startswith("#"):  # an undefined alias stays itself: DynamoDB refuses it
+                segments.append(str(self.names.get(name, name)))
+            else:
+                segments.append(name)
+        return tuple(segments)
 
     def type_of(self, placeholder: str) -> str | None:
         value = self.values.get(placeholder.strip())
@@ -100,6 +120,10 @@ class _Update:
         self.sets[path] = value.strip()
         if _LIST_APPEND.search(value) or _ARITHMETIC.search(value):
             self.repeats = True
+        if isinstance(path[-1], int):
+            # if_not_exists(l[10], :v) is no guard: the element lands at the list's end,
+            # and l[10] still does not exist for the second request.
+            self.indexed.add(path)
         guarded = _IF_NOT_EXISTS.fullmatch(value.strip())
         if guarded and self.path(guarded["path"]) == path:
             return  # if_not_exists(a, :v) into a: written once, then kept
@@ -110,7 +134,7 @@ class _Update:
 
     def _remove(self, action: str) -> None:
         path = self.path(action)
-        if "[" in path:
+        if any(isinstance(segment, int) for segment in path):
             self.repeats = True  # the list shifts: a second request removes another element
         self.removes.add(path)
 
@@ -124,20 +148,33 @@ class _Update:
         path, _ = self._path_and_placeholder(action)
         self.deletes.add(path)
 
-    def _path_and_placeholder(self, action: str) -> tuple[str, str]:
+    def _path_and_placeholder(self, action: str) -> tuple[Path, str]:
         parts = action.split()
         if len(parts) != 2 or not _PLACEHOLDER.fullmatch(parts[1]):
             raise _UnreadableError
         return self.path(parts[0]), parts[1]
 
-    def writes(self) -> set[str]:
+    def writes(self) -> set[Path]:
         return {*self.sets, *self.adds, *self.removes, *self.deletes}
 
     def reads_what_it_writes(self) -> bool:
-        written = {_attribute(p) for p in self.writes()}
-        return any(_attribute(p) in written for p in self.reads)
+        written = {p[0] for p in self.writes()}
+        return any(p[0] in written for p in self.reads)
 
-    def changes(self, path: str, placeholder: str) -> bool:
+    def appends_unproven(self, condition: object) -> bool:
+        """Whether a SET of a list element may append: no ``attribute_exists`` proves it."""
+        if not self.indexed:
+            return False
+        if not isinstance(condition, str) or _OR_NOT.search(condition):
+            return True
+        proven = set()
+        for conjunct in (c.strip() for c in _AND.split(condition)):
+            exists = _EXISTS.fullmatch(conjunct)
+            if exists:
+                proven.add(self.path(exists["path"]))
+        return not self.indexed <= proven
+
+    def changes(self, path: Path, placeholder: str) -> bool:
         """Whether the update leaves ``path`` different from ``placeholder``'s value."""
         compared = self.values.get(placeholder)
         if path in self.removes:
@@ -148,7 +185,7 @@ class _Update:
         if value is None:
             return False
         if _PLACEHOLDER.fullmatch(value):
-            return value in self.values and self.values[value] != compared
+            return value in self.values and not _same(self.values[value], compared)
         step = _INCREMENT.fullmatch(value)
         if step is None:
             return False
@@ -183,9 +220,16 @@ class _Update:
         return False
 
 
-def _attribute(path: str) -> str:
-    """The top-level attribute of a path (``a`` of ``a.b[2]``)."""
-    return re.split(r"[.\[]", path, maxsplit=1)[0]
+def _same(one: object, other: object) -> bool:
+    """Whether two attribute values are one value to DynamoDB (numbers compared as numbers)."""
+    if isinstance(one, Mapping) and isinstance(other, Mapping) and set(one) == set(other) == {"N"}:
+        import decimal  # noqa: PLC0415
+
+        try:
+            return decimal.Decimal(str(one["N"])) == decimal.Decimal(str(other["N"]))
+        except decimal.InvalidOperation:
+            return False
+    return one == other
 
 
 def _nonzero(value: object) -> bool:
@@ -223,8 +267,10 @@ def update_is_idempotent(params: Mapping[str, Any]) -> bool:
         legacy = params.get("AttributeUpdates")
         if legacy is not None and _legacy_repeats(legacy):
             return False
-        if not update.repeats and not update.reads_what_it_writes():
+        condition = params.get("ConditionExpression")
+        repeats = update.repeats or update.appends_unproven(condition)
+        if not repeats and not update.reads_what_it_writes():
             return True
-        return update.locked(params.get("ConditionExpression"))
+        return update.locked(condition)
     except _UnreadableError:
         return False
