@@ -335,3 +335,40 @@ def test_operations_into_a_closed_pipe_prints_no_traceback():
     assert writer.returncode == 0
     assert "Traceback" not in writer.stderr
     assert "BrokenPipeError" not in writer.stderr
+
+
+def test_operations_looks_up_one_operation_with_its_reason():
+    """`operations sqs:SendMessage` and `operations SendMessage --service sqs`: its rows, why."""
+    one = run("operations", "sqs:SendMessage")
+    other = run("operations", "SendMessage", "--service", "sqs")
+
+    assert one.returncode == other.returncode == 0
+    assert one.stdout == other.stdout
+    lines = one.stdout.splitlines()
+    assert lines[0] == "sqs:SendMessage"
+    assert lines[1].startswith("  protected by MessageDeduplicationId (reference): without it")
+    assert (
+        lines[2]
+        == "  unsafe (verb): Send: a second request sends, delivers or appends a second time"
+    )
+    assert (
+        run("operations", "s3:createbucket")
+        .stdout.splitlines()[1]
+        .startswith("  idempotent (method): HTTP PUT")
+    )
+
+
+def test_operations_names_the_operation_meant():
+    """A misspelt operation: exit 2, the ones meant on stderr."""
+    result = run("operations", "sqs:SendMesage")
+
+    assert result.returncode == 2
+    assert "sqs has no operation 'SendMesage'; did you mean SendMessage" in result.stderr
+    assert result.stdout == ""
+
+
+def test_operations_json_for_one_operation_is_its_rows():
+    """--json with one operation: the rows of that operation only."""
+    rows = json.loads(run("operations", "sqs:SendMessage", "--json").stdout)
+    assert {row["operation"] for row in rows} == {"SendMessage"}
+    assert [row["resend"] for row in rows] == ["protected", "unsafe"]

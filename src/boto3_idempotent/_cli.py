@@ -84,7 +84,20 @@ def _parser() -> argparse.ArgumentParser:
             "would resend them, by reason, and says how many are newer than the review."
         ),
     )
-    operations.add_argument("service", nargs="?", help="a botocore service name, e.g. ec2")
+    operations.add_argument(
+        "service",
+        nargs="?",
+        help=(
+            "a botocore service name (ec2), or one operation with its reason: sqs:SendMessage,"
+            " or SendMessage --service sqs"
+        ),
+    )
+    operations.add_argument(
+        "--service",
+        dest="in_service",
+        metavar="SERVICE",
+        help="the service of an operation named alone",
+    )
     operations.add_argument(
         "--all",
         action="store_true",
@@ -167,6 +180,7 @@ def _main(argv: Sequence[str] | None) -> int:
                     out=sys.stdout,
                     resend=args.resend,
                     unreviewed=args.unreviewed,
+                    in_service=args.in_service,
                 )
             else:
                 from ._env_names import describe, unknown_variables  # noqa: PLC0415

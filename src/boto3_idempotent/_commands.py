@@ -82,23 +82,38 @@ def list_operations(
     out: TextIO,
     resend: str | None = None,
     unreviewed: bool = False,
+    in_service: str | None = None,
 ) -> None:
     """Print each operation's class: protected and unsafe ones (``everything``: all).
 
     Args:
-        service: One botocore service name, or ``None`` for every service.
+        service: One botocore service name, ``service:Operation`` (that operation
+            alone, with its reason), an operation name with ``in_service``, or
+            ``None`` for every service.
         everything: Also list idempotent operations (resent as bare botocore does).
         as_json: A JSON list of rows instead of a table and its summary.
         out: Where to write.
         resend: Only rows of this class (``protected``, ``idempotent``, ``unsafe``).
         unreviewed: Only operations newer than the review (every class).
+        in_service: ``--service``: the service of an operation named alone.
+
+    Raises:
+        CommandError: an unknown service or operation (naming the ones meant).
     """
     import botocore.session  # noqa: PLC0415
 
     session = botocore.session.get_session()
     known = session.get_available_services()
+    operation: str | None = None
+    if service is not None and ":" in service:
+        service, operation = service.split(":", 1)
+    elif in_service is not None:
+        service, operation = in_service, service
     if service is not None:
         service = _service_name(service, known)
+    if operation is not None:
+        _one_operation(session, service or "", operation, as_json=as_json, out=out)
+        return
     rows = [r for s in ([service] if service else known) for r in _rows(session, s)]
     shown = [
         r
@@ -120,6 +135,30 @@ def list_operations(
         for row in cells
     )
     out.write(summary(rows) + "\n")
+
+
+def _one_operation(session: Any, service: str, name: str, *, as_json: bool, out: TextIO) -> None:
+    """``operations sqs:SendMessage``: every row of one operation, each with its reason."""
+    names = session.get_service_model(service).operation_names
+    if name not in names:
+        by_lower = {n.lower(): n for n in names}
+        found = by_lower.get(name.lower())
+        if found is None:
+            close = difflib.get_close_matches(name, names, n=3)
+            meant = f"; did you mean {', '.join(close)}?" if close else ""
+            raise CommandError(f"{service} has no operation {name!r}{meant}")
+        name = found
+    rows = [r for r in _rows(session, service) if r.operation == name]
+    if as_json:
+        json.dump([asdict(r) for r in rows], out, indent=1)
+        out.write("\n")
+        return
+    out.write(f"{service}:{name}\n")
+    for row in rows:
+        member = f" by {row.member} ({row.source})" if row.member else f" ({row.source})"
+        out.write(f"  {row.resend}{member}: {row.reason or 'a token is generated when absent'}\n")
+        if not row.reviewed:
+            out.write("  newer than the review: " + review_sentence(None) + "\n")
 
 
 def summary(rows: list[Row]) -> str:
