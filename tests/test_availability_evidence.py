@@ -29,7 +29,7 @@ from boto3_idempotent import (
     wrap,
 )
 from boto3_idempotent._operations import operation_info
-from boto3_idempotent._resend_evidence import REVIEWED
+from boto3_idempotent._resend_evidence import REVIEW_5, REVIEWED
 from boto3_idempotent.testing import Fault
 from raw_server import response
 from test_availability import SendRecorder
@@ -349,3 +349,90 @@ def test_a_bucket_name_taken_by_another_account_is_not_our_earlier_attempt(on_ra
     assert isinstance(caught.value, EarlierAttemptMayHaveActed) is ours
     assert caught.value.response["Error"]["Code"] == code.decode()
     assert call_info(caught.value).earlier_attempt_may_have_acted is True
+
+
+# -- review round 5: what the phrase scan and the needless-refusal read moved ----------------
+
+ROUND_5_UNSAFE = [
+    (
+        "storagegateway",
+        "update_gateway_software_now",
+        {"GatewayARN": "arn:aws:storagegateway:us-east-1:123456789012:gateway/sgw-12A3456B"},
+        "json",
+    ),
+    (
+        "bedrock-runtime",
+        "converse",
+        {"modelId": "m", "messages": [{"role": "user", "content": [{"text": "hi"}]}]},
+        "rest-json",
+    ),
+    (
+        "cloudwatch",
+        "set_alarm_state",
+        {"AlarmName": "a", "StateValue": "ALARM", "StateReason": "test"},
+        "query",
+    ),
+    (
+        "cognito-idp",
+        "get_user_attribute_verification_code",
+        {"AccessToken": "t", "AttributeName": "email"},
+        "json",
+    ),
+    (
+        "elasticbeanstalk",
+        "update_environment",
+        {"EnvironmentName": "orders", "VersionLabel": "v2"},
+        "query",
+    ),
+]
+ROUND_5_IDEMPOTENT = [
+    ("lexv2-models", "create_upload_url", {}, "rest-json"),
+    (
+        "qapps",
+        "create_presigned_url",
+        {
+            "instanceId": "i",
+            "cardId": "c",
+            "appId": "a",
+            "fileContentsSha256": "x",
+            "fileName": "f",
+            "scope": "APPLICATION",
+        },
+        "rest-json",
+    ),
+]
+
+
+@pytest.mark.parametrize(("service", "method", "kwargs", "protocol"), ROUND_5_UNSAFE)
+def test_what_the_phrase_scan_found_acting_is_sent_once(on_raw, service, method, kwargs, protocol):  # noqa: F811
+    """Restarts, model runs, alarm actions, codes sent, deploys: once after a 500."""
+    name = _model_name(service, method)
+    assert REVIEW_5[service, name][0] == "unsafe"
+    raw, sent, client = on_raw(service, failing(protocol, 500, "InternalServerException"))
+
+    with pytest.raises(ClientError) as caught:
+        getattr(client, method)(**kwargs)
+
+    sent_once(raw, sent, caught)
+
+
+@pytest.mark.parametrize(("service", "method", "kwargs", "protocol"), ROUND_5_IDEMPOTENT)
+def test_an_empty_expiring_upload_slot_is_resent(on_raw, service, method, kwargs, protocol):  # noqa: F811
+    """A presigned upload URL the caller never saw: resent after a 500, as bare botocore does."""
+    name = _model_name(service, method)
+    assert REVIEW_5[service, name][0] == "idempotent"
+    raw, sent, client = on_raw(service, failing(protocol, 500, "InternalServerException"))
+
+    sent_twice(raw, sent, getattr(client, method)(**kwargs))
+
+
+def test_round_5_keeps_the_earlier_rounds_unsafe_operations_unsafe():
+    """No move of round 5 makes idempotent what an earlier round's hand table made unsafe."""
+    by_hand = {**_resend_table._BY_HAND}
+    moved = [key for key, (kind, _) in REVIEW_5.items() if kind == "idempotent"]
+    assert not [k for k in moved if by_hand.get(k, ("",))[0] == "unsafe"]
+    assert not [k for k in moved if REVIEWED.get(k, ("",))[0] == "unsafe"]
+    record = json.loads((ROOT / "tools/data/review5.json").read_text())
+    assert {tuple(k.split(":", 1)) for k in record["moves"]} == set(REVIEW_5)
+    for why in (why for _, why in REVIEW_5.values()):
+        assert 20 <= len(why) <= 200

@@ -17,7 +17,7 @@ win. Never imported on a call's path (``_knowledge.txt`` carries it, one service
 
 from __future__ import annotations
 
-__all__ = ["REVIEWED"]
+__all__ = ["REVIEWED", "REVIEW_5"]
 
 _I = "idempotent"
 _U = "unsafe"
@@ -1419,5 +1419,63 @@ REVIEWED: dict[tuple[str, str], tuple[str, str]] = {
     ("workspaces", "StartWorkspaces"): (_I, 'starts the named WorkSpaces; "You cannot start a WorkSpace unless it has ... a state of STOPPED", so a repeat fails'),
     ("workspaces", "StartWorkspacesPool"): (_I, "starts the named pool; a second request finds it started (InvalidResourceStateException, modeled)"),
     ("xray", "CreateGroup"): (_I, 'named: GroupName "names must be unique"; a second create with the same name is rejected'),
+}
+
+#: Review round 5 (issue 34), each with its evidence in ``tools/data/review5.json``:
+#: operations the older verb and method rules call idempotent that act again (a phrase scan
+#: of their documentation for "restart", "triggers", "runs", "sends", "new version", ...),
+#: a version pair that disagreed (sms-voice, the model of pinpoint-sms-voice under another
+#: name), and refusals found needless (empty upload slots and consent URLs that expire,
+#: reads under acting verbs). Merged over ``REVIEWED``.
+REVIEW_5: dict[tuple[str, str], tuple[str, str]] = {
+    ("amplifygen3", "CreateSourceUpload"): (_I, "an empty upload slot with a presigned URL that expires (UploadExpiresAt); nothing is stored until the caller uploads, so a second slot is free and lapses"),
+    ("amplifygen3", "StartAuthorizationFlow"): (_I, "returns only a Git provider authorization URL; nothing is connected until a user signs in there, so a URL the caller never saw is harmless"),
+    ("assurance", "Chat"): (_U, "phrase scan: Each call starts a new agent chat turn (runs the agent, adds a turn to the conversation); a resend adds a second turn."),
+    ("backup", "UpdateBackupPlan"): (_U, "phrase scan: Each update yields a new backup-plan version ID; a resend may leave a second version (no version guard). Borderline."),
+    ("backup-gateway", "UpdateGatewaySoftwareNow"): (_U, "phrase scan: Each call triggers a gateway VM software update, like storagegateway's which restarts the gateway; a resend can trigger it again."),
+    ("bedrock", "UpdateAutomatedReasoningPolicy"): (_U, "phrase scan: Each call creates a new policy version; a resend leaves a second version."),
+    ("bedrock-runtime", "Converse"): (_U, "phrase scan: Model inference: each call runs the model and is billed per token; a resend bills and runs it a second time."),
+    ("bedrock-runtime", "ConverseStream"): (_U, "phrase scan: Model inference billed per call/token; a resend runs and bills the model again."),
+    ("chime-sdk-voice", "UpdateSipMediaApplicationCall"): (_U, "phrase scan: Each call invokes the SIP media application's Lambda, which returns new call actions; a resend runs it again."),
+    ("cloudwatch", "SetAlarmState"): (_U, "phrase scan: Invokes the alarm's actions (SNS, Auto Scaling); the alarm returns to its real state within seconds, so a resend fires them again."),
+    ("codecommit", "TestRepositoryTriggers"): (_U, "phrase scan: Each call sends test data to the trigger targets (SNS/Lambda); a resend sends it again."),
+    ("codeguru-security", "CreateUploadUrl"): (_I, "a pre-signed upload URL plus an artifact id for a file not yet uploaded; no scan runs until CreateScan, so a second empty slot is harmless"),
+    ("cognito-idp", "AdminUpdateUserAttributes"): (_U, "phrase scan: Changing email/phone sends a verification message; a resend can send a second code (and charge SMS)."),
+    ("cognito-idp", "GetUserAttributeVerificationCode"): (_U, "phrase scan: Each call sends a new verification code (email/SMS) to the user; a resend sends a second message and voids the first code."),
+    ("cognito-idp", "RespondToAuthChallenge"): (_U, "phrase scan: Answering a challenge can issue tokens or send the next MFA code by SMS; a resend may send another. Borderline."),
+    ("cognito-idp", "UpdateUserAttributes"): (_U, "phrase scan: Changing email/phone sends a verification code (CodeDeliveryFailureException exists); a resend can send a second message."),
+    ("connect", "StartEvaluationFormValidation"): (_I, "a check of the form version it names; results are keyed by form+version (GetEvaluationFormValidation), no new id; a repeat recomputes the same findings"),
+    ("controltower", "ResetLandingZone"): (_U, "phrase scan: Each call starts a reset operation that redeploys landing-zone resources; ConflictException only while one is running."),
+    ("controltower", "UpdateLandingZone"): (_U, "phrase scan: Starts a landing-zone update operation (deploys stacks); a resend after it completes may run another update. Borderline."),
+    ("credentialbroker", "StartOAuthSession"): (_I, "returns a consent URL and pending-session handle, not a durable resource (docs); an unseen consent URL is never visited"),
+    ("elasticbeanstalk", "UpdateEnvironment"): (_U, "phrase scan: Deploys an application version to the running environment; a resend after it finishes re-deploys (restarts app servers)."),
+    ("entityresolution", "GenerateMatchId"): (_U, "phrase scan: Billed per call and saves results to S3; a resend is charged again."),
+    ("gamelift", "UpdateContainerGroupDefinition"): (_U, "phrase scan: Each call creates a new definition version and, if in use, starts a new fleet deployment; no version guard required."),
+    ("iotthingsgraph", "DeploySystemInstance"): (_U, "phrase scan: Each call creates a Greengrass deployment on the caller's behalf; a resend creates and runs a second deployment."),
+    ("ivschat", "DeleteMessage"): (_U, "phrase scan: Each call sends an aws:DELETE_MESSAGE event to every client in the room; a resend sends it again (effect converges). Borderline."),
+    ("lexv2-models", "CreateUploadUrl"): (_I, "a pre-signed write URL plus an importId; the import runs only on StartImport, so a second unused URL is harmless"),
+    ("lexv2-runtime", "RecognizeText"): (_U, "phrase scan: Each call advances the bot conversation and may run the fulfillment Lambda; a resend repeats the turn."),
+    ("lexv2-runtime", "RecognizeUtterance"): (_U, "phrase scan: Each call advances the bot conversation and may run the fulfillment Lambda; a resend repeats the turn."),
+    ("logs", "StartLiveTail"): (_I, "a read: streams recent log events; the session ends when the connection breaks, so a resend replaces a dead stream, nothing is left"),
+    ("marketplacecommerceanalytics", "GenerateDataSet"): (_U, "phrase scan: Each call returns a new request id, publishes a data set and sends an SNS notification; a resend does it twice."),
+    ("mwaa-serverless", "UpdateWorkflow"): (_U, "phrase scan: Each update creates a new workflow version and disables scheduling on earlier ones; a resend leaves a second version."),
+    ("partnercentral-marketing", "CreateSocialConnectionAuthorizationUrl"): (_I, "returns a single-use authorization URL; a connection is added only when the partner visits it and consents, which an unseen URL never is"),
+    ("qapps", "CreatePresignedUrl"): (_I, "a presigned S3 POST URL (with a fileId for it) that expires; nothing is stored until the caller uploads"),
+    ("qconnect", "StartContentUpload"): (_I, "presigned upload URL that expires (urlExpiry); content is made only by CreateContent, so an unused uploadId is harmless"),
+    ("s3", "PutBucketNotificationConfiguration"): (_U, "phrase scan: Each PUT sends an s3:TestEvent to the SNS/SQS/Lambda destinations; a resend sends another. Config itself converges. Borderline."),
+    ("s3tables", "SyncTableMigration"): (_U, "phrase scan: Each call starts a new sync run (new migration ID, plan and reports); blocked only while one is in progress. Borderline."),
+    ("sagemaker", "GetScalingConfigurationRecommendation"): (_U, "phrase scan: Documented as starting a job despite the Get name; a resend could start a second job. Borderline: may only read a finished job."),
+    ("sagemaker-featurestore-runtime", "DeleteRecord"): (_U, "phrase scan: Each call appends a deleted-record marker to the OfflineStore, even when the delete is a no-op; a resend adds a second row. Borderline."),
+    ("sagemakerjobruntime", "Sample"): (_U, "phrase scan: Each call runs an inference inside a running job; a resend runs (and may be counted/billed) a second time."),
+    ("sagemakerjobruntime", "SampleWithResponseStream"): (_U, "phrase scan: Each call runs an inference inside a running job; a resend runs it a second time."),
+    ("sagemakertrainingsessionruntime", "SampleTrainingSession"): (_U, "phrase scan: Each call runs an inference on the session's model; a resend runs it a second time."),
+    ("securityagent", "InitiateProviderRegistration"): (_I, "returns only an OAuth redirect URL and CSRF state; registration completes only after the user authorizes, which an unseen URL never is"),
+    ("securityagent", "ResumePentestJob"): (_U, "phrase scan: Each resume continues the pentest as a new version; no documented error for a repeat. Borderline."),
+    ("sms-voice", "CreateConfigurationSet"): (_U, "as its twin pinpoint-sms-voice: ConfigurationSetName given (AlreadyExistsException modeled); the name is optional in the model (same model as pinpoint-sms-voice)"),
+    ("sms-voice", "CreateConfigurationSetEventDestination"): (_U, "as its twin pinpoint-sms-voice: EventDestinationName given (AlreadyExistsException modeled); the name is optional in the model (same model as pinpoint-sms-voice)"),
+    ("ssm", "UpdateDocumentDefaultVersion"): (_U, "phrase scan: Changing the default version runs State Manager associations now; a resend could run them again (not shown to be a no-op)."),
+    ("storagegateway", "UpdateGatewaySoftwareNow"): (_U, "phrase scan: Each call triggers a software update that restarts the gateway; a resend can restart it again (the audit's finding)."),
+    ("wisdom", "StartContentUpload"): (_I, "presigned upload URL that expires (urlExpiry); content is made only by CreateContent, so an unused uploadId is harmless"),
+    ("workspaces", "DeployWorkspaceApplications"): (_U, "phrase scan: Each call deploys the applications to the WorkSpace (Force re-deploys); a resend can run the deployment again."),
 }
 # fmt: on

@@ -76,7 +76,7 @@ other.
 
 from __future__ import annotations
 
-from ._resend_evidence import REVIEWED
+from ._resend_evidence import REVIEW_5, REVIEWED
 
 __all__ = [
     "ACTS_WHATEVER_THE_METHOD",
@@ -358,7 +358,7 @@ _BY_HAND: dict[tuple[str, str], tuple[str, str]] = {
 
 #: Every reviewed operation: the evidence review (``_resend_evidence``: 1,313 judged
 #: idempotent, 91 unsafe despite a strong signal), under the hand-written entries above.
-OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {**REVIEWED, **_BY_HAND}
+OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {**REVIEWED, **REVIEW_5, **_BY_HAND}
 
 #: Error codes documented to mean the request was turned away before it ran, whatever
 #: their status: refused (always resent), where a modeled-retryable 5xx or 408 is
