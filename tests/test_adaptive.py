@@ -333,3 +333,27 @@ def test_a_rewrap_keeps_the_limiter_and_follows_the_new_clock(adaptive_client, c
     assert getattr(client, PLUGIN_ATTR).limiter is limiter
     assert later.sleeps == []  # a token was there: no wait on the new clock
     assert len(raw.requests) == 3
+
+
+def test_client_rate_limited_after_a_500_says_the_earlier_attempt_may_have_acted(
+    adaptive_client, clock
+):
+    """A 500 resent, the resend refused by the limiter: call_info says the 500's may have acted."""
+    throttled = error_in("json", 400, "ThrottlingException")
+    busy = error_in("json", 500, "InternalServerError")
+
+    def answer(request, n):
+        return throttled if n == 1 else busy if n == 3 else raw_ok(request)
+
+    raw, sent, client = adaptive_client(answer)
+    client.put_item(**ITEM)  # throttled (the limiter engages), resent after a 2 s token wait
+    # A re-wrap keeps the limiter: the next send waits 0.625 s, its resend 0.284 s more.
+    wrap(client, RetryPolicy(deadline=0.8), sleep=clock.sleep, clock=clock, random=lambda: 0.0)
+    with pytest.raises(ClientRateLimited) as caught:
+        client.put_item(**ITEM)  # a 500; its resend's token is due past the deadline
+
+    assert (len(raw.requests), len(sent)) == (3, 3)
+    info = call_info(caught.value)
+    assert info is not None
+    assert info.stop_reason == "deadline"
+    assert info.earlier_attempt_may_have_acted is True

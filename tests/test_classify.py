@@ -208,3 +208,32 @@ def test_every_cause_botocore_wraps_in_endpoint_connection_error_is_connect_phas
     for cause in (new_connection_error(), socket.gaierror(-2, "unknown")):
         error = EndpointConnectionError(endpoint_url=URL, error=cause)
         assert classify_exception(error) is Outcome.NOT_SENT
+
+
+def test_neptunes_busy_query_reaches_a_client_as_refused_and_is_resent(
+    make_client, raw_server, sleeps
+):
+    """Neptune's busy query, refused: an unsafe ExecuteOpenCypherQuery is resent.
+
+    QueryLimitExceededException ("can be retried when the system is less busy") reaches the
+    client through the knowledge file, as bare botocore resends it.
+    """
+    from boto3_idempotent import RetryPolicy, wrap
+    from raw_server import response
+
+    def answer(request, n):
+        if n == 1:
+            headers = {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": "QueryLimitExceededException",
+            }
+            return response(500, b'{"message": "busy"}', headers)
+        return response(200, b'{"results": []}', {"Content-Type": "application/json"})
+
+    raw = raw_server(answer)
+    client = wrap(make_client("neptunedata", url=raw.url), RetryPolicy(), sleep=sleeps)
+
+    result = client.execute_open_cypher_query(openCypherQuery="MATCH (n) RETURN n")
+
+    assert len(raw.requests) == 2
+    assert result["ResponseMetadata"]["RetryAttempts"] == 1

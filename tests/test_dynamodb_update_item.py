@@ -74,6 +74,34 @@ KEY = {"pk": {"S": "a"}}
             },
             False,  # not a guard of what it sets, and n counts twice
         ),
+        # A condition with OR or NOT beside the lock is no lock: the other branch may hold.
+        (
+            {
+                "UpdateExpression": "SET version = :new ADD n :one",
+                "ConditionExpression": "version = :v AND a = :a OR b = :b",
+                "ExpressionAttributeValues": {
+                    ":new": {"N": "2"},
+                    ":v": {"N": "1"},
+                    ":a": {"S": "x"},
+                    ":b": {"S": "y"},
+                    ":one": {"N": "1"},
+                },
+            },
+            False,
+        ),
+        (
+            {
+                "UpdateExpression": "SET version = :new ADD n :one",
+                "ConditionExpression": "version = :v AND NOT a = :a",
+                "ExpressionAttributeValues": {
+                    ":new": {"N": "2"},
+                    ":v": {"N": "1"},
+                    ":a": {"S": "x"},
+                    ":one": {"N": "1"},
+                },
+            },
+            False,
+        ),
         # A lock compares numbers as numbers: 1 and 1.0 are one value.
         (
             {

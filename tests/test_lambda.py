@@ -282,3 +282,24 @@ def test_a_rerun_that_changes_its_calls_gets_a_mismatch_not_a_duplicate(faulty_e
     assert faulty_endpoint.created("RunInstances") == 1
     held = faulty_endpoint.backend_client("ec2").describe_instances()["Reservations"]
     assert [len(r["Instances"]) for r in held] == [1]  # moto's own count agrees
+
+
+def test_the_tighter_of_the_deadline_and_the_lambda_time_left_wins():
+    """Whichever ends first limits backoffs and rate waits (the larger would outlive the function)."""
+    from types import SimpleNamespace
+
+    from boto3_idempotent._context import START, TIME_LEFT
+    from boto3_idempotent._plugin import remaining
+
+    now = [100.0]
+    setup = SimpleNamespace(clock=lambda: now[0], settings=SimpleNamespace(deadline=10.0))
+    lambda_short = {START: 100.0, TIME_LEFT: lambda: 2.0}
+    lambda_long = {START: 100.0, TIME_LEFT: lambda: 30.0}
+
+    assert remaining(setup, lambda_short) == (2.0, "lambda_time_left")
+    assert remaining(setup, lambda_long) == (10.0, "deadline")
+    now[0] = 108.5
+    assert remaining(setup, lambda_long) == (1.5, "deadline")
+    assert remaining(
+        SimpleNamespace(clock=setup.clock, settings=SimpleNamespace(deadline=None)), lambda_long
+    ) == (30.0, "lambda_time_left")

@@ -102,3 +102,73 @@ def test_the_typed_mismatch_pickles(wrapped, server):
     assert isinstance(copy, IdempotentParameterMismatch)
     assert copy.token == raised.value.token
     assert copy.operation_name == "TransactWriteItems"
+
+
+# -- repeats answered with an error: the marker, and pickling the combined class --------------
+
+_HIT = {
+    "LifetimeInSeconds": 600,
+    "AssignmentDurationInSeconds": 60,
+    "Reward": "0.10",
+    "Title": "t",
+    "Description": "d",
+    "Question": "<QuestionForm/>",
+    "UniqueRequestToken": "order-1",
+}
+
+
+def _mturk_after_a_500(make_client, raw_server, sleeps, message: str):
+    """CreateHIT: a 500, then the resend answered RequestError with ``message``."""
+    import json
+
+    from raw_server import response
+
+    def answer(request, n):
+        if n == 1:
+            return response(
+                500,
+                b'{"__type": "ServiceFault", "Message": "busy"}',
+                {"Content-Type": "application/x-amz-json-1.1"},
+            )
+        body = json.dumps({"__type": "RequestError", "Message": message}).encode()
+        return response(400, body, {"Content-Type": "application/x-amz-json-1.1"})
+
+    raw = raw_server(answer)
+    client = wrap(make_client("mturk", url=raw.url), RetryPolicy(), sleep=sleeps)
+    with pytest.raises(ClientError) as caught:
+        client.create_hit(**_HIT)
+    assert len(raw.requests) == 2
+    return caught.value
+
+
+def test_mturk_needs_its_marker_before_a_request_error_means_success(
+    make_client, raw_server, sleeps
+):
+    """RequestError is MTurk's answer to many things: only HitAlreadyExists in it is the repeat."""
+    from boto3_idempotent import EarlierAttemptSucceeded
+
+    plain = _mturk_after_a_500(make_client, raw_server, sleeps, "Reward is too low")
+    repeat = _mturk_after_a_500(
+        make_client, raw_server, sleeps, "AWS.MechanicalTurk.HitAlreadyExists: HITId 3ABC"
+    )
+
+    assert not isinstance(plain, EarlierAttemptSucceeded)
+    assert isinstance(repeat, EarlierAttemptSucceeded)
+    assert repeat.response["Error"]["Code"] == "RequestError"
+
+
+def test_an_earlier_attempt_error_combined_with_the_services_class_pickles(
+    make_client, raw_server, sleeps
+):
+    """EarlierAttemptMayHaveActed + RequestError (a combined class built at run time) round-trips."""
+    from boto3_idempotent import EarlierAttemptMayHaveActed
+
+    repeat = _mturk_after_a_500(
+        make_client, raw_server, sleeps, "AWS.MechanicalTurk.HitAlreadyExists: HITId 3ABC"
+    )
+    assert type(repeat) is not EarlierAttemptMayHaveActed  # the combined class
+    loaded = pickle.loads(pickle.dumps(repeat))  # noqa: S301  (our own object)
+
+    assert isinstance(loaded, EarlierAttemptMayHaveActed)
+    assert loaded.response == repeat.response
+    assert (loaded.operation_name, loaded.token, loaded.attempts) == ("CreateHIT", "order-1", 2)

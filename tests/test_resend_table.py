@@ -411,3 +411,17 @@ def test_same_named_operations_of_a_services_versions_agree_or_say_why(request):
                     f"{pair[0]}/{pair[1]} {name}: {_kind(pair[0], name)} vs {_kind(pair[1], name)}"
                 )
     gate(request, problems, "same-named operations whose classes differ across versions")
+
+
+def test_a_cloud_directory_object_with_a_parent_but_no_link_name_is_acting():
+    """CreateObject/CreateIndex: linked by LinkName under a parent, made once; else a second."""
+    from boto3_idempotent._refine import REFINERS
+
+    linked = REFINERS["clouddirectory_linked"]
+    parent = {"Selector": "/"}
+    assert linked({"ParentReference": parent, "LinkName": "orders"}) is True
+    assert linked({"ParentReference": parent}) is False
+    assert linked({"LinkName": "orders"}) is False
+    for name in ("CreateObject", "CreateIndex"):
+        model = SESSION.get_service_model("clouddirectory").operation_model(name)
+        assert operation_info("clouddirectory", model).resend.refine is linked
