@@ -18,6 +18,7 @@ __all__ = [
     "DERIVED_NAME",
     "FROM_CALLER",
     "JOURNAL",
+    "NOTE",
     "ON_RERUN",
     "ON_RERUN_METADATA_KEY",
     "OPERATION",
@@ -50,6 +51,7 @@ DERIVED_NAME: Final = "boto3_idempotent.derived_name"  # a name derived from the
 JOURNAL: Final = "boto3_idempotent.journal"  # the call's journal entry (_journal.Entry)
 REPLAYED: Final = "boto3_idempotent.replayed"  # answered from the journal, nothing sent
 ATTEMPTED: Final = "boto3_idempotent.attempted"  # an attempt failed (set on the failure path)
+NOTE: Final = "boto3_idempotent.note"  # a call given up: the note its error is raised with
 
 #: The ResponseMetadata key that carries the client token a call sent (public, as
 #: ``boto3_idempotent.TOKEN_METADATA_KEY``; spelt here so the success path needs no more).

@@ -57,12 +57,17 @@ __all__ = [
     "decide",
     "handle",
     "log_no_resend",
+    "raise_noted",
     "resend_safe",
 ]
 
 logger = logging.getLogger("boto3_idempotent")
 
 _ALWAYS_RESENT = frozenset({Outcome.THROTTLED, Outcome.REFUSED, Outcome.NOT_SENT})
+#: Stop reasons whose exception gets a note (``_notes.NOTED``, spelt here: it loads lazily).
+_NOTED = frozenset(
+    {"unsafe_to_resend", "max_attempts", "deadline", "lambda_time_left", "retry_quota"}
+)
 #: EC2: the token's earlier launch succeeded and its instance has terminated since.
 _TERMINATED_CODES = frozenset({"IdempotentInstanceTerminated"})
 #: Refusals the earlier attempt of the same call could have caused: a unique name taken
@@ -302,19 +307,24 @@ def conclude(
         raise ChecksumError(
             checksum_type="crc32", expected_checksum="header", actual_checksum="body"
         )
-    _tell(plugin, verdict, failure, attempts, context, info.name)
+    _tell(plugin, verdict, failure, attempts, context, info)
     return Linger(verdict.pause) if verdict.pause > 0 else None
 
 
-def _tell(
+def _tell(  # noqa: C901  (one branch per thing told)
     plugin: _Plugin,
     verdict: Verdict,
     failure: Failure,
     attempts: int,
-    context: Mapping[str, Any],
-    operation_name: str,
+    context: MutableMapping[str, Any],
+    info: OperationInfo,
 ) -> None:
-    """Tell the caller why the call stopped: call_info, and the typed error if any."""
+    """Tell the caller why the call stopped: call_info, a note, and the typed error if any.
+
+    A note (``_notes``) goes on the exception itself when there is one (a timeout); for an
+    error answer, botocore makes the exception after this hook, so the note waits in the
+    call's context for the plugin's after-call hook, which raises it noted.
+    """
     from ._callinfo import (  # noqa: PLC0415  (a call given up: not on a resend's path)
         CALL_INFO_ATTR,
         EARLIER_ATTEMPT_METADATA_KEY,
@@ -327,14 +337,27 @@ def _tell(
     token: str | None = context.get(ctx.TOKEN)
     acted = bool(context.get(ctx.AMBIGUOUS, False))  # an attempt before this one may have
     on_rerun = context.get(ctx.ON_RERUN)
+    operation_name = info.name
     parsed = failure.parsed
+    record = CallInfo(attempts, token, reason == "max_attempts", reason, acted, on_rerun=on_rerun)
+    note: str | None = None
+    if reason in _NOTED and verdict.raised is None:
+        from ._notes import stop_note  # noqa: PLC0415
+
+        why = info.resend.reason if reason == "unsafe_to_resend" else ""
+        note = stop_note(
+            plugin.service_name, operation_name, failure.error_code, reason, record, why
+        )
     if parsed is None:
         if failure.exception is not None:
-            record = CallInfo(
-                attempts, token, reason == "max_attempts", reason, acted, on_rerun=on_rerun
-            )
             setattr(failure.exception, CALL_INFO_ATTR, record)
+            if note is not None:
+                from ._notes import add_note  # noqa: PLC0415
+
+                add_note(failure.exception, note)
         return
+    if note is not None:
+        context[ctx.NOTE] = note  # raised with it by the plugin's after-call hook
     metadata = parsed.setdefault("ResponseMetadata", {})
     if token is not None:
         metadata[TOKEN_METADATA_KEY] = token
@@ -359,12 +382,23 @@ def _tell(
     from . import _exceptions as ours  # noqa: PLC0415  (raised typed: rare)
 
     if verdict.raised in ("succeeded", "may_have_acted"):
+        from ._notes import add_note, earlier_note  # noqa: PLC0415
+
         earlier = (
             ours.EarlierAttemptSucceeded
             if verdict.raised == "succeeded"
             else ours.EarlierAttemptMayHaveActed
         )
-        raise ours.combined_class(earlier, modeled)(parsed, operation_name, token, attempts)
+        error = ours.combined_class(earlier, modeled)(parsed, operation_name, token, attempts)
+        told = CallInfo(
+            attempts,
+            token,
+            stop_reason=reason,
+            earlier_attempt_may_have_acted=acted,
+            on_rerun=on_rerun,
+        )
+        add_note(error, earlier_note(plugin.service_name, operation_name, failure.error_code, told))
+        raise error
     token_error = (
         ours.IdempotentInstanceTerminated
         if verdict.raised == "terminated"
@@ -437,3 +471,33 @@ def _retry_after(headers: Any) -> float | None:
     except (ValueError, OverflowError):
         return None
     return seconds if seconds >= 0 else None
+
+
+def raise_noted(
+    plugin: _Plugin,
+    parsed: Mapping[str, Any],
+    operation_name: str,
+    note: str,
+    context: Mapping[str, Any],
+) -> None:
+    """Raise what botocore would raise for this error answer, with the library's note.
+
+    The class is botocore's choice, as ``BaseClient._make_api_call`` makes it: the modeled
+    class of the context's ``error_code_override`` (SQS's query code, which botocore's
+    after-call handler put there), else of the answer's code.
+
+    Raises:
+        ClientError: always (the service's modeled class where it has one).
+    """
+    from ._notes import add_note  # noqa: PLC0415
+
+    error_info = parsed.get("Error") or {}
+    code = str(context.get("error_code_override") or error_info.get("Code") or "")
+    client = plugin.client()
+    modeled = cast(
+        "type[ClientError]",
+        client.exceptions.from_code(code) if client is not None else ClientError,
+    )
+    error = modeled(cast("Any", parsed), operation_name)
+    add_note(error, note)
+    raise error

@@ -72,6 +72,7 @@ PLUGIN_ATTR = "_boto3_idempotent_plugin"  # where a wrapped client keeps its plu
 _CTX_ATTEMPT: Final = ctx.ATTEMPT
 _CTX_FROM_CALLER: Final = ctx.FROM_CALLER
 _CTX_JOURNAL: Final = ctx.JOURNAL
+_CTX_NOTE: Final = ctx.NOTE
 _CTX_ON_RERUN: Final = ctx.ON_RERUN
 _CTX_OPERATION: Final = ctx.OPERATION
 _CTX_PARAMS: Final = ctx.PARAMS
@@ -149,6 +150,12 @@ class _Plugin:
             f"after-call.{name}",
             self.after_call,
             unique_id=f"boto3-idempotent-after-call-{name}",
+        )
+        # Last: every other after-call handler has seen the error answer before it is raised.
+        events.register_last(
+            f"after-call.{name}",
+            self.raise_noted,
+            unique_id=f"boto3-idempotent-raise-noted-{name}",
         )
         events.register(
             f"after-call-error.{name}",
@@ -259,8 +266,32 @@ class _Plugin:
     ) -> None:
         """A keyed call answered: say what a re-run does with it; keep its journal record."""
         on_rerun = context.get(_CTX_ON_RERUN)
-        if on_rerun is None:
-            return
+        if on_rerun is not None:
+            self._rerun_answered(on_rerun, http_response, parsed, model, context)
+
+    def raise_noted(
+        self,
+        http_response: Any,
+        parsed: MutableMapping[str, Any],
+        model: Any,
+        context: MutableMapping[str, Any],
+        **kwargs: Any,
+    ) -> None:
+        """The last after-call hook: a call given up raises what botocore would, with a note."""
+        note = context.get(_CTX_NOTE)
+        if note is not None and http_response.status_code >= 300:
+            from ._failure import raise_noted  # noqa: PLC0415  (a call given up)
+
+            raise_noted(self, parsed, model.name, note, context)
+
+    def _rerun_answered(
+        self,
+        on_rerun: str,
+        http_response: Any,
+        parsed: MutableMapping[str, Any],
+        model: Any,
+        context: MutableMapping[str, Any],
+    ) -> None:
         metadata = parsed.get("ResponseMetadata")
         if isinstance(metadata, dict):
             metadata[ctx.ON_RERUN_METADATA_KEY] = on_rerun
