@@ -162,3 +162,16 @@ def test_the_note_is_printed_under_the_message(raw_server, sleeps):
 
     printed = "".join(traceback.format_exception(caught.value))
     assert "boto3-idempotent: sqs:SendMessage was not resent" in printed
+
+
+def test_the_refusal_log_record_carries_a_token_attribute_as_the_others(raw_server, sleeps, caplog):
+    """A ``%(token)s`` format serves every record: the refusal's has it too (masked, or None)."""
+    import logging
+
+    _, _, client, _ = both(raw_server, lambda r, n: sqs_error(500, "InternalError"), sleeps)
+    formatter = logging.Formatter("%(message)s token=%(token)s")
+    with caplog.at_level(logging.DEBUG, logger="boto3_idempotent"), pytest.raises(ClientError):
+        client.send_message(**QUEUE)
+
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("Not resending")]
+    assert formatter.format(record).endswith("token=None")  # SendMessage carries no token

@@ -84,3 +84,18 @@ def run_block(line: str, code: str, env: dict[str, str], tmp_path: Path) -> None
     )
 
     assert result.returncode == 0, f"{line}:\n{result.stdout}\n{result.stderr}"
+
+
+def test_the_docs_draw_their_diagrams_offline():
+    """Mermaid is bundled (docs/javascripts), so no page needs a CDN to draw its diagrams."""
+    config = (ROOT / "mkdocs.yml").read_text()
+    assert "  - javascripts/mermaid.min.js" in config.split("extra_javascript:", 1)[1]
+    bundled = ROOT / "docs" / "javascripts" / "mermaid.min.js"
+    assert bundled.stat().st_size > 1_000_000
+    assert (
+        (ROOT / "docs" / "javascripts" / "mermaid.LICENSE")
+        .read_text()
+        .startswith("The MIT License")
+    )
+    pages = [p for p in PAGES if "```mermaid" in p.read_text()]
+    assert len(pages) >= 2  # the Lambda and durable functions pages draw sequences

@@ -298,7 +298,7 @@ def conclude(
             outcome = failure.outcome.name.lower()
             telemetry.resent(info.name, attempts, verdict.delay, error_type, outcome)
         return Resend(verdict.delay, verdict.event)
-    log_no_resend(plugin.service_name, info.name, failure.error_code, reason)
+    log_no_resend(plugin.service_name, info.name, failure.error_code, reason, context)
     if telemetry is not None:
         start = context.get(ctx.START)
         seconds = None if start is None else setup.clock() - start
@@ -445,11 +445,26 @@ def attempt_of(
     return Attempt(failure.outcome, failure.error_code, cost, failure.retry_after)
 
 
-def log_no_resend(service: str, operation: str, error_code: str, reason: StopReason) -> None:
-    """One record per decision not to resend: never parameters, never the response."""
+def log_no_resend(
+    service: str,
+    operation: str,
+    error_code: str,
+    reason: StopReason,
+    context: Mapping[str, Any] | None = None,
+) -> None:
+    """One record per decision not to resend: never parameters, never the response.
+
+    Its ``token`` attribute is the call's token in its log-safe form (``None`` without
+    one), as the retry records carry it, so one ``%(token)s`` format serves them all.
+    """
     # The quota running out is an outage signal; the rest explains a single call.
     level = logging.INFO if reason == "retry_quota" else logging.DEBUG
     if logger.isEnabledFor(level):
+        token = None if context is None else context.get(ctx.TOKEN)
+        if token is not None:
+            from ._masking import log_safe  # noqa: PLC0415  (a record to write)
+
+            token = log_safe(token, from_caller=bool(context and context.get(ctx.FROM_CALLER)))
         logger.log(
             level,
             "Not resending %s.%s after %s: %s",
@@ -457,7 +472,12 @@ def log_no_resend(service: str, operation: str, error_code: str, reason: StopRea
             operation,
             error_code,
             reason,
-            extra={"operation": operation, "error_code": error_code, "stop_reason": reason},
+            extra={
+                "operation": operation,
+                "error_code": error_code,
+                "stop_reason": reason,
+                "token": token,
+            },
         )
 
 
