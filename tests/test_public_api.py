@@ -89,3 +89,40 @@ def test_exceptions_subclass_what_callers_already_catch():
 def test_package_is_typed():
     """py.typed ships, so type checkers read our annotations."""
     assert resources.files("boto3_idempotent").joinpath("py.typed").is_file()
+
+
+def test_public_signatures_name_only_public_things():
+    """What the API reference shows: no private parameter, type or annotation in a signature."""
+    import inspect
+    import re
+
+    for name in boto3_idempotent.__all__:
+        value = getattr(boto3_idempotent, name)
+        if not callable(value) or (isinstance(value, type) and issubclass(value, BaseException)):
+            continue
+        try:
+            signature = inspect.signature(value)
+        except (TypeError, ValueError):
+            continue
+        assert not [p for p in signature.parameters if p.startswith("_")], name
+        text = str(signature)
+        assert not re.search(r"(?<![\w.])_[A-Za-z]", text), (name, text)
+        assert "Iterator[" not in text, (name, text)
+
+
+def test_idempotency_key_is_a_context_manager_and_a_decorator():
+    """Typed as a context manager; usable as one, and (contextlib's) as a decorator."""
+    from contextlib import AbstractContextManager
+
+    scope = boto3_idempotent.idempotency_key("order-1", secret="s")
+    assert isinstance(scope, AbstractContextManager)
+    with scope:
+        from boto3_idempotent._context import current_scope
+
+        assert current_scope() is not None
+
+    @boto3_idempotent.idempotency_key("order-2", secret="s")
+    def inside():
+        return current_scope()
+
+    assert inside() is not None

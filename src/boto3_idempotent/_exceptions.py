@@ -73,6 +73,8 @@ __all__ = [
 class ConfigError(ValueError):
     """A retry policy value, or the environment variable it came from, is invalid.
 
+    A ``ValueError``.
+
     Attributes:
         name: The field or environment variable at fault (the first, if several).
         value: The value it had.
@@ -139,6 +141,9 @@ class _TokenError(ClientError):
 class IdempotentParameterMismatch(_TokenError):  # noqa: N818  (the error code's own name)
     """The service saw this client token before, with different parameters.
 
+    A ``botocore.exceptions.ClientError``, and the service's own modeled class where it
+    has one (DynamoDB's ``IdempotentParameterMismatchException``).
+
     Raised instead of the service's own error (``IdempotentParameterMismatch``,
     ``...Exception``, ``...Error``, S3's ``IdempotencyParameterMismatch``, Proton's
     ``ValidationException`` naming it). Never retried: the same request would get
@@ -152,6 +157,8 @@ class IdempotentParameterMismatch(_TokenError):  # noqa: N818  (the error code's
 
 class IdempotentInstanceTerminated(_TokenError):  # noqa: N818  (the error code's own name)
     """EC2: the instance this client token launched has terminated since.
+
+    A ``botocore.exceptions.ClientError``.
 
     EC2 answers ``RunInstances`` with ``IdempotentInstanceTerminated`` when the
     token's earlier launch succeeded and its instance is gone (boto/boto3#4406). A
@@ -168,7 +175,8 @@ class IdempotentInstanceTerminated(_TokenError):  # noqa: N818  (the error code'
 class EarlierAttemptMayHaveActed(ClientError):  # noqa: N818  (says what happened)
     """A resend after a lost answer was refused by a conflict the earlier attempt may have caused.
 
-    The first attempt's answer was lost (a 5xx, a timeout, a dropped connection),
+    A ``botocore.exceptions.ClientError``, and the service's own modeled class. The first
+    attempt's answer was lost (a 5xx, a timeout, a dropped connection),
     so the call was sent again; the service then refused it with a conflict that
     the first attempt itself could have caused: "already exists" after a create of
     a unique name, DynamoDB ``ConditionalCheckFailedException`` after a conditional
@@ -208,6 +216,8 @@ class EarlierAttemptMayHaveActed(ClientError):  # noqa: N818  (says what happene
 class EarlierAttemptSucceeded(EarlierAttemptMayHaveActed):
     """A retried create was told "already exists": the earlier attempt most likely succeeded.
 
+    An ``EarlierAttemptMayHaveActed`` (so a ``ClientError``, and the service's class).
+
     Some services answer a repeated caller reference with an error instead of the
     first answer: Route 53 ``HostedZoneAlreadyExists`` "when a hosted zone has already
     been created with the specified CallerReference", CloudFront
@@ -235,6 +245,8 @@ def _base_of(cls: type) -> type:
 class IncompleteResponseError(ConnectionClosedError):
     """The response ended before the bytes its ``Content-Length`` announced.
 
+    A ``botocore.exceptions.ConnectionClosedError``.
+
     The request may have been carried out: like a connection lost after sending, it
     is resent only when that is safe, and otherwise raised rather than returning a
     partial body as a success.
@@ -249,6 +261,8 @@ class IncompleteResponseError(ConnectionClosedError):
 class ConfigWarning(UserWarning):
     """A ``BOTO3_IDEMPOTENT_*`` variable that no setting reads: misspelt, so ignored.
 
+    A ``UserWarning``.
+
     Issued once per variable per process, by ``wrap`` and ``install``; the
     message names the variable and, when one is close, the variable meant.
     """
@@ -256,6 +270,8 @@ class ConfigWarning(UserWarning):
 
 class UnprotectedCallWarning(UserWarning):
     """Inside a key scope, a call that a re-run of the unit of work would send again.
+
+    A ``UserWarning``.
 
     Issued before the call is sent, at the caller's line (so the warnings filter
     decides how often it shows: once per line by default), for a call that carries
@@ -271,6 +287,8 @@ class UnprotectedCallWarning(UserWarning):
 
 class JournalUnavailable(RuntimeError):  # noqa: N818  (says what happened)
     """The journal's DynamoDB table could not be read or written: the call was not sent.
+
+    A ``RuntimeError``.
 
     A journaled call is recorded before it is sent; when that record cannot be
     written (no such table, no permission, no connection), sending anyway would let a
@@ -298,7 +316,10 @@ class JournalUnavailable(RuntimeError):  # noqa: N818  (says what happened)
 
 
 class RetryModeWarning(UserWarning):
-    """Kept for ``warnings.filterwarnings`` lines: no longer issued (adaptive mode is kept)."""
+    """Kept for ``warnings.filterwarnings`` lines: no longer issued (adaptive mode is kept).
+
+    A ``UserWarning``.
+    """
 
 
 class ClientRateLimited(CapacityNotAvailableError):  # noqa: N818  (says what happened)

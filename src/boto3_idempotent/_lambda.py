@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast, ov
 
 from ._config import parse_seconds
 from ._exceptions import ConfigError
-from ._scope import idempotency_key, time_limit
+from ._scope import keyed, time_limit
 
 if TYPE_CHECKING:
     from ._journal import CallJournal
@@ -44,12 +44,12 @@ MARGIN_ENV = "BOTO3_IDEMPOTENT_LAMBDA_MARGIN"
 #: Seconds kept free at the end of an invocation: no retry sleeps into them.
 DEFAULT_LAMBDA_MARGIN = 1.0
 
-_R = TypeVar("_R")
-_T = TypeVar("_T")
-_E = TypeVar("_E")
-_P = ParamSpec("_P")
+ResultT = TypeVar("ResultT")
+AwaitedT = TypeVar("AwaitedT")
+EventT = TypeVar("EventT")
+ParamsP = ParamSpec("ParamsP")
 #: A handler: ``(event, context, ...)``; the decorator keeps its exact signature.
-Handler = Callable[Concatenate[_E, Any, _P], _R]
+Handler = Callable[Concatenate[EventT, Any, ParamsP], ResultT]
 KeyFunction = Callable[[Any, Any], str]
 
 _MARGIN_EXPECTED = "a finite number of seconds >= 0, in ASCII digits"
@@ -146,7 +146,9 @@ def _request_id(_event: Any, context: Any) -> str:
 
 
 @overload
-def idempotent_handler(handler: Handler[_E, _P, _R], /) -> Handler[_E, _P, _R]: ...
+def idempotent_handler(
+    handler: Handler[EventT, ParamsP, ResultT], /
+) -> Handler[EventT, ParamsP, ResultT]: ...
 
 
 @overload
@@ -155,17 +157,20 @@ def idempotent_handler(
     key: KeyFunction | None = None,
     margin: float | None = None,
     journal: CallJournal | None = None,
-) -> Callable[[Handler[_E, _P, _R]], Handler[_E, _P, _R]]: ...
+) -> Callable[[Handler[EventT, ParamsP, ResultT]], Handler[EventT, ParamsP, ResultT]]: ...
 
 
 def idempotent_handler(
-    handler: Handler[_E, _P, _R] | None = None,
+    handler: Handler[EventT, ParamsP, ResultT] | None = None,
     /,
     *,
     key: KeyFunction | None = None,
     margin: float | None = None,
     journal: CallJournal | None = None,
-) -> Handler[_E, _P, _R] | Callable[[Handler[_E, _P, _R]], Handler[_E, _P, _R]]:
+) -> (
+    Handler[EventT, ParamsP, ResultT]
+    | Callable[[Handler[EventT, ParamsP, ResultT]], Handler[EventT, ParamsP, ResultT]]
+):
     """Decorate a Lambda handler: deterministic tokens, and retries that end in time.
 
     Use bare (``@idempotent_handler``: tokens keyed by ``context.aws_request_id``,
@@ -207,20 +212,22 @@ def idempotent_handler(
         """The key scope and time limit one invocation runs in."""
         work_key = key_of(event, context)
         remaining = getattr(context, "get_remaining_time_in_millis", None)
-        with idempotency_key(work_key, journal=calls, _random_key=key is None):
+        with keyed(work_key, journal=calls, random_key=key is None):
             if not callable(remaining):  # invoked locally without a context: no limit
                 yield
                 return
             with time_limit(functools.partial(_seconds_left, remaining, seconds)):
                 yield
 
-    def decorate(function: Handler[_E, _P, _R]) -> Handler[_E, _P, _R]:
+    def decorate(function: Handler[EventT, ParamsP, ResultT]) -> Handler[EventT, ParamsP, ResultT]:
         if inspect.iscoroutinefunction(function):
             # The scope must last while the coroutine runs, not while it is created.
-            return cast("Handler[_E, _P, _R]", _async_handler(function, invocation))
+            return cast("Handler[EventT, ParamsP, ResultT]", _async_handler(function, invocation))
 
         @functools.wraps(function)
-        def wrapper(event: _E, context: Any, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        def wrapper(
+            event: EventT, context: Any, /, *args: ParamsP.args, **kwargs: ParamsP.kwargs
+        ) -> ResultT:
             with invocation(event, context):
                 return function(event, context, *args, **kwargs)
 
@@ -230,13 +237,15 @@ def idempotent_handler(
 
 
 def _async_handler(
-    function: Callable[Concatenate[_E, Any, _P], Awaitable[_T]],
+    function: Callable[Concatenate[EventT, Any, ParamsP], Awaitable[AwaitedT]],
     invocation: Callable[[Any, Any], contextlib.AbstractContextManager[None]],
-) -> Callable[Concatenate[_E, Any, _P], Awaitable[_T]]:
+) -> Callable[Concatenate[EventT, Any, ParamsP], Awaitable[AwaitedT]]:
     """``function`` (an ``async def`` handler) run inside its invocation's scope."""
 
     @functools.wraps(function)
-    async def wrapper(event: _E, context: Any, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    async def wrapper(
+        event: EventT, context: Any, /, *args: ParamsP.args, **kwargs: ParamsP.kwargs
+    ) -> AwaitedT:
         with invocation(event, context):
             return await function(event, context, *args, **kwargs)
 
@@ -311,7 +320,7 @@ def process_sqs_batch(
     failures: list[dict[str, str]] = []
     for index, (record, message_id) in enumerate(zip(records, message_ids, strict=True)):
         try:
-            with idempotency_key(message_id, journal=journal, _random_key=True):
+            with keyed(message_id, journal=journal, random_key=True):
                 record_handler(record)
         except Exception as exc:  # noqa: BLE001, PERF203  (reported to SQS, which redelivers)
             # The type only: exception messages can carry request parameters.

@@ -34,7 +34,10 @@ LAMBDA_RETRY_WINDOW = 6 * _HOUR
 
 
 class TokenLifetimeWarning(UserWarning):
-    """A deterministic token goes to a service that forgets tokens sooner than Lambda retries."""
+    """A deterministic token goes to a service that forgets tokens sooner than Lambda retries.
+
+    A ``UserWarning``.
+    """
 
 
 _warned_services: set[str] = set()

@@ -28,7 +28,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
 from . import _context
@@ -45,6 +45,7 @@ __all__ = [
     "current_scope",
     "current_time_left",
     "idempotency_key",
+    "keyed",
 ]
 
 SECRET_ENV = "BOTO3_IDEMPOTENT_TOKEN_SECRET"  # noqa: S105  (the variable's name)
@@ -117,20 +118,21 @@ current_time_left = _context.current_time_left
 
 
 class TokenSecretWarning(UserWarning):
-    """Tokens are derived from a key of yours without ``BOTO3_IDEMPOTENT_TOKEN_SECRET``."""
+    """Tokens are derived from a key of yours without ``BOTO3_IDEMPOTENT_TOKEN_SECRET``.
+
+    A ``UserWarning``.
+    """
 
 
 _warned_no_secret = False
 
 
-@contextmanager
 def idempotency_key(
     key: str,
     *,
     secret: str | bytes | None = None,
     journal: CallJournal | None = None,
-    _random_key: bool = False,
-) -> Iterator[None]:
+) -> AbstractContextManager[None]:
     """Derive the tokens of calls made inside from ``key`` instead of drawing them at random.
 
     Args:
@@ -150,6 +152,22 @@ def idempotency_key(
         ValueError: ``key`` is not a non-empty string, or ``secret`` is empty.
         ConfigError: ``journal`` is not a ``CallJournal``.
     """
+    return keyed(key, secret=secret, journal=journal)
+
+
+@contextmanager
+def keyed(
+    key: str,
+    *,
+    secret: str | bytes | None = None,
+    journal: CallJournal | None = None,
+    random_key: bool = False,
+) -> Iterator[None]:
+    """``idempotency_key``, and ``random_key``: the key is random (no TokenSecretWarning).
+
+    The Lambda entry points key by ``aws_request_id`` and SQS ``messageId``, random ids
+    no one can guess; a key of the caller's may be guessed without a secret.
+    """
     global _warned_no_secret  # noqa: PLW0603  (warn once per process)
     if not isinstance(key, str) or not key:
         raise ValueError("idempotency_key() needs a non-empty str key")
@@ -163,7 +181,7 @@ def idempotency_key(
     if secret is None:
         secret = _DEFAULT_SECRET
         # Lambda request ids and SQS message ids are random: nothing to guess.
-        if not _random_key and not _warned_no_secret:
+        if not random_key and not _warned_no_secret:
             _warned_no_secret = True
             warnings.warn(
                 f"idempotency_key() without {SECRET_ENV}: anyone who sees a token and can "

@@ -24,7 +24,7 @@ from ._setup import Setup
 
 __all__ = ["is_async_client", "wrap"]
 
-_C = TypeVar("_C", bound=BaseClient)
+ClientT = TypeVar("ClientT", bound=BaseClient)
 
 _wrap_lock = threading.Lock()
 _AIO_CLIENT = ("aiobotocore.client", "AioBaseClient")
@@ -66,13 +66,13 @@ def is_async_client(client: object) -> bool:
 
 
 def wrap(
-    client: _C,
+    client: ClientT,
     policy: RetryPolicy | None = None,
     *,
     sleep: Callable[[float], Any] | None = None,
     clock: Callable[[], float] = time.monotonic,
     random: Callable[[], float] = _random.random,
-) -> _C:
+) -> ClientT:
     """Make ``client`` retry safely: one stable client token per call, one retry layer.
 
     The client is changed in place and returned, so its type (boto3-stubs'
