@@ -126,3 +126,16 @@ def test_idempotency_key_is_a_context_manager_and_a_decorator():
         return current_scope()
 
     assert inside() is not None
+
+
+def test_the_declared_botocore_floor_is_a_line_ci_tests():
+    """Pyproject's botocore floor is the oldest line .ci/run installs (aioboto3's pin: 1.40)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    floor = re.search(r'"botocore>=(\d+\.\d+),<2"', (root / "pyproject.toml").read_text())
+    assert floor is not None
+    ci = (root / ".ci/run").read_text()
+    tested = {m.group(1) for m in re.finditer(r"(?<!aio)botocore (\d+\.\d+)\.\d+", ci)}
+    assert floor.group(1) == min(tested, key=lambda v: tuple(map(int, v.split("."))))
