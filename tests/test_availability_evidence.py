@@ -436,3 +436,94 @@ def test_round_5_keeps_the_earlier_rounds_unsafe_operations_unsafe():
     assert {tuple(k.split(":", 1)) for k in record["moves"]} == set(REVIEW_5)
     for why in (why for _, why in REVIEW_5.values()):
         assert 20 <= len(why) <= 200
+
+
+# -- item 6: a resend refused as the review says a repeat is: the first attempt acted --------
+
+
+def _after_a_500(code: bytes, message: bytes, protocol: str):
+    from test_availability import error_in
+
+    def answer(request, n):
+        if n == 1:
+            return error_in(protocol, 500, "InternalFailure")
+        if protocol == "rest-xml":
+            body = (
+                b"<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error></ErrorResponse>"
+                % (code, message)
+            )
+            return response(400, body, {"Content-Type": "text/xml"})
+        body = (
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message>"
+            b"</Error><RequestId>r-1</RequestId></ErrorResponse>" % (code, message)
+        )
+        return response(400, body, {"Content-Type": "text/xml"})
+
+    return answer
+
+
+def test_a_start_refused_as_already_starting_after_a_500_is_the_first_attempts_doing(on_raw):  # noqa: F811
+    """RDS StartDBCluster: a 500, then InvalidDBClusterStateFault: typed, still RDS's class."""
+    raw, sent, rds = on_raw(
+        "rds", _after_a_500(b"InvalidDBClusterStateFault", b"is starting", "query")
+    )
+
+    with pytest.raises(EarlierAttemptMayHaveActed) as caught:
+        rds.start_db_cluster(DBClusterIdentifier="orders")
+
+    assert (len(raw.requests), len(sent)) == (2, 2)
+    assert isinstance(caught.value, rds.exceptions.InvalidDBClusterStateFault)
+
+
+def test_the_same_refusal_of_a_first_attempt_is_rdss_alone(on_raw):  # noqa: F811
+    """No lost answer before it: the service's error, not ours."""
+    from test_availability import error_in
+
+    raw, _, rds = on_raw("rds", lambda r, n: error_in("query", 400, "InvalidDBClusterStateFault"))
+    with pytest.raises(ClientError) as caught:
+        rds.start_db_cluster(DBClusterIdentifier="orders")
+
+    assert len(raw.requests) == 1
+    assert not isinstance(caught.value, EarlierAttemptMayHaveActed)
+
+
+@pytest.mark.parametrize(
+    ("message", "ours"),
+    [
+        (
+            b"Tried to create resource record set [name='a.example.com.', type='A'] but it already exists",
+            True,
+        ),
+        (b"Invalid XML ; cvc-complex-type.2.4.a", False),
+    ],
+)
+def test_route53_create_refused_as_existing_after_a_500_needs_its_marker(on_raw, message, ours):  # noqa: F811
+    """InvalidChangeBatch is ours only when it says "already exists" (it also means bad input)."""
+    raw, _, route53 = on_raw("route53", _after_a_500(b"InvalidChangeBatch", message, "rest-xml"))
+    change = {
+        "Action": "CREATE",
+        "ResourceRecordSet": {
+            "Name": "a.example.com",
+            "Type": "A",
+            "TTL": 60,
+            "ResourceRecords": [{"Value": "192.0.2.1"}],
+        },
+    }
+
+    with pytest.raises(ClientError) as caught:
+        route53.change_resource_record_sets(HostedZoneId="Z1", ChangeBatch={"Changes": [change]})
+
+    assert len(raw.requests) == 2
+    assert isinstance(caught.value, EarlierAttemptMayHaveActed) is ours
+    assert caught.value.response["Error"]["Code"] == "InvalidChangeBatch"
+
+
+def test_every_repeat_refusal_is_a_modeled_error_of_an_idempotent_entry():
+    """The data: each code modeled on its operation, each operation resent (idempotent)."""
+    for (service, name), (codes, marker, quote) in _resend_table.REPEAT_REFUSALS.items():
+        model = SESSION.get_service_model(service).operation_model(name)
+        modeled = {e.error_code or e.name for e in model.error_shapes}
+        assert set(codes) <= modeled, (service, name, codes)
+        assert operation_info(service, model).resend.kind == "idempotent", (service, name)
+        assert 20 <= len(quote) <= 200
+        assert marker is None or marker in quote

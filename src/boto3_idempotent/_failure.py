@@ -218,7 +218,11 @@ def decide(
         return Verdict(decision.reason or "max_attempts", pause=decision.pause)
     if outcome is Outcome.AMBIGUOUS:
         return Verdict("unsafe_to_resend")
-    if ambiguous_before and failure.parsed is not None and _earlier_conflict(failure, info):
+    if (
+        ambiguous_before
+        and failure.parsed is not None
+        and (_earlier_conflict(failure, info) or _refused_repeat(failure, info))
+    ):
         return Verdict("not_retryable", raised="may_have_acted")
     return Verdict("not_retryable")
 
@@ -267,6 +271,15 @@ def _earlier_conflict(failure: Failure, info: OperationInfo) -> bool:
     if is_read_only(info.name) or re.search(EARLIER_CONFLICT, code) is None:
         return False
     return re.search(NOT_EARLIER, code) is None
+
+
+def _refused_repeat(failure: Failure, info: OperationInfo) -> bool:
+    """A refusal the operation's review says a repeat gets (a state fault: "already started")."""
+    if failure.error_code not in info.repeat_refusals:
+        return False
+    marker = info.refusal_marker
+    message = str((failure.parsed or {}).get("Error", {}).get("Message", ""))
+    return marker is None or marker in message
 
 
 def conclude(

@@ -20,6 +20,8 @@ A service's JSON has, by operation name (each key present only when not empty):
 * ``s``: a member of the same role as a generated one, ``[path, member]`` (``SAME_ROLE``);
 * ``o``: a reviewed resend class, ``[kind, reason]`` (``_resend_table.OPERATIONS``);
 * ``p``: the per-call refinement's name (``PER_CALL``);
+* ``f``: the codes a repeat of an idempotent operation is refused with, and a marker
+  text or ``null``: ``[codes, marker]`` (``REPEAT_REFUSALS``);
 
 and ``e``: the service's error codes documented as refused (``REFUSED_ERRORS``).
 """

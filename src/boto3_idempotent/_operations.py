@@ -121,6 +121,11 @@ class OperationInfo(Record):
         names: Names AWS deduplicates the request by, derived from the key inside a
             key scope when the caller leaves them out (``_token_table.DERIVED_NAMES``).
         name_conflicts: Error codes a repeat of such a name may be answered with.
+        repeat_refusals: Codes a repeat of this idempotent operation is *refused* with
+            (``_resend_table.REPEAT_REFUSALS``: RDS ``StartDBCluster``'s
+            ``InvalidDBClusterStateFault``): answered to a resend after a lost answer, the
+            first attempt acted.
+        refusal_marker: Text the message must also hold for those codes, or ``None``.
     """
 
     __slots__ = (
@@ -128,9 +133,11 @@ class OperationInfo(Record):
         "name_conflicts",
         "names",
         "references",
+        "refusal_marker",
         "refused_errors",
         "repeat_conflicts",
         "repeat_marker",
+        "repeat_refusals",
         "resend",
         "retryable_errors",
         "tokens",
@@ -146,8 +153,12 @@ class OperationInfo(Record):
         "refused_errors",
         "names",
         "name_conflicts",
+        "repeat_refusals",
+        "refusal_marker",
     )
     _defaults: ClassVar[dict[str, Any]] = {
+        "repeat_refusals": frozenset(),
+        "refusal_marker": None,
         "names": (),
         "name_conflicts": frozenset(),
         "references": (),
@@ -165,6 +176,8 @@ class OperationInfo(Record):
     refused_errors: frozenset[str]
     names: tuple[TokenMember, ...]
     name_conflicts: frozenset[str]
+    repeat_refusals: frozenset[str]
+    refusal_marker: str | None
 
     @property
     def safe_without_token(self) -> bool:
@@ -284,6 +297,7 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         if isinstance(shape.metadata.get("retryable"), dict)
     }
     codes, marker = entries.get("r", ((), None))
+    refusals, refusal_marker = entries.get("f", ((), None))
     return OperationInfo(
         name,
         tuple(tokens),
@@ -295,4 +309,6 @@ def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
         refused_errors=known.refused.intersection(retryable),
         names=tuple(names),
         name_conflicts=frozenset(conflicts),
+        repeat_refusals=frozenset(refusals),
+        refusal_marker=refusal_marker,
     )

@@ -364,11 +364,94 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {**REVIEWED, **REVIEW_5, **
 #: their status: refused (always resent), where a modeled-retryable 5xx or 408 is
 #: otherwise ambiguous (``_classify``). Keyed by service and code, with the quote.
 # fmt: off
+#: Idempotent operations whose repeat is *refused* (not answered): after a lost answer, a resend
+#: answered with one of these codes means the first attempt acted, and is raised as
+#: ``EarlierAttemptMayHaveActed`` (still the service's class). ``(codes, marker, quote)``: the
+#: marker, when set, must be in the error's message too; the quote is the entry's evidence.
+# fmt: off
+REPEAT_REFUSALS: dict[tuple[str, str], tuple[tuple[str, ...], str | None, str]] = {
+    ("acm-pca", "RestoreCertificateAuthority"): (("InvalidStateException",), None, "restores the CA it names from DELETED; a second request finds it not DELETED → InvalidStateException (modeled)"),
+    ("clouddirectory", "PublishSchema"): (("SchemaAlreadyPublishedException",), None, "publishes under the caller-given Version; a second publish gets SchemaAlreadyPublishedException (modeled)"),
+    ("cloudtrail", "RegisterOrganizationDelegatedAdmin"): (("AccountRegisteredException",), None, "registers the member account; a second gets AccountRegisteredException (modeled); Smithy @idempotent"),
+    ("cloudtrail", "RestoreEventDataStore"): (("InvalidEventDataStoreStatusException",), None, "restores the deleted event data store it names; a second gets InvalidEventDataStoreStatusException"),
+    ("cloudtrail", "StartEventDataStoreIngestion"): (("InvalidEventDataStoreStatusException",), None, "'Status must be STOPPED_INGESTION' to start; a second gets InvalidEventDataStoreStatusException"),
+    ("codecommit", "CreateCommit"): (("NoChangeException",), None, "parentCommitId must be the branch tip (required in non-empty repos); a resend gets ParentCommitIdOutdated or NoChangeException"),
+    ("codecommit", "MergePullRequestByFastForward"): (("PullRequestAlreadyClosedException",), None, "merges and closes the pull request it names; a second gets PullRequestAlreadyClosedException"),
+    ("codecommit", "MergePullRequestBySquash"): (("PullRequestAlreadyClosedException",), None, "merges and closes the pull request it names; a second gets PullRequestAlreadyClosedException"),
+    ("codecommit", "MergePullRequestByThreeWay"): (("PullRequestAlreadyClosedException",), None, "merges and closes the pull request it names; a second gets PullRequestAlreadyClosedException"),
+    ("codedeploy", "RegisterOnPremisesInstance"): (("InstanceNameAlreadyRegisteredException",), None, "named: instanceName; a second gets InstanceNameAlreadyRegisteredException (modeled)"),
+    ("cognito-idp", "StartUserImportJob"): (("PreconditionNotMetException",), None, "starts the import job it names; a second gets PreconditionNotMetException (job already started)"),
+    ("connectcampaigns", "StartCampaign"): (("InvalidCampaignStateException",), None, "starts the campaign it names; a second gets InvalidCampaignStateException"),
+    ("connectcampaignsv2", "StartCampaign"): (("InvalidCampaignStateException",), None, "starts the campaign it names; a second gets InvalidCampaignStateException"),
+    ("dms", "MoveReplicationTask"): (("InvalidResourceStateFault",), None, "moves the named task to the named instance; a repeat finds it moving/moved (InvalidResourceStateFault)"),
+    ("docdb", "StartDBCluster"): (("InvalidDBClusterStateFault",), None, "starts the stopped cluster it names; a second request gets InvalidDBClusterStateFault"),
+    ("elasticache", "PrepareMigration"): (("ServerlessCacheAlreadyUnderMigrationFault",), None, "prepares the named cache; a repeat gets ServerlessCacheAlreadyUnderMigrationFault"),
+    ("elasticache", "StartMigration"): (("ReplicationGroupAlreadyUnderMigrationFault",), None, "starts migration for the named replication group; a repeat gets ReplicationGroupAlreadyUnderMigrationFault"),
+    ("globalaccelerator", "ProvisionByoipCidr"): (("IncorrectCidrStateException",), None, 'named: the caller\'s Cidr "cannot overlap with another address range that you\'ve brought"; a repeat gets IncorrectCidrStateException (modeled)'),
+    ("iot", "TransferCertificate"): (("CertificateStateException",), None, "moves the named certificate to PENDING_TRANSFER for targetAwsAccount; a repeat gets CertificateStateException (modeled)"),
+    ("kms", "ScheduleKeyDeletion"): (("KMSInvalidStateException",), None, "state change of the key it names (to PendingDeletion); a second request meets a PendingDeletion key (KMSInvalidStateException), nothing new"),
+    ("neptune", "StartDBCluster"): (("InvalidDBClusterStateFault",), None, "starts the stopped cluster it names; a second request gets InvalidDBClusterStateFault"),
+    ("organizations", "CreateOrganization"): (("AlreadyInOrganizationException",), None, "the calling account becomes the management account; a second request gets AlreadyInOrganizationException (modeled)"),
+    ("organizations", "RegisterDelegatedAdministrator"): (("AccountAlreadyRegisteredException",), None, 'associates AccountId with ServicePrincipal; a repeat gets AccountAlreadyRegisteredException ("already a delegated administrator")'),
+    ("rds", "MoveDataGroup"): (("InvalidDataGroupStateFault",), None, "runs one step of a state machine on the named data group (prepare-move -> ready-to-move -> execute-move); a repeated step gets InvalidDataGroupStateFault"),
+    ("rds", "RegisterDBProxyTargets"): (("DBProxyTargetAlreadyRegisteredFault",), None, "associates the named instances/clusters with the proxy target group; a repeat gets DBProxyTargetAlreadyRegisteredFault (modeled)"),
+    ("rds", "StartActivityStream"): (("InvalidDBClusterStateFault",), None, "starts the activity stream of the DB cluster it names; a second request finds it started (InvalidDBClusterStateFault)"),
+    ("rds", "StartDBCluster"): (("InvalidDBClusterStateFault",), None, "a second request is refused: the cluster is starting (InvalidDBClusterStateFault, modeled)"),
+    ("rds", "StartDBInstance"): (("InvalidDBInstanceState",), None, "a second request is refused: the instance is starting (InvalidDBInstanceState, modeled)"),
+    ("rds", "StartDBInstanceAutomatedBackupsReplication"): (("InvalidDBInstanceAutomatedBackupState",), None, "enables backup replication for the named source instance; a repeat finds it enabled (InvalidDBInstanceAutomatedBackupStateFault)"),
+    ("rds", "SwitchoverBlueGreenDeployment"): (("InvalidBlueGreenDeploymentStateFault",), None, "switches the named blue/green deployment over once (blue -> green); a second request finds it switched (InvalidBlueGreenDeploymentStateFault)"),
+    ("redshift", "CreateCustomDomainAssociation"): (("CustomCnameAssociationFault",), None, "associates the named CustomDomainName with the named cluster (no generated id); a repeat leaves the same association or gets CustomCnameAssociationFault"),
+    ("route53", "ChangeResourceRecordSets"): (("InvalidChangeBatch",), "already exists", 'a CREATE of a record that exists is refused: InvalidChangeBatch "Tried to create resource record set ... but it already exists"'),
+    ("stepfunctions", "SendTaskFailure"): (("TaskDoesNotExist", "TaskTimedOut"), None, "closes the task its taskToken names; a second request finds the task closed (TaskTimedOut/TaskDoesNotExist, modeled)"),
+    ("stepfunctions", "SendTaskSuccess"): (("TaskDoesNotExist", "TaskTimedOut"), None, "completes the task its taskToken names; a second request finds the task closed (TaskTimedOut/TaskDoesNotExist, modeled)"),
+    ("waf", "CreateByteMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateGeoMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateIPSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateRateBasedRule"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateRegexMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateRegexPatternSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateRule"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateRuleGroup"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateSizeConstraintSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateSqlInjectionMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateWebACL"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf", "CreateXssMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateByteMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateGeoMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateIPSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateRateBasedRule"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateRegexMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateRegexPatternSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateRule"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateRuleGroup"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateSizeConstraintSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateSqlInjectionMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateWebACL"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("waf-regional", "CreateXssMatchSet"): (("WAFStaleDataException",), None, 'single-use ChangeToken (required): "Each create ... must use a unique change token"; a resend reuses it and gets WAFStaleDataException "already been used" (modeled)'),
+    ("workmail", "CreateGroup"): (("NameAvailabilityException",), None, 'named: Name in the organization; a second request gets NameAvailabilityException "name isn\'t unique in WorkMail" (modeled)'),
+    ("workmail", "CreateResource"): (("NameAvailabilityException",), None, 'named: Name in the organization; a second request gets NameAvailabilityException "name isn\'t unique in WorkMail" (modeled)'),
+    ("workmail", "CreateUser"): (("NameAvailabilityException",), None, 'named: Name in the organization; a second request gets NameAvailabilityException "name isn\'t unique in WorkMail" (modeled)'),
+    ("workspaces", "StartWorkspacesPool"): (("InvalidResourceStateException",), None, "starts the named pool; a second request finds it started (InvalidResourceStateException, modeled)"),
+}
+# fmt: on
+
 REFUSED_ERRORS: dict[tuple[str, str], str] = {
-    ("neptunedata", "QueryLimitExceededException"): "'Raised when the number of active queries exceeds what the server can process. The query in question can be retried when the system is less busy.'",
-    ("sagemaker-inference-router-runtime", "RequestTimeoutException"): "408: 'The inference router didn't receive the complete request within 300 seconds of accepting it'",
-    ("qconnect", "RequestTimeoutException"): "408: 'The request reached the service more than 15 minutes after the date stamp on the request': refused for its signature's age",
-    ("wisdom", "RequestTimeoutException"): "408: 'The request reached the service more than 15 minutes after the date stamp on the request': refused for its signature's age",
+    (
+        "neptunedata",
+        "QueryLimitExceededException",
+    ): "'Raised when the number of active queries exceeds what the server can process. The query in question can be retried when the system is less busy.'",
+    (
+        "sagemaker-inference-router-runtime",
+        "RequestTimeoutException",
+    ): "408: 'The inference router didn't receive the complete request within 300 seconds of accepting it'",
+    (
+        "qconnect",
+        "RequestTimeoutException",
+    ): "408: 'The request reached the service more than 15 minutes after the date stamp on the request': refused for its signature's age",
+    (
+        "wisdom",
+        "RequestTimeoutException",
+    ): "408: 'The request reached the service more than 15 minutes after the date stamp on the request': refused for its signature's age",
 }
 # fmt: on
 
