@@ -192,7 +192,7 @@ class CallJournal:
 
     def complete(self, entry: Entry, parsed: MutableMapping[str, Any]) -> None:
         """After a 2xx: keep the answer (a stream's bytes are read, and put back)."""
-        data, size, why = _encode(parsed)
+        data, _, why = _encode(parsed)
         item = self._item(entry, _COMPLETED)
         if data is None:  # the call acted: a re-run is told so, and sends nothing
             item["unkept"] = {"S": why}
@@ -206,7 +206,6 @@ class CallJournal:
             )
         else:
             item["data"] = {"B": data}
-        del size
         self._finish("complete", entry, "put_item", Item=item)
 
     def abort(self, entry: Entry) -> None:
