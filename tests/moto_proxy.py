@@ -127,3 +127,14 @@ def _handler(proxy: MotoProxy) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward  # noqa: N815  (http.server's names)
 
     return Handler
+
+
+def create_table(dynamodb, name: str, key: str = "id") -> str:
+    """A pay-per-request table with a string partition key (the journal's shape); its name."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name

@@ -34,6 +34,7 @@ from boto3_idempotent import CallJournal, UnprotectedCallWarning, wrap
 from boto3_idempotent import durable as durable_module
 from boto3_idempotent.durable import PLUGIN, IdempotentSteps
 from boto3_idempotent.testing import Fault
+from moto_proxy import create_table
 
 AMI = "ami-12c6146b"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -303,12 +304,7 @@ def test_an_untokened_send_in_a_step_warns(faulty_endpoint):
 def test_a_journaled_send_in_a_retried_step_is_sent_once(faulty_endpoint):
     """IdempotentSteps(journal=...): the retry gets the first MessageId; one message."""
     backend = faulty_endpoint.backend_client("dynamodb")
-    backend.create_table(
-        TableName="journal",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(backend, "journal")
     journal = CallJournal(
         "journal", client=boto3.client("dynamodb", **faulty_endpoint.client_kwargs())
     )
@@ -340,12 +336,7 @@ def test_the_example_launches_once_and_sends_once_through_a_failed_tag(
 ):
     """examples/durable_handler.py on the local runner: CreateTags fails once, one instance."""
     backend = faulty_endpoint.backend_client("dynamodb")
-    backend.create_table(
-        TableName="journal",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(backend, "journal")
     url = faulty_endpoint.backend_client("sqs").create_queue(QueueName="orders")["QueueUrl"]
     for name, value in {
         "AWS_ENDPOINT_URL": faulty_endpoint.url,
@@ -363,12 +354,16 @@ def test_the_example_launches_once_and_sends_once_through_a_failed_tag(
     sys.modules.pop(spec.name, None)
     spec.loader.exec_module(example)
     faulty_endpoint.script("CreateTags", Fault.CLIENT_ERROR)
+    tokens = Tokens()  # the second witness: what went on the wire
+    example.ec2.meta.events.register("before-send.ec2", tokens)
 
     result = run(example.handler, event=json.dumps({"order_id": "o-1", "image_id": AMI}))
 
     assert result.status is InvocationStatus.SUCCEEDED
     assert instances(faulty_endpoint) == 1
     assert faulty_endpoint.created("RunInstances") == 1
+    assert len(tokens) == 2  # the tag failed once: launch ran twice, with one token
+    assert tokens[0] == tokens[1]
     held = faulty_endpoint.backend_client("sqs").get_queue_attributes(
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
     )

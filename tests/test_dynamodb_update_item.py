@@ -13,6 +13,7 @@ from botocore.exceptions import ConnectionClosedError
 
 from boto3_idempotent import call_info, set_testing, wrap
 from boto3_idempotent._refine import dynamodb_update_item
+from moto_proxy import create_table
 
 TABLE = "items"
 KEY = {"pk": {"S": "a"}}
@@ -138,12 +139,7 @@ def test_update_item_rows(params, idempotent):
 def table(moto):
     """A table on moto, its item holding a two-element list and a counter."""
     ddb = moto.client("dynamodb", direct=True)
-    ddb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(ddb, TABLE, key="pk")
     ddb.put_item(
         TableName=TABLE,
         Item={**KEY, "l": {"L": [{"S": "x"}, {"S": "y"}]}, "n": {"N": "0"}, "v": {"N": "1"}},

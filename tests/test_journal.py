@@ -38,6 +38,7 @@ from boto3_idempotent import (
 )
 from boto3_idempotent import _journal as journal_module
 from conftest import FakeLambdaContext, raw_client
+from moto_proxy import create_table
 from raw_server import response
 
 TABLE = "journal"
@@ -53,12 +54,7 @@ class Sent(list):
 @pytest.fixture
 def table(moto) -> str:
     """The journal's table on moto: a string partition key ``id``."""
-    moto.client("dynamodb", direct=True).create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(moto.client("dynamodb", direct=True), TABLE)
     return TABLE
 
 
@@ -506,12 +502,7 @@ def test_a_resource_answer_is_kept_and_replayed_as_the_resource_gives_it(moto, j
 
     import boto3
 
-    moto.client("dynamodb", direct=True).create_table(
-        TableName="counters",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(moto.client("dynamodb", direct=True), "counters", key="pk")
     resource = boto3.resource(
         "dynamodb",
         endpoint_url=moto.url,
@@ -549,12 +540,7 @@ def test_a_resource_condition_digests_the_same_on_the_re_run(moto, journal):
     from boto3.dynamodb.conditions import Attr
 
     install()
-    moto.client("dynamodb", direct=True).create_table(
-        TableName="counters",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(moto.client("dynamodb", direct=True), "counters", key="pk")
     table = boto3.resource(
         "dynamodb",
         endpoint_url=moto.url,

@@ -25,6 +25,7 @@ from boto3_idempotent import (
 )
 from boto3_idempotent import _rerun as _rerun_module
 from boto3_idempotent._token_table import DERIVED_NAMES, NOT_DERIVED
+from moto_proxy import create_table
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 ROLE = "arn:aws:iam::123456789012:role/states"
@@ -141,12 +142,7 @@ def test_outside_a_key_scope_nothing_warns_and_call_info_says_none(moto):
 def test_an_update_item_warns_only_when_this_request_repeats(moto):
     """DynamoDB UpdateItem: a counter warns (with the lock remedy); a plain SET does not."""
     ddb = moto.client("dynamodb", direct=True)
-    ddb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(ddb, "t", key="pk")
     wrapped = wrap(moto.client("dynamodb"))
     key = {"pk": {"S": "a"}}
 

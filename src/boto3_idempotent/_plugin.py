@@ -122,46 +122,21 @@ class _Plugin:
         name = self.event_name
         remove_botocore_retries(events, name)
         # Service-level handlers run before botocore's generic ones
-        # (generate_idempotent_uuid, the request signer).
-        events.register(
-            f"before-parameter-build.{name}",
-            self.prepare,
-            unique_id=f"boto3-idempotent-prepare-{name}",
+        # (generate_idempotent_uuid, the request signer). after-call: ours first (the
+        # answer as botocore parsed it, before boto3's DynamoDB resource turns numbers into
+        # Decimals), and the noted raise last (every other handler saw the error first).
+        hooks = (
+            ("before-parameter-build", "prepare", events.register),
+            ("request-created", "request_created", events.register),
+            ("needs-retry", "needs_retry", events.register),
+            ("before-call", "before_call", events.register),  # journaled calls only act
+            ("after-call", "after_call", events.register_first),  # keyed calls only act
+            ("after-call", "raise_noted", events.register_last),  # given-up calls only act
+            ("after-call-error", "after_call_error", events.register),
         )
-        events.register(
-            f"request-created.{name}",
-            self.request_created,
-            unique_id=f"boto3-idempotent-request-created-{name}",
-        )
-        events.register(
-            f"needs-retry.{name}",
-            self.needs_retry,
-            unique_id=f"boto3-idempotent-needs-retry-{name}",
-        )
-        # Keyed calls only: the journal, and what a re-run does with the call.
-        events.register(
-            f"before-call.{name}",
-            self.before_call,
-            unique_id=f"boto3-idempotent-before-call-{name}",
-        )
-        # First: the answer as botocore parsed it, before any handler converts it (boto3's
-        # DynamoDB resource turns numbers into Decimals there).
-        events.register_first(
-            f"after-call.{name}",
-            self.after_call,
-            unique_id=f"boto3-idempotent-after-call-{name}",
-        )
-        # Last: every other after-call handler has seen the error answer before it is raised.
-        events.register_last(
-            f"after-call.{name}",
-            self.raise_noted,
-            unique_id=f"boto3-idempotent-raise-noted-{name}",
-        )
-        events.register(
-            f"after-call-error.{name}",
-            self.after_call_error,
-            unique_id=f"boto3-idempotent-after-call-error-{name}",
-        )
+        for event, method, add in hooks:
+            unique = f"boto3-idempotent-{method.replace('_', '-')}-{name}"
+            add(f"{event}.{name}", getattr(self, method), unique_id=unique)
         if self.limiter is not None:
             events.register(
                 f"before-parameter-build.{name}",
