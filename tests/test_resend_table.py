@@ -425,3 +425,95 @@ def test_a_cloud_directory_object_with_a_parent_but_no_link_name_is_acting():
     for name in ("CreateObject", "CreateIndex"):
         model = SESSION.get_service_model("clouddirectory").operation_model(name)
         assert operation_info("clouddirectory", model).resend.refine is linked
+
+
+def _scan_evidence():
+    spec = importlib.util.spec_from_file_location(
+        "scan_evidence", ROOT / "tools" / "scan_evidence.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_inferred_decisions_are_marked_with_their_basis():
+    """Review round 5 marked the 461 decisions whose evidence is indirect, each with why."""
+    from boto3_idempotent._resend_evidence import REVIEWED
+
+    scan = _scan_evidence()
+    data = __import__("json").loads(scan.INFERRED.read_text())
+    entries = data["entries"]
+    assert len(entries) == 461
+    assert {entry["basis"] for entry in entries.values()} == set(data["bases"])
+    not_reviewed = [key for key in entries if tuple(key.split(":", 1)) not in REVIEWED]
+    assert not_reviewed == []
+    assert all(len(entry["digest"]) == 16 for entry in entries.values())
+
+
+def test_an_inferred_decision_whose_model_changed_is_reopened(request):
+    """On a later botocore that edits what an inferred decision was read from: a report."""
+    scan = _scan_evidence()
+    found = scan.reopened(scan.inferred_entries(), available=SESSION.get_available_services())
+    gate(request, found, "inferred decisions re-opened (python tools/scan_evidence.py --reopened)")
+
+
+def test_the_digest_follows_what_an_inferred_decision_was_read_from():
+    """Documentation, members and errors of the operation move it; another operation does not."""
+    import copy
+
+    scan = _scan_evidence()
+    model = scan.published_model("appstream")
+    before = scan.documentation_digest(model, "StartFleet")
+    assert scan.documentation_digest(copy.deepcopy(model), "StartFleet") == before
+
+    def edited(change):
+        again = copy.deepcopy(model)
+        change(again)
+        return scan.documentation_digest(again, "StartFleet")
+
+    op = model["operations"]["StartFleet"]
+    given = op["input"]["shape"]
+    member = next(iter(model["shapes"][given]["members"]))
+    error = op["errors"][0]["shape"]
+    assert (
+        edited(lambda m: m["operations"]["StartFleet"].update(documentation="Starts twice."))
+        != before
+    )
+    assert (
+        edited(lambda m: m["shapes"][given]["members"][member].update(documentation="x")) != before
+    )
+    assert edited(lambda m: m["shapes"][error].update(documentation="already exists")) != before
+    assert edited(lambda m: m["shapes"][given]["members"].update(Extra={"shape": given})) != before
+    assert edited(lambda m: m["operations"]["StopFleet"].update(documentation="x")) == before
+
+
+def test_reopened_names_the_changed_entry_and_the_gone_one():
+    """What the report says of an edited operation and of one the model no longer has."""
+    import copy
+
+    scan = _scan_evidence()
+    model = scan.published_model("appstream")
+    entries = {
+        "appstream:StartFleet": {
+            "basis": "reasoning",
+            "digest": scan.documentation_digest(model, "StartFleet"),
+        },
+        "appstream:StartImageBuilder": {
+            "basis": "reasoning",
+            "digest": scan.documentation_digest(model, "StartImageBuilder"),
+        },
+        "appstream:Gone": {"basis": "flag", "digest": "0" * 16},
+    }
+    assert scan.reopened(entries, load=lambda _: model) == [
+        "appstream:Gone (flag): no longer in the model"
+    ]
+    edited = copy.deepcopy(model)
+    edited["operations"]["StartFleet"]["documentation"] = "Starts a second fleet."
+    assert scan.reopened(entries, load=lambda _: edited) == [
+        "appstream:Gone (flag): no longer in the model",
+        f"appstream:StartFleet (reasoning): {scan.CHANGED}",
+    ]
+    assert scan.reopened(entries, available=()) == [
+        f"{key} ({entry['basis']}): no longer in the model"
+        for key, entry in sorted(entries.items())
+    ]

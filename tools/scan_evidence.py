@@ -6,6 +6,8 @@ Run it from a checkout, with the botocore you want to check installed::
     python tools/scan_evidence.py --json           # every signal, with its quote
     python tools/scan_evidence.py --service stepfunctions
     python tools/scan_evidence.py --unreviewed     # only candidates the table has not decided
+    python tools/scan_evidence.py --reopened       # inferred decisions whose model text changed
+    python tools/scan_evidence.py --mark-inferred  # after re-reading them: their digests now
 
 An operation is listed when a wrapped client would refuse to resend a call of it
 after an ambiguous failure: it carries no token or caller reference and its resend
@@ -37,6 +39,18 @@ despite a strong signal (``smithy``, or ``exists`` with a ``key``), to
 wrapped client refuses to resend has no decision in the review (a new verb, a table
 change); on any other release it reports them.
 
+Some decisions rest on indirect evidence: the name is the key in the URI, a Smithy or
+botocore flag with no text, a modeled error whose text does not say "already exists", or
+what the operation is known to do, with no model text quoted. Review round 5 marked those
+461 *inferred* (``tools/data/inferred.json``, with the rule and each entry's basis) and
+recorded a digest of what each was read from (``documentation_digest``: the operation as
+modeled, its input members and their documentation, its errors). On a later botocore whose
+model changes any of that, the entry is *re-opened*: ``--reopened`` lists it, and
+``tests/test_resend_table.py`` reports it (fails, on the reviewed release). A reviewer reads
+it again, moves it in ``_resend_evidence`` if the new text says otherwise (or drops it from
+the file, when the new text is direct evidence), then ``--mark-inferred`` records the
+digests of the release read.
+
 The Smithy traits are right in most cases where they disagree with the verb, and wrong
 in some: the review of botocore 1.44.18 overruled ``@idempotent`` on b2bi's creates
 (their ``clientToken`` is "Reserved for future use"), CloudTrail ``StartQuery``, Inspector
@@ -48,14 +62,17 @@ STANDARD execution), and ``@readonly`` on IVS Real-Time ``ImportPublicKey``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import json
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import botocore
+import botocore.loaders
 import botocore.session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -64,6 +81,7 @@ from boto3_idempotent import _resend_table as table
 from boto3_idempotent._commands import _rows
 
 SMITHY = Path(__file__).parent / "data" / "smithy_traits.json"
+INFERRED = Path(__file__).parent / "data" / "inferred.json"
 EXISTS = re.compile(r"AlreadyExist|Duplicate|ResourceInUse|Exists|Conflict", re.IGNORECASE)
 STRONG_EXISTS = re.compile(r"AlreadyExist|Duplicate|ResourceInUse|Exists", re.IGNORECASE)
 KEY = re.compile(r"^(?:Name|.*Name|.*Id|.*Identifier|.*ID)$")
@@ -133,13 +151,109 @@ def evidence(session: Any, service: str, traits: dict[str, str]) -> Iterator[dic
         }
 
 
+def published_model(service: str) -> dict[str, Any]:
+    """``service``'s model as botocore ships it (a fresh loader: no handler has edited it)."""
+    return dict(botocore.loaders.create_loader().load_service_model(service, "service-2"))
+
+
+def documentation_digest(model: dict[str, Any], operation: str) -> str:
+    """A digest of what a decision about ``operation`` was read from, in its service's model.
+
+    The operation as modeled (documentation, HTTP method and URI, flags, its errors with
+    their documentation), its input's required members and each member's reference and
+    documentation: a later model that edits any of these changes the digest.
+    """
+    shapes = model["shapes"]
+    op = model["operations"][operation]
+    given = shapes.get(op.get("input", {}).get("shape", ""), {})
+    read = {
+        "operation": op,
+        "required": given.get("required", []),
+        "members": {
+            name: [ref, shapes.get(ref["shape"], {}).get("documentation")]
+            for name, ref in given.get("members", {}).items()
+        },
+        "errors": {
+            error["shape"]: shapes.get(error["shape"], {}).get("documentation")
+            for error in op.get("errors", [])
+        },
+    }
+    return hashlib.sha256(json.dumps(read, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def inferred_entries() -> dict[str, dict[str, str]]:
+    """``{"service:Operation": {"basis": ..., "digest": ...}}``: ``tools/data/inferred.json``."""
+    return dict(json.loads(INFERRED.read_text())["entries"])
+
+
+CHANGED = "its model differs from the one read (documentation, members or errors)"
+
+
+def reopened(
+    entries: dict[str, dict[str, str]],
+    load: Callable[[str], dict[str, Any]] = published_model,
+    available: Collection[str] | None = None,
+) -> list[str]:
+    """The inferred entries whose model text differs from the one they were read from.
+
+    Args:
+        entries: ``inferred_entries()``.
+        load: A service's model, by name.
+        available: The installed botocore's services (default: every one ``load`` knows).
+    """
+    models: dict[str, dict[str, Any] | None] = {}
+    found = []
+    for key, entry in sorted(entries.items()):
+        service, operation = key.split(":", 1)
+        if service not in models:
+            known = available is None or service in available
+            models[service] = load(service) if known else None
+        model = models[service]
+        if model is None or operation not in model["operations"]:
+            found.append(f"{key} ({entry['basis']}): no longer in the model")
+        elif documentation_digest(model, operation) != entry["digest"]:
+            found.append(f"{key} ({entry['basis']}): {CHANGED}")
+    return found
+
+
+def mark_inferred(release: str) -> int:
+    """Record each inferred entry's digest on the installed botocore; say how many changed."""
+    data = json.loads(INFERRED.read_text())
+    changed = 0
+    for key, entry in data["entries"].items():
+        service, operation = key.split(":", 1)
+        digest = documentation_digest(published_model(service), operation)
+        changed += digest != entry["digest"]
+        entry["digest"] = digest
+    data["read_with"] = release
+    INFERRED.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    return changed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the evidence."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--service", action="append", help="only this service (repeatable)")
     parser.add_argument("--json", action="store_true", help="a JSON list, every quote")
     parser.add_argument("--unreviewed", action="store_true", help="only undecided candidates")
+    parser.add_argument(
+        "--reopened", action="store_true", help="inferred decisions whose model text changed"
+    )
+    parser.add_argument(
+        "--mark-inferred", action="store_true", help="record the inferred entries' digests now"
+    )
     args = parser.parse_args(argv)
+    if args.mark_inferred:
+        changed = mark_inferred(botocore.__version__)
+        sys.stdout.write(f"{changed} inferred entries' digests changed; {INFERRED} updated\n")
+        return 0
+    if args.reopened:
+        session = botocore.session.get_session()
+        found = reopened(inferred_entries(), available=session.get_available_services())
+        sys.stdout.writelines(f"{line}\n" for line in found)
+        release = botocore.__version__
+        sys.stdout.write(f"{len(found)} inferred decisions re-opened on botocore {release}\n")
+        return 0
     source, traits = smithy_traits()
     session = botocore.session.get_session()
     rows = [
