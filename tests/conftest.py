@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import boto3
+import botocore.session
 import pytest
 from botocore.config import Config
 
@@ -15,6 +16,8 @@ from moto_proxy import MotoProxy
 from raw_server import RawServer
 from review_gate import REPORT
 from wire import RunningServer, WireServer
+
+_MODELS = botocore.session.get_session()  # the installed botocore's models, for require_model
 
 
 @pytest.fixture(autouse=True)
@@ -117,6 +120,31 @@ def raw_client(service: str, url: str, **config):
         aws_secret_access_key="testing",
         config=Config(**config),
     )
+
+
+def require_model(service: str, operation: str, *members: str) -> None:
+    """Skip unless the installed botocore models ``service``'s ``operation`` and its ``members``.
+
+    ``operation`` is the API name (``UpdateDaemon``) or the client method (``update_daemon``);
+    ``members`` are top-level input members. For a test of an operation, member or service
+    that only a newer botocore than the installed one has.
+    """
+    from botocore import xform_name
+    from botocore.exceptions import UnknownServiceError
+
+    release = f"botocore {botocore.__version__}'s models"
+    try:
+        model = _MODELS.get_service_model(service)
+    except UnknownServiceError:
+        pytest.skip(f"{service} is not in {release}")
+    names = {xform_name(name): name for name in model.operation_names}
+    name = operation if operation in model.operation_names else names.get(operation)
+    if name is None:
+        pytest.skip(f"{service}.{operation} is not in {release}")
+    shape = model.operation_model(name).input_shape
+    lacking = [m for m in members if shape is None or m not in shape.members]
+    if lacking:
+        pytest.skip(f"{service}.{name}.{'/'.join(lacking)} is not in {release}")
 
 
 def run_in_threads(count: int, work) -> None:

@@ -357,3 +357,20 @@ def test_client_rate_limited_after_a_500_says_the_earlier_attempt_may_have_acted
     assert info is not None
     assert info.stop_reason == "deadline"
     assert info.earlier_attempt_may_have_acted is True
+
+
+def test_no_call_context_outlives_its_send(adaptive_client):
+    """Before botocore 1.43.72 before-send gets no context: the one noted for it is let go."""
+    from boto3_idempotent import _plugin
+
+    def refuse_to_sign(request, **kwargs):
+        raise RuntimeError("not signed")
+
+    raw, _, client = adaptive_client(throttling_then_ok())
+    client.put_item(**ITEM)  # throttled, resent: the limiter is on
+    assert _plugin._SENDING.get() is None  # taken by the send it was noted for
+    client.meta.events.register("request-created.dynamodb", refuse_to_sign)  # after ours
+    with pytest.raises(RuntimeError, match="not signed"):
+        client.put_item(**ITEM)
+    assert _plugin._SENDING.get() is None  # never sent: let go by after-call-error
+    assert len(raw.requests) == 2

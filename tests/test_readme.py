@@ -66,6 +66,11 @@ def test_readme_block_runs(line, code, requires, env, tmp_path):
     """Run the block as a script; a block headed "# test_<name>.py" runs under pytest."""
     if requires is not None:
         pytest.importorskip(requires, reason="runs in its asyncio CI job")
+    if re.search(r"^(from|import) aws_durable_execution_sdk_python\b", code, re.MULTILINE):
+        pytest.importorskip(  # the durable extra; its SDK requires boto3 1.43.114+
+            "aws_durable_execution_sdk_python",
+            reason="the durable execution SDK is not installed (it requires boto3 1.43.114+)",
+        )
     run_block(line, code, env, tmp_path)
 
 

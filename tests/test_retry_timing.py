@@ -7,6 +7,7 @@ botocore's own classes driven with a pinned random, must agree on this botocore 
 
 from __future__ import annotations
 
+from inspect import signature
 from types import SimpleNamespace
 
 import pytest
@@ -54,7 +55,16 @@ def test_our_quota_costs_are_botocores_on_this_line():
     for throttled, cost in ((False, mode.retry_cost), (True, mode.throttle_retry_cost)):
         bucket = botocore_quota.RetryQuota()
         detector = botocore_standard.ThrottlingErrorDetector(botocore_standard.RetryEventAdapter())
-        checker = botocore_standard.RetryQuotaChecker(bucket, detector)
+        # The throttle-aware checker (1.44) takes the detector; the classic one charges a
+        # throttled retry what it charges any retry (CLASSIC.throttle_retry_cost == retry_cost).
+        takes_detector = (
+            "throttling_detector" in signature(botocore_standard.RetryQuotaChecker).parameters
+        )
+        checker = (
+            botocore_standard.RetryQuotaChecker(bucket, detector)
+            if takes_detector
+            else botocore_standard.RetryQuotaChecker(bucket)
+        )
         code = "Throttling" if throttled else "InternalError"
         context = botocore_standard.RetryContext(
             attempt_number=1,

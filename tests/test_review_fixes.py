@@ -110,7 +110,7 @@ def test_a_long_caller_token_is_fine_where_ec2_documents_no_64_limit(ec2, server
     """CreateLaunchTemplate allows 128 characters: the 64 limit is for the idempotency page's list."""
     token = "t" * 100
 
-    ec2.create_launch_template(LaunchTemplateName="lt", LaunchTemplateData={}, ClientToken=token)
+    ec2.create_launch_template(LaunchTemplateName="lt-1", LaunchTemplateData={}, ClientToken=token)
 
     assert server.tokens() == [token]
 

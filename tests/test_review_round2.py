@@ -279,7 +279,7 @@ def _lambda_error(status, code):
 @pytest.mark.parametrize(("name", "sent"), [("order-1", 2), (None, 1)])
 def test_lambda_invoke_with_a_durable_execution_name_is_resent(raw_server, name, sent):
     """Invoke carrying DurableExecutionName is protected (resent with it); without, unsafe."""
-    from conftest import raw_client
+    from conftest import raw_client, require_model
     from raw_server import response
 
     raw = raw_server(
@@ -296,6 +296,7 @@ def test_lambda_invoke_with_a_durable_execution_name_is_resent(raw_server, name,
     )
     kwargs = {"FunctionName": "f", "Payload": b"{}"}
     if name is not None:
+        require_model("lambda", "Invoke", "DurableExecutionName")
         kwargs["DurableExecutionName"] = name
 
     if sent == 2:

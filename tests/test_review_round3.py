@@ -203,8 +203,8 @@ def test_a_resent_calls_state_is_freed_without_the_cyclic_gc(make_client, server
     """With gc disabled, the context of a resent call, and tenacity's state in it, go away."""
     client = wrap(make_client("ec2"), RetryPolicy(), sleep=sleeps, random=lambda: 0.0)
     contexts = []
-    client.meta.events.register(
-        "before-send.ec2", lambda request, **kw: contexts.append(request.context)
+    client.meta.events.register(  # an AWSRequest: its context on every botocore
+        "request-created.ec2", lambda request, **kw: contexts.append(request.context)
     )
     server.plan(Reply(500, "InternalError"), OK)
     gc.collect()

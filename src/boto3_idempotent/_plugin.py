@@ -16,6 +16,8 @@ One client call, and where this module steps in::
     then, for each attempt:
     request-created.<service>          _Plugin.request_created
         An upload stream is put back where the caller had it (botocore rewinds to 0).
+        Adaptive mode before botocore 1.43.72 (_Plugin.note_sending): the call's
+        context noted for before-send, whose prepared request does not carry it.
     ... signs;
     before-send.<service>              _Plugin.before_send (adaptive mode only)
         Reserve the next token of the client's rate limiter (_rate_limit) and wait
@@ -50,6 +52,7 @@ import time
 import weakref
 import zlib
 from collections.abc import Mapping, MutableMapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 
 from . import _context as ctx
@@ -86,6 +89,12 @@ TOKEN_METADATA_KEY: Final = ctx.TOKEN_METADATA_KEY
 _OTEL: Final = "opentelemetry"  # in sys.modules: the program uses OpenTelemetry
 _CRC32_SERVICES = frozenset({"dynamodb"})  # as botocore's retry handler checks
 _RATE_LIMITED = ("boto3_idempotent._exceptions", "ClientRateLimited")
+# Adaptive mode on a botocore whose prepared request has no ``context`` (before 1.43.72):
+# the context of the request just created, for the before-send hook that follows it in
+# the same thread or task. Taken (and cleared) by that hook; cleared by after-call-error.
+_SENDING: ContextVar[MutableMapping[str, Any] | None] = ContextVar(
+    "boto3_idempotent_sending", default=None
+)
 
 
 class _Plugin:
@@ -148,6 +157,12 @@ class _Plugin:
                 self.before_send,
                 unique_id=f"boto3-idempotent-before-send-{name}",
             )
+            if not _prepared_requests_carry_context():
+                events.register(
+                    f"request-created.{name}",
+                    self.note_sending,
+                    unique_id=f"boto3-idempotent-note-sending-{name}",
+                )
 
     # -- hooks ----------------------------------------------------------------------
 
@@ -287,6 +302,8 @@ class _Plugin:
         self, exception: BaseException, context: MutableMapping[str, Any], **kwargs: Any
     ) -> None:
         """A journaled call that raised: remove its record if nothing was sent."""
+        if self.limiter is not None and _SENDING.get() is context:  # never sent: let it go
+            _SENDING.set(None)
         entry = context.get(_CTX_JOURNAL)
         if entry is None:
             return
@@ -325,6 +342,15 @@ class _Plugin:
             from ._transport import keep_offset  # noqa: PLC0415  (stream bodies only)
 
             keep_offset(body, context)
+
+    def note_sending(self, request: Any, **kwargs: Any) -> None:
+        """Adaptive mode, older botocore: note the call's context for the before-send hook.
+
+        Before botocore 1.43.72 the prepared request that ``before-send`` gets carries no
+        ``context``: without it, a refused wait would know neither the call's start
+        (its deadline), nor the Lambda margin, nor its attempt and operation.
+        """
+        _SENDING.set(getattr(request, "context", None))
 
     def note_operation(self, model: Any, context: MutableMapping[str, Any], **kwargs: Any) -> None:
         """Adaptive mode: note the operation, for the error a refused wait raises."""
@@ -485,10 +511,15 @@ class _Plugin:
             ClientRateLimited: the token is due past the deadline or the Lambda margin
                 (nothing is reserved, nothing sent).
         """
+        context: MutableMapping[str, Any] | None = getattr(request, "context", None)
+        if context is None:  # botocore before 1.43.72: the one request-created noted
+            context = _SENDING.get()
+            _SENDING.set(None)
         limiter = self.limiter
         if limiter is None or not limiter.enabled or testing_mode.state.enabled:
             return 0.0
-        context: MutableMapping[str, Any] = getattr(request, "context", None) or {}
+        if context is None:
+            context = {}
         return limiter.wait_for(self.service_name, remaining(self.setup, context), context)
 
 
@@ -505,6 +536,15 @@ def remaining(setup: Setup, context: Mapping[str, Any]) -> tuple[float, StopReas
         if found is None or left < found[0]:
             found = (left, "deadline")
     return found
+
+
+def _prepared_requests_carry_context() -> bool:
+    """Whether botocore's prepared request has the call's ``context`` (botocore 1.43.72+)."""
+    import inspect  # noqa: PLC0415  (wrap time, adaptive clients only)
+
+    from botocore.awsrequest import AWSPreparedRequest  # noqa: PLC0415
+
+    return "context" in inspect.signature(AWSPreparedRequest).parameters
 
 
 def _validates(client: BaseClient) -> bool:

@@ -1,13 +1,15 @@
 """A transport check botocore leaves out: a response shorter than its Content-Length.
 
-botocore reads non-streaming bodies with urllib3's ``enforce_content_length`` off,
-so a connection that closes mid-body hands the parser a truncated document: an
+botocore (1.44) reads non-streaming bodies with urllib3's ``enforce_content_length``
+off, so a connection that closes mid-body hands the parser a truncated document: an
 AWS JSON body cut after its headers parses as ``{}`` and comes back as a success
 with an empty result; a cut XML body raises ``ResponseParserError``, which is never
 retried. A wrapped client's HTTP session checks the length first and raises
 ``IncompleteResponseError`` (a ``ConnectionClosedError``) instead, which the
 response table treats like any connection lost after sending: resent where that is
-safe, raised otherwise, never returned as a success.
+safe, raised otherwise, never returned as a success. Where botocore leaves urllib3's
+check on (1.40 with urllib3 2), the ``ConnectionClosedError`` it raises for a short body
+becomes the same ``IncompleteResponseError``.
 
 aiobotocore's sessions (aiohttp, httpx) are left alone: both already refuse a
 short body (``ConnectionClosedError``, ``HTTPClientError``: ambiguous, as above),
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import inspect
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ConnectionClosedError
 
 if TYPE_CHECKING:
     from ._exceptions import IncompleteResponseError
@@ -66,7 +70,16 @@ class _LengthCheckingSession:
         self.inner = inner
 
     def send(self, request: Any) -> Any:
-        response = self.inner.send(request)
+        try:
+            response = self.inner.send(request)
+        except ConnectionClosedError as error:  # an older botocore: urllib3 checked the length
+            short = _short_read(error)
+            if short is None:
+                raise
+            received, expected = short
+            raise _incomplete()(
+                endpoint_url=request.url, received=received, expected=expected, request=request
+            ) from error
         if request.stream_output:
             return response  # the body is read later, by the caller's stream
         # urllib3 counts down the declared length as the body arrives; it ends at 0 for a
@@ -95,6 +108,25 @@ def check_lengths(client: Any) -> None:
     if not callable(send) or inspect.iscoroutinefunction(send):  # aiobotocore's checks itself
         return
     endpoint.http_session = _LengthCheckingSession(session)
+
+
+def _short_read(error: ConnectionClosedError) -> tuple[int, int] | None:
+    """``(received, expected)`` bytes when ``error`` is urllib3's check of the body length.
+
+    Older botocore (1.40) leaves urllib3's ``enforce_content_length`` at its default,
+    on in urllib3 2: a short body raises ``IncompleteRead`` there, which botocore wraps
+    in a ``ConnectionClosedError``. It is the same short body, raised as the same
+    ``IncompleteResponseError``; ``None`` for any other lost connection.
+    """
+    from http.client import IncompleteRead  # noqa: PLC0415  (urllib3's is one; a lost connection)
+
+    cause = error.kwargs.get("error")
+    for found in (cause, *getattr(cause, "args", ())):
+        if isinstance(found, IncompleteRead) and isinstance(found.expected, int):
+            partial: Any = found.partial  # urllib3's: a count; http.client's: the bytes
+            received = partial if isinstance(partial, int) else len(partial)
+            return received, received + found.expected
+    return None
 
 
 def _incomplete() -> type[IncompleteResponseError]:
