@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from boto3_idempotent._rate_limit import RateLimiter
+from boto3_idempotent._policy.rate_limit import RateLimiter
 
 from .harness import Json, ScriptedServer, make_client, wrapped
 from .runner import Scenario, main

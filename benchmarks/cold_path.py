@@ -53,15 +53,15 @@ RUNS, QUICK_RUNS = 15, 2  # (bare, wrapped) pairs of fresh interpreters
 PHASES = ("import", "client", "first_call", "first_failed_call")
 #: The modules whose cost -X importtime reports, with the phase that loads them.
 WATCHED = (
-    "boto3_idempotent._token_table",
-    "boto3_idempotent._resend_table",
-    "boto3_idempotent._knowledge",
-    "boto3_idempotent._resend",
-    "boto3_idempotent._operations",
+    "boto3_idempotent._knowledge.token_table",
+    "boto3_idempotent._knowledge.resend_table",
+    "boto3_idempotent._knowledge.loader",
+    "boto3_idempotent._knowledge.resend",
+    "boto3_idempotent._knowledge.operations",
     "boto3_idempotent._tokens",
     "boto3_idempotent._failure",
-    "boto3_idempotent._classify",
-    "boto3_idempotent._retrying",
+    "boto3_idempotent._policy.classify",
+    "boto3_idempotent._policy.retrying",
     "tenacity",
 )
 

@@ -17,7 +17,7 @@ import aiobotocore.endpoint
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 
-import boto3_idempotent._aio
+import boto3_idempotent._integrations.aio
 
 AIOBOTOCORE = tuple(int(part) for part in aiobotocore.__version__.split(".")[:2])
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -80,7 +80,7 @@ class EndpointSleeps(list[float]):
         fake = types.SimpleNamespace(**{**vars(asyncio), "sleep": sleep})
         monkeypatch.setattr(aiobotocore.endpoint, "asyncio", fake)
         # The library's own fallback when the endpoint has no _sleep (aiobotocore 2.x).
-        monkeypatch.setattr(boto3_idempotent._aio, "asyncio", fake)
+        monkeypatch.setattr(boto3_idempotent._integrations.aio, "asyncio", fake)
         if importlib.util.find_spec("anyio") is not None:
             import anyio
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import pytest
 
-from boto3_idempotent._review import REVIEWED_WITH, installed_botocore, relation
+from boto3_idempotent._knowledge.review import REVIEWED_WITH, installed_botocore, relation
 
 STRICT_ENV = "BOTO3_IDEMPOTENT_STRICT_REVIEW"
 # Read at import (collection): the autouse fixture clears BOTO3_IDEMPOTENT_* during tests.

@@ -19,9 +19,9 @@ from botocore.exceptions import CapacityNotAvailableError
 from botocore.retries import adaptive, bucket, throttling
 
 from boto3_idempotent import ClientRateLimited, RetryPolicy, call_info, set_testing, wrap
-from boto3_idempotent._botocore_retries import registered
 from boto3_idempotent._plugin import PLUGIN_ATTR
-from boto3_idempotent._rate_limit import RateLimiter
+from boto3_idempotent._policy.botocore_retries import registered
+from boto3_idempotent._policy.rate_limit import RateLimiter
 from conftest import FakeClock
 from test_availability import SendRecorder, error_in
 from wire import raw_ok
@@ -312,7 +312,7 @@ def test_policy_says_whether_rate_limiting_is_on(
     import io
     import json
 
-    from boto3_idempotent._commands import show_policy
+    from boto3_idempotent._cli.commands import show_policy
 
     config = tmp_path / "config"
     config.write_text(f"[default]\n{profile}")

@@ -17,8 +17,8 @@ pytest.importorskip("aiobotocore")
 
 from aio import BACKENDS, AsyncSleeps, aio_client
 from boto3_idempotent import ClientRateLimited, RetryPolicy, call_info, wrap
-from boto3_idempotent._botocore_retries import registered
 from boto3_idempotent._plugin import PLUGIN_ATTR
+from boto3_idempotent._policy.botocore_retries import registered
 from conftest import FakeClock
 from wire import OK, Reply
 

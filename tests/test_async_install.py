@@ -11,7 +11,7 @@ pytest.importorskip("aiobotocore")
 from aiobotocore.session import AioSession
 
 from boto3_idempotent import RetryPolicy, install, uninstall
-from boto3_idempotent._aio import AioPlugin
+from boto3_idempotent._integrations.aio import AioPlugin
 from wire import Reply
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}

@@ -18,7 +18,7 @@ from botocore.exceptions import (
 
 from aio import AIOBOTOCORE, BACKENDS, AsyncSleeps, aio_client
 from boto3_idempotent import RetryPolicy, call_info, wrap
-from boto3_idempotent._classify import Outcome, classify_exception
+from boto3_idempotent._policy.classify import Outcome, classify_exception
 from raw_server import RESET, response
 from wire import closed_port_url, raw_ok
 

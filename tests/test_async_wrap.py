@@ -23,8 +23,8 @@ from boto3_idempotent import (
     set_testing,
     wrap,
 )
-from boto3_idempotent._aio import AioPlugin
-from boto3_idempotent._botocore_retries import registered
+from boto3_idempotent._integrations.aio import AioPlugin
+from boto3_idempotent._policy.botocore_retries import registered
 from conftest import FakeClock, FakeLambdaContext
 from wire import OK, Drop, Reply
 
@@ -464,7 +464,7 @@ def test_importing_and_wrapping_sync_clients_never_imports_aiobotocore():
         "boto3_idempotent.wrap(boto3.client('ec2', region_name='us-east-1',"
         " aws_access_key_id='a', aws_secret_access_key='b'))\n"
         "print(sorted(m for m in sys.modules"
-        " if m.startswith(('aiobotocore', 'aiohttp', 'httpx', 'boto3_idempotent._aio'))))\n"
+        " if m.startswith(('aiobotocore', 'aiohttp', 'httpx', 'boto3_idempotent._integrations.aio'))))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -24,12 +24,12 @@ from boto3_idempotent import (
     EarlierAttemptMayHaveActed,
     EarlierAttemptSucceeded,
     RetryPolicy,
-    _resend_table,
     call_info,
     wrap,
 )
-from boto3_idempotent._operations import operation_info
-from boto3_idempotent._resend_evidence import REVIEW_5, REVIEWED
+from boto3_idempotent._knowledge import resend_table as _resend_table
+from boto3_idempotent._knowledge.operations import operation_info
+from boto3_idempotent._knowledge.resend_evidence import REVIEW_5, REVIEWED
 from boto3_idempotent.testing import Fault
 from raw_server import response
 from test_availability import SendRecorder

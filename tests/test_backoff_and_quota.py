@@ -7,8 +7,8 @@ import threading
 from hypothesis import given
 from hypothesis import strategies as st
 
-from boto3_idempotent._backoff import full_jitter
-from boto3_idempotent._setup import RetryQuota
+from boto3_idempotent._policy.backoff import full_jitter
+from boto3_idempotent._policy.setup import RetryQuota
 from conftest import run_in_threads
 
 delays = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)

@@ -431,11 +431,13 @@ def test_cold_path_loads_tables_at_the_first_call_and_tenacity_at_the_first_fail
     for name in ("_knowledge", "_resend", "_retrying", "_failure", "_wrap", "_plugin"):
         assert f"boto3_idempotent.{name}" not in loaded["import"]
     assert "tenacity" not in loaded["import"] + loaded["client"] + loaded["first_call"]
-    assert {"boto3_idempotent._knowledge", "boto3_idempotent._resend"} <= set(loaded["first_call"])
+    assert {"boto3_idempotent._knowledge.loader", "boto3_idempotent._knowledge.resend"} <= set(
+        loaded["first_call"]
+    )
     every_phase = [name for phase in loaded.values() for name in phase]
     # The reviewed tables are read from _knowledge, one service at a time, never imported.
-    assert "boto3_idempotent._token_table" not in every_phase
-    assert "boto3_idempotent._resend_table" not in every_phase
+    assert "boto3_idempotent._knowledge.token_table" not in every_phase
+    assert "boto3_idempotent._knowledge.resend_table" not in every_phase
     assert "tenacity" in loaded["first_failed_call"]
     costs = results["cold_path"]["importtime_us_by_phase"]
     assert costs["first_failed_call"]["tenacity"]["cumulative_us"] > 0

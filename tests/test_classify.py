@@ -21,7 +21,7 @@ from botocore.exceptions import (
 )
 from urllib3.exceptions import NameResolutionError, NewConnectionError, ProtocolError
 
-from boto3_idempotent._classify import Outcome, classify_error, classify_exception
+from boto3_idempotent._policy.classify import Outcome, classify_error, classify_exception
 
 URL = "https://ec2.us-east-1.amazonaws.com"
 

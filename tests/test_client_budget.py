@@ -10,7 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from boto3_idempotent import RetryModeWarning, RetryPolicy, wrap
-from boto3_idempotent._standard_mode import installed
+from boto3_idempotent._policy.standard_mode import installed
 from wire import Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}

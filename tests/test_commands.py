@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from boto3_idempotent._standard_mode import installed
+from boto3_idempotent._policy.standard_mode import installed
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

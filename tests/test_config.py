@@ -209,7 +209,7 @@ def test_from_env_defaults_to_os_environ(monkeypatch):
 
 def test_operation_names_resolve_per_service():
     """A client of one service sees only its own operations of each list."""
-    from boto3_idempotent._settings import resolve
+    from boto3_idempotent._policy.settings import resolve
 
     policy = RetryPolicy(
         retry_unsafe=["sqs:SendMessage", "lambda:Invoke"], treat_as_unsafe=["s3:PutObject"]

@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from boto3_idempotent import RetryPolicy, TokenLifetimeWarning, _lifetimes, idempotency_key, wrap
+from boto3_idempotent import RetryPolicy, TokenLifetimeWarning, idempotency_key, wrap
+from boto3_idempotent._knowledge import lifetimes as _lifetimes
 from wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ConnectionClosedError
 
 from boto3_idempotent import call_info, set_testing, wrap
-from boto3_idempotent._refine import dynamodb_update_item
+from boto3_idempotent._knowledge.refine import dynamodb_update_item
 from moto_proxy import create_table
 
 TABLE = "items"

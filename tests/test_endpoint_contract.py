@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 
 import boto3_idempotent.testing
-from boto3_idempotent._operations import operation_info
+from boto3_idempotent._knowledge.operations import operation_info
 from boto3_idempotent.testing._aws_tokens import (
     MISMATCH_CODES,
     TRAITED_NOT_TOKENS,
@@ -25,9 +25,9 @@ from conftest import require_model
 
 TESTING = Path(boto3_idempotent.testing.__file__).parent
 FORBIDDEN = {
-    "boto3_idempotent._token_table",
-    "boto3_idempotent._operations",
-    "boto3_idempotent._classify",
+    "boto3_idempotent._knowledge.token_table",
+    "boto3_idempotent._knowledge.operations",
+    "boto3_idempotent._policy.classify",
 }
 
 
@@ -58,7 +58,7 @@ def session():
 
 @pytest.mark.parametrize("path", sorted(TESTING.glob("*.py")), ids=lambda p: p.name)
 def test_the_testing_package_never_imports_the_librarys_token_knowledge(path):
-    """No testing/*.py imports _token_table, _operations or _classify (relative or absolute)."""
+    """No testing/*.py imports token_table, operations or classify (relative or absolute)."""
     assert imported_modules(path) & FORBIDDEN == set()
 
 
@@ -66,7 +66,8 @@ def test_the_import_check_sees_relative_and_absolute_imports(tmp_path):
     """Control: both spellings of a forbidden import are caught."""
     probe = tmp_path / "probe.py"
     probe.write_text(
-        "from .. import _classify\nfrom .._operations import x\nimport boto3_idempotent._token_table\n"
+        "from .._policy import classify\nfrom .._knowledge.operations import x\n"
+        "import boto3_idempotent._knowledge.token_table\n"
     )
     assert imported_modules(probe) & FORBIDDEN == FORBIDDEN
 

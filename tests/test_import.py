@@ -84,7 +84,7 @@ def test_operation_tables_load_at_a_first_call_not_at_import():
         """
         import sys
         import boto3_idempotent
-        print(sorted(m for m in sys.modules if m.endswith(("_token_table", "_resend_table", "_resend"))))
+        print(sorted(m for m in sys.modules if m.startswith("boto3_idempotent._knowledge")))
         """
     )
     assert out == "[]"
@@ -110,9 +110,11 @@ def test_import_loads_only_the_package_file():
 #: What a successful call may never load: the failure path, typed errors, telemetry, the
 #: reviewed tables as modules, and what only keys, hooks, logs or Lambda handlers need.
 NOT_ON_THE_SUCCESS_PATH = (
-    "_exceptions", "_callinfo", "_hooks", "_masking", "_failure", "_retrying", "_classify",
-    "_telemetry", "_token_table", "_resend_table", "_resend_evidence", "_scope", "_lambda",
-    "_install", "_refine", "_dynamodb_update", "_lifetimes", "_warnings",
+    "_exceptions", "_callinfo", "_hooks", "_masking", "_failure", "_policy.retrying",
+    "_policy.classify", "_integrations.telemetry", "_knowledge.token_table",
+    "_knowledge.resend_table", "_knowledge.resend_evidence", "_scope",
+    "_integrations.aws_lambda", "_integrations.install", "_knowledge.refine",
+    "_knowledge.dynamodb_update", "_knowledge.lifetimes", "_warnings",
 )  # fmt: skip
 
 
@@ -124,9 +126,9 @@ def test_a_wrapped_success_loads_nothing_of_the_failure_path():
             body=b"<DescribeInstancesResponse><requestId>r</requestId></DescribeInstancesResponse>",
         ).replace(
             'print("tenacity" in sys.modules)',
-            'print(sorted(m.split(".")[1] for m in sys.modules if m.startswith("boto3_idempotent.")))',
+            'print(sorted(m.split(".", 1)[1] for m in sys.modules if m.startswith("boto3_idempotent.")))',
         )
     )
     loaded = set(eval(out))  # noqa: S307  (our own subprocess's printed list)
-    assert {"_wrap", "_plugin", "_knowledge", "_operations"} <= loaded
+    assert {"_wrap", "_plugin", "_knowledge.loader", "_knowledge.operations"} <= loaded
     assert not loaded & set(NOT_ON_THE_SUCCESS_PATH), loaded & set(NOT_ON_THE_SUCCESS_PATH)

@@ -36,7 +36,7 @@ from boto3_idempotent import (
     set_testing,
     wrap,
 )
-from boto3_idempotent import _journal as journal_module
+from boto3_idempotent._integrations import journal as journal_module
 from conftest import FakeLambdaContext, raw_client
 from moto_proxy import create_table
 from raw_server import response
@@ -638,7 +638,7 @@ def test_a_bad_variable_is_named_at_decoration(monkeypatch, variable, value):
 
 def test_an_asyncio_client_is_never_journaled_and_says_so():
     """The journal's requests are synchronous: an asyncio client's calls warn instead."""
-    from boto3_idempotent._aio import AioPlugin
+    from boto3_idempotent._integrations.aio import AioPlugin
 
     assert AioPlugin.journals is False
     reason = _rerun._why_not_journaled(AioPlugin.__new__(AioPlugin), "sqs", None)
@@ -665,7 +665,7 @@ def test_process_sqs_batch_inherits_the_handlers_journal(moto, journal, sqs):
 
 def test_the_variables_journal_is_made_once_per_process(monkeypatch):
     """process_sqs_batch runs per invocation: the environment's journal (and client) once."""
-    from boto3_idempotent import _lambda
+    from boto3_idempotent._integrations import aws_lambda as _lambda
 
     monkeypatch.setenv("BOTO3_IDEMPOTENT_JOURNAL_TABLE", "journal-once")
     first = _lambda.journal_from(None, os.environ, cache=True)

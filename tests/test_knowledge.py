@@ -8,7 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from boto3_idempotent import _knowledge, _resend_table, _token_table
+from boto3_idempotent._knowledge import loader as _knowledge
+from boto3_idempotent._knowledge import resend_table as _resend_table
+from boto3_idempotent._knowledge import token_table as _token_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +26,7 @@ def _writer():
 
 def test_the_file_is_what_the_tables_make():
     """Edit a table, run tools/write_knowledge.py: otherwise this fails."""
-    written = (ROOT / "src/boto3_idempotent/_knowledge.txt").read_text(encoding="ascii")
+    written = (ROOT / "src/boto3_idempotent/_knowledge/knowledge.txt").read_text(encoding="ascii")
     assert written == _writer().build(), "run: python tools/write_knowledge.py"
 
 
@@ -75,7 +77,7 @@ def test_a_first_call_parses_only_its_own_services_line():
     """Neither table module loads on a call's path; only the called service is parsed."""
     out = fresh(
         """
-        from boto3_idempotent import _knowledge
+        from boto3_idempotent._knowledge import loader as _knowledge
         print(sorted(_knowledge._services))
         print(sorted(m for m in sys.modules if m.endswith(("_token_table", "_resend_table"))))
         """

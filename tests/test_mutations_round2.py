@@ -25,7 +25,7 @@ from boto3_idempotent import (
     wrap,
 )
 from boto3_idempotent import _scope as scope_module
-from boto3_idempotent._standard_mode import installed
+from boto3_idempotent._policy.standard_mode import installed
 from conftest import FakeLambdaContext, Sleeps, raw_client
 from raw_server import response
 from wire import OK, Reply

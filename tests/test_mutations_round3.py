@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
 from boto3_idempotent import RetryPolicy, call_info, idempotency_key, wrap
-from boto3_idempotent._refine import dynamodb_update_item
+from boto3_idempotent._knowledge.refine import dynamodb_update_item
 from conftest import FakeClock
 from otel import install_providers
 from test_availability import SendRecorder

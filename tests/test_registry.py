@@ -8,7 +8,7 @@ import uuid
 import botocore.session
 import pytest
 
-from boto3_idempotent._operations import (
+from boto3_idempotent._knowledge.operations import (
     DOCUMENTED_IDEMPOTENT,
     is_read_only,
     operation_info,

@@ -24,7 +24,7 @@ from boto3_idempotent import (
     wrap,
 )
 from boto3_idempotent import _rerun as _rerun_module
-from boto3_idempotent._token_table import DERIVED_NAMES, NOT_DERIVED
+from boto3_idempotent._knowledge.token_table import DERIVED_NAMES, NOT_DERIVED
 from moto_proxy import create_table
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -355,7 +355,7 @@ def _on_a_rerun(service: str, operation: str) -> str:
     """What docs/lambda.md's box says of a call, computed from what the library knows."""
     import botocore.session
 
-    from boto3_idempotent._operations import operation_info
+    from boto3_idempotent._knowledge.operations import operation_info
 
     model = botocore.session.get_session().get_service_model(service).operation_model(operation)
     info = operation_info(service, model)

@@ -16,11 +16,11 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from boto3_idempotent import _resend_table as table
-from boto3_idempotent._operations import operation_info
-from boto3_idempotent._refine import REFINERS, dynamodb_update_item
-from boto3_idempotent._resend import operation_class, verb_of
-from boto3_idempotent._review import REVIEWED_WITH
+from boto3_idempotent._knowledge import resend_table as table
+from boto3_idempotent._knowledge.operations import operation_info
+from boto3_idempotent._knowledge.refine import REFINERS, dynamodb_update_item
+from boto3_idempotent._knowledge.resend import operation_class, verb_of
+from boto3_idempotent._knowledge.review import REVIEWED_WITH
 from review_gate import gate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -417,7 +417,7 @@ def test_same_named_operations_of_a_services_versions_agree_or_say_why(request):
 
 def test_a_cloud_directory_object_with_a_parent_but_no_link_name_is_acting():
     """CreateObject/CreateIndex: linked by LinkName under a parent, made once; else a second."""
-    from boto3_idempotent._refine import REFINERS
+    from boto3_idempotent._knowledge.refine import REFINERS
 
     linked = REFINERS["clouddirectory_linked"]
     parent = {"Selector": "/"}
@@ -440,7 +440,7 @@ def _scan_evidence():
 
 def test_inferred_decisions_are_marked_with_their_basis():
     """Review round 5 marked the 461 decisions whose evidence is indirect, each with why."""
-    from boto3_idempotent._resend_evidence import REVIEWED
+    from boto3_idempotent._knowledge.resend_evidence import REVIEWED
 
     scan = _scan_evidence()
     data = __import__("json").loads(scan.INFERRED.read_text())

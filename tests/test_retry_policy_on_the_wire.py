@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from boto3_idempotent import RetryPolicy, call_info, wrap
-from boto3_idempotent._standard_mode import installed
+from boto3_idempotent._policy.standard_mode import installed
 from conftest import FakeClock
 from wire import OK, Reply
 

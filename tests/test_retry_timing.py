@@ -16,8 +16,8 @@ from botocore.retries import quota as botocore_quota
 from botocore.retries import standard as botocore_standard
 
 from boto3_idempotent import RetryPolicy, call_info, wrap
-from boto3_idempotent._settings import resolve
-from boto3_idempotent._standard_mode import CLASSIC, NEW_RETRIES, installed
+from boto3_idempotent._policy.settings import resolve
+from boto3_idempotent._policy.standard_mode import CLASSIC, NEW_RETRIES, installed
 from wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}

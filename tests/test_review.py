@@ -19,10 +19,10 @@ import botocore.session
 import pytest
 
 from boto3_idempotent import RetryPolicy, call_info, wrap
-from boto3_idempotent import _review as review
-from boto3_idempotent._commands import list_operations, review_sentence, show_policy
-from boto3_idempotent._operations import operation_info
-from boto3_idempotent._resend import operation_class
+from boto3_idempotent._cli.commands import list_operations, review_sentence, show_policy
+from boto3_idempotent._knowledge import review
+from boto3_idempotent._knowledge.operations import operation_info
+from boto3_idempotent._knowledge.resend import operation_class
 from review_gate import STRICT_ENV, judge
 from test_availability import SendRecorder, answers, error
 

@@ -21,7 +21,7 @@ from boto3_idempotent import (
     uninstall,
     wrap,
 )
-from boto3_idempotent._botocore_retries import registered as _registered
+from boto3_idempotent._policy.botocore_retries import registered as _registered
 from wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}

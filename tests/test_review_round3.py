@@ -22,7 +22,7 @@ from boto3_idempotent import (
     call_info,
     wrap,
 )
-from boto3_idempotent._commands import show_policy
+from boto3_idempotent._cli.commands import show_policy
 from boto3_idempotent._env_names import unknown_variables
 from boto3_idempotent._plugin import PLUGIN_ATTR
 from boto3_idempotent._tokens import TokenMember

@@ -27,7 +27,7 @@ from boto3_idempotent import (
     wrap,
 )
 from boto3_idempotent._failure import Failure, _earlier_conflict
-from boto3_idempotent._operations import operation_info
+from boto3_idempotent._knowledge.operations import operation_info
 from raw_server import response
 from test_availability import error_in
 from test_knowledge import fresh
@@ -153,7 +153,7 @@ def test_the_package_works_from_a_zip(tmp_path):
     out = fresh(
         """
         assert ".zip" in boto3_idempotent.__file__, boto3_idempotent.__file__
-        from boto3_idempotent._operations import operation_info
+        from boto3_idempotent._knowledge.operations import operation_info
         model = ddb.meta.service_model.operation_model("UpdateItem")
         print(operation_info("dynamodb", model).resend.source)
         """,

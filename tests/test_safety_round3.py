@@ -20,11 +20,11 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
 from boto3_idempotent import RetryPolicy, call_info, wrap
-from boto3_idempotent._classify import THROTTLING_CODES, Outcome
 from boto3_idempotent._failure import classify
-from boto3_idempotent._operations import operation_info
-from boto3_idempotent._refine import dynamodb_update_item
-from boto3_idempotent._resend_table import REFUSED_ERRORS
+from boto3_idempotent._knowledge.operations import operation_info
+from boto3_idempotent._knowledge.refine import dynamodb_update_item
+from boto3_idempotent._knowledge.resend_table import REFUSED_ERRORS
+from boto3_idempotent._policy.classify import THROTTLING_CODES, Outcome
 from boto3_idempotent.testing import Fault
 from conftest import require_model
 from raw_server import response

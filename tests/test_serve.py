@@ -232,7 +232,7 @@ def test_serve_without_moto_exits_2_naming_the_extra(tmp_path):
     script = (
         "import sys\n"
         "sys.modules['moto'] = None  # import moto fails, as without the extra\n"
-        "from boto3_idempotent._cli import main\n"
+        "from boto3_idempotent._cli.main import main\n"
         "raise SystemExit(main(['serve', '--port', '0']))\n"
     )
     result = subprocess.run(

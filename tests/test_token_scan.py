@@ -23,7 +23,7 @@ import botocore
 import botocore.session
 import pytest
 
-from boto3_idempotent import _token_table as table
+from boto3_idempotent._knowledge import token_table as table
 from review_gate import gate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -511,7 +511,9 @@ def test_documented_limit_lookup():
 
 def test_table_module_imports_nothing_heavy():
     """Only the standard library's lightest modules: no botocore, no re, nothing compiled."""
-    tree = ast.parse((ROOT / "src" / "boto3_idempotent" / "_token_table.py").read_text())
+    tree = ast.parse(
+        (ROOT / "src" / "boto3_idempotent" / "_knowledge" / "token_table.py").read_text()
+    )
     imported = {
         alias.name.split(".")[0]
         for node in ast.walk(tree)
@@ -527,7 +529,7 @@ def test_importing_the_package_does_not_load_the_table():
         """
         import sys
         import boto3_idempotent
-        print("boto3_idempotent._token_table" in sys.modules)
+        print("boto3_idempotent._knowledge.token_table" in sys.modules)
         """
     )
     result = subprocess.run(

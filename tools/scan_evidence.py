@@ -34,7 +34,7 @@ No signal decides alone. Every listed operation is read (its documentation, its
 members', its errors') and decided: the decision and its why go to
 ``tools/data/resend_review.json``, and each one judged idempotent, or judged unsafe
 despite a strong signal (``smithy``, or ``exists`` with a ``key``), to
-``src/boto3_idempotent/_resend_evidence.py``; then ``python tools/write_knowledge.py``.
+``src/boto3_idempotent/_knowledge/resend_evidence.py``; then ``python tools/write_knowledge.py``.
 ``tests/test_resend_table.py`` fails on the reviewed release when an operation a
 wrapped client refuses to resend has no decision in the review (a new verb, a table
 change); on any other release it reports them.
@@ -77,8 +77,8 @@ import botocore.session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from boto3_idempotent import _resend_table as table
-from boto3_idempotent._commands import _rows
+from boto3_idempotent._cli.commands import _rows
+from boto3_idempotent._knowledge import resend_table as table
 
 SMITHY = Path(__file__).parent / "data" / "smithy_traits.json"
 INFERRED = Path(__file__).parent / "data" / "inferred.json"

@@ -8,7 +8,7 @@ Run it from a checkout, with the botocore you want to check installed::
     python tools/scan_resend.py --unreviewed     # what no table classifies yet
 
 Each operation gets the class a call *without a token* would get
-(``src/boto3_idempotent/_resend.py``, whose order is documented in
+(``src/boto3_idempotent/_knowledge/resend.py``, whose order is documented in
 ``_resend_table.py``): ``idempotent`` or ``unsafe``, with its source and reason.
 Token-carrying operations are listed too (their class matters when a caller
 reference is left out); ``python -m boto3_idempotent operations`` shows which are
@@ -34,9 +34,9 @@ import botocore.session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from boto3_idempotent import _resend_table as table
-from boto3_idempotent._resend import operation_class, verb_of
-from boto3_idempotent._review import REVIEWED_WITH
+from boto3_idempotent._knowledge import resend_table as table
+from boto3_idempotent._knowledge.resend import operation_class, verb_of
+from boto3_idempotent._knowledge.review import REVIEWED_WITH
 
 
 @dataclass(frozen=True)

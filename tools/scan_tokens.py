@@ -57,7 +57,7 @@ states a length or character constraint that the model does not (``extract_limit
 e.g. ECS ``clientToken``: "Up to 36 ASCII characters in the range of 33-126
 (inclusive) are allowed."
 
-Every finding must be classified, by hand, in ``src/boto3_idempotent/_token_table.py``;
+Every finding must be classified, by hand, in ``src/boto3_idempotent/_knowledge/token_table.py``;
 ``tests/test_token_scan.py`` fails when one is not. This tool only finds; the
 table is the reviewed result.
 """
@@ -608,7 +608,7 @@ def _unreviewed(findings: list[Finding]) -> list[Finding]:
         from boto3_idempotent import _token_table  # noqa: PLC0415  (only for --unreviewed)
     except ImportError:  # run from a checkout without the package installed
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-        from boto3_idempotent import _token_table  # noqa: PLC0415
+        from boto3_idempotent._knowledge import token_table as _token_table  # noqa: PLC0415
 
     return [f for f in findings if _token_table.classify(*f.key) is None]
 

@@ -20,7 +20,11 @@ import botocore
 import botocore.session
 
 MANIFEST = (
-    Path(__file__).resolve().parents[1] / "src" / "boto3_idempotent" / "_reviewed_operations.txt"
+    Path(__file__).resolve().parents[1]
+    / "src"
+    / "boto3_idempotent"
+    / "_knowledge"
+    / "reviewed_operations.txt"
 )
 
 

@@ -38,12 +38,12 @@ if TYPE_CHECKING:
         UnprotectedCallWarning,
     )
     from ._hooks import RetryEvent
-    from ._install import install, uninstall
-    from ._journal import CallJournal
-    from ._lambda import idempotent_handler, process_sqs_batch
-    from ._lifetimes import TOKEN_LIFETIMES, TokenLifetimeWarning
+    from ._integrations.aws_lambda import idempotent_handler, process_sqs_batch
+    from ._integrations.install import install, uninstall
+    from ._integrations.journal import CallJournal
+    from ._knowledge.lifetimes import TOKEN_LIFETIMES, TokenLifetimeWarning
+    from ._policy.testing_mode import is_testing, set_testing
     from ._scope import TokenSecretWarning, idempotency_key
-    from ._testing_mode import is_testing, set_testing
     from ._wrap import wrap
 
 __version__ = "0.1.0.dev0"
@@ -103,18 +103,18 @@ _WHERE = {
     "JournalUnavailable": "_exceptions",
     "RetryModeWarning": "_exceptions",
     "UnprotectedCallWarning": "_exceptions",
-    "CallJournal": "_journal",
+    "CallJournal": "_integrations.journal",
     "RetryEvent": "_hooks",
-    "install": "_install",
-    "uninstall": "_install",
-    "idempotent_handler": "_lambda",
-    "process_sqs_batch": "_lambda",
-    "TOKEN_LIFETIMES": "_lifetimes",
-    "TokenLifetimeWarning": "_lifetimes",
+    "install": "_integrations.install",
+    "uninstall": "_integrations.install",
+    "idempotent_handler": "_integrations.aws_lambda",
+    "process_sqs_batch": "_integrations.aws_lambda",
+    "TOKEN_LIFETIMES": "_knowledge.lifetimes",
+    "TokenLifetimeWarning": "_knowledge.lifetimes",
     "TokenSecretWarning": "_scope",
     "idempotency_key": "_scope",
-    "is_testing": "_testing_mode",
-    "set_testing": "_testing_mode",
+    "is_testing": "_policy.testing_mode",
+    "set_testing": "_policy.testing_mode",
     "wrap": "_wrap",
 }
 

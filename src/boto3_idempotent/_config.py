@@ -244,7 +244,7 @@ def _operation_keys(name: str, value: object) -> frozenset[str]:
         raise _error(name, ",".join(bad), _EXPECTED[name])
     if keys:
         # A misspelt name would match nothing, and the operation meant would be resent.
-        from ._known import unknown_names  # noqa: PLC0415  (only when names are given)
+        from ._knowledge.known import unknown_names  # noqa: PLC0415  (only when names are given)
 
         problems = unknown_names(keys)
         if problems:

@@ -40,7 +40,7 @@ _lock = threading.Lock()
 @functools.cache
 def known_variables() -> frozenset[str]:
     """Every ``BOTO3_IDEMPOTENT_*`` variable some setting reads."""
-    from ._lambda import (  # noqa: PLC0415  (keeps this module's imports light)
+    from ._integrations.aws_lambda import (  # noqa: PLC0415  (keeps this module's imports light)
         JOURNAL_EXPIRES_ENV,
         JOURNAL_TABLE_ENV,
         MARGIN_ENV,

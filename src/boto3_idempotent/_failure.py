@@ -34,18 +34,18 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ChecksumError, ClientError
 
 from . import _context as ctx
-from ._classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
-from ._operations import IDEMPOTENT, is_read_only
-from ._setup import Linger, Resend
+from ._knowledge.operations import IDEMPOTENT, is_read_only
+from ._policy.classify import TIMEOUT_EXCEPTIONS, Outcome, classify_error, classify_exception
+from ._policy.setup import Linger, Resend
 
 if TYPE_CHECKING:
     from ._callinfo import StopReason
     from ._hooks import RetryEvent
-    from ._operations import OperationInfo
+    from ._knowledge.operations import OperationInfo
     from ._plugin import _Plugin
-    from ._retrying import Attempt, Call
-    from ._settings import Settings
-    from ._setup import Setup
+    from ._policy.retrying import Attempt, Call
+    from ._policy.settings import Settings
+    from ._policy.setup import Setup
 
 __all__ = [
     "EARLIER_CONFLICT",
@@ -424,7 +424,7 @@ def _call(
     service: str, info: OperationInfo, context: MutableMapping[str, Any], setup: Setup
 ) -> Call:
     """The call as the tenacity policy sees it."""
-    from ._retrying import Call  # noqa: PLC0415  (the failure path only)
+    from ._policy.retrying import Call  # noqa: PLC0415  (the failure path only)
 
     token: str | None = context.get(ctx.TOKEN)
     start = context.get(ctx.START)
@@ -446,7 +446,7 @@ def attempt_of(
 ) -> Attempt:
     """The failed attempt as the tenacity policy sees it, with what a retry would cost."""
     # tenacity loads only when something is to be retried, not at any failure.
-    from ._retrying import Attempt  # noqa: PLC0415
+    from ._policy.retrying import Attempt  # noqa: PLC0415
 
     mode = settings.mode
     if failure.outcome is Outcome.THROTTLED:

@@ -56,17 +56,17 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 
 from . import _context as ctx
-from . import _testing_mode as testing_mode
 from ._loaded import is_instance
-from ._setup import CTX_COST, Linger, Resend, RetryQuota, Setup
+from ._policy import testing_mode
+from ._policy.setup import CTX_COST, Linger, Resend, RetryQuota, Setup
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
     from ._callinfo import StopReason
-    from ._operations import OperationInfo
-    from ._rate_limit import RateLimiter
-    from ._telemetry import Telemetry
+    from ._integrations.telemetry import Telemetry
+    from ._knowledge.operations import OperationInfo
+    from ._policy.rate_limit import RateLimiter
 
 __all__ = ["PLUGIN_ATTR"]
 
@@ -118,7 +118,7 @@ class _Plugin:
         self._validate = _validates(client)
         self.limiter: RateLimiter | None = None  # adaptive retry mode: one per client
         if (getattr(client.meta.config, "retries", None) or {}).get("mode") == "adaptive":
-            from ._rate_limit import RateLimiter  # noqa: PLC0415  (adaptive clients only)
+            from ._policy.rate_limit import RateLimiter  # noqa: PLC0415  (adaptive clients only)
 
             # The clock of the setup in force: a re-wrap's clock is the limiter's too.
             self.limiter = RateLimiter(lambda: self.setup.clock())  # noqa: PLW0108  (late-bound)
@@ -126,7 +126,7 @@ class _Plugin:
     # -- registration ---------------------------------------------------------------
 
     def register(self, events: Any) -> None:
-        from ._botocore_retries import remove_botocore_retries  # noqa: PLC0415  (at wrap)
+        from ._policy.botocore_retries import remove_botocore_retries  # noqa: PLC0415  (at wrap)
 
         name = self.event_name
         remove_botocore_retries(events, name)
@@ -171,7 +171,7 @@ class _Plugin:
         info = self._operations.get(model.name)
         if info is None:
             # Racing threads may both build it; the results are equal.
-            from ._operations import operation_info  # noqa: PLC0415  (an operation's first call)
+            from ._knowledge.operations import operation_info  # noqa: PLC0415  (an operation's first call)
 
             info = self._operations[model.name] = operation_info(self.service_name, model)
         return info
@@ -202,7 +202,7 @@ class _Plugin:
             if scope is not None:
                 region = context.get("client_region") or ""
                 seed = scope.seed(self.service_name, region, info.name)
-                from ._lifetimes import warn_if_short_lived  # noqa: PLC0415  (keyed calls)
+                from ._knowledge.lifetimes import warn_if_short_lived  # noqa: PLC0415  (keyed calls)
 
                 warn_if_short_lived(self.service_name)
             for member in info.tokens:
@@ -242,7 +242,7 @@ class _Plugin:
         entry = context.get(_CTX_JOURNAL)
         if entry is None:
             return None
-        from ._journal import before_call  # noqa: PLC0415  (journaled calls only)
+        from ._integrations.journal import before_call  # noqa: PLC0415  (journaled calls only)
 
         return before_call(entry, params, context)
 
@@ -287,7 +287,7 @@ class _Plugin:
             metadata[ctx.ON_RERUN_METADATA_KEY] = on_rerun
         entry = context.get(_CTX_JOURNAL)
         if entry is not None:
-            from ._journal import after_call  # noqa: PLC0415  (journaled calls only)
+            from ._integrations.journal import after_call  # noqa: PLC0415  (journaled calls only)
 
             status = http_response.status_code
             after_call(
@@ -307,13 +307,13 @@ class _Plugin:
         entry = context.get(_CTX_JOURNAL)
         if entry is None:
             return
-        from ._journal import after_call_error  # noqa: PLC0415
+        from ._integrations.journal import after_call_error  # noqa: PLC0415
 
         after_call_error(entry, exception, context)
 
     def _ambiguous(self, status: int, parsed: Mapping[str, Any], model: Any) -> bool:
         """Whether a final error answer may have followed the call's acting (a 5xx, a 408)."""
-        from ._classify import Outcome, classify_error  # noqa: PLC0415  (an error, keyed)
+        from ._policy.classify import Outcome, classify_error  # noqa: PLC0415  (an error, keyed)
 
         info = self.info(model)
         error = parsed.get("Error") or {}
@@ -419,13 +419,13 @@ class _Plugin:
             return None
         telemetry = self._telemetry
         if telemetry is None:
-            from ._telemetry import Telemetry  # noqa: PLC0415  (with OpenTelemetry only)
+            from ._integrations.telemetry import Telemetry  # noqa: PLC0415  (with OpenTelemetry only)
 
             # Racing threads may both build one; either is as good as the other.
             try:
                 telemetry = self._telemetry = Telemetry(self.service_id)
             except Exception:  # noqa: BLE001  (a meter provider that raises: record nothing)
-                from ._telemetry import logger  # noqa: PLC0415
+                from ._integrations.telemetry import logger  # noqa: PLC0415
 
                 logger.warning("OpenTelemetry instruments could not be made; not recording")
                 self._telemetry_broken = True

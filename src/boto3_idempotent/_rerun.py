@@ -28,11 +28,11 @@ from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from . import _context as ctx
-from ._operations import IDEMPOTENT
+from ._knowledge.operations import IDEMPOTENT
 from ._warnings import user_stacklevel
 
 if TYPE_CHECKING:
-    from ._operations import OperationInfo
+    from ._knowledge.operations import OperationInfo
     from ._plugin import _Plugin
     from ._scope import KeyScope
 
@@ -124,7 +124,7 @@ def judge(
     if journal is not None:
         why_not = _why_not_journaled(plugin, service, model)
         if why_not is None:
-            from ._journal import Entry  # noqa: PLC0415  (journaled calls only)
+            from ._integrations.journal import Entry  # noqa: PLC0415  (journaled calls only)
 
             region = context.get("client_region") or ""
             seed = scope.seed(service, region, info.name)

@@ -35,7 +35,7 @@ from . import _context
 from ._warnings import user_stacklevel
 
 if TYPE_CHECKING:
-    from ._journal import CallJournal
+    from ._integrations.journal import CallJournal
 
 __all__ = [
     "SECRET_ENV",
@@ -172,7 +172,7 @@ def keyed(
     if not isinstance(key, str) or not key:
         raise ValueError("idempotency_key() needs a non-empty str key")
     if journal is not None:
-        from ._journal import check_journal  # noqa: PLC0415  (journaled scopes only)
+        from ._integrations.journal import check_journal  # noqa: PLC0415  (journaled scopes only)
 
         check_journal(journal, "journal")
     if secret is None:

@@ -20,7 +20,7 @@ from botocore.client import BaseClient
 from ._config import ENV_PREFIX, RetryPolicy
 from ._loaded import is_instance
 from ._plugin import PLUGIN_ATTR, _Plugin
-from ._setup import Setup
+from ._policy.setup import Setup
 
 __all__ = ["is_async_client", "wrap"]
 
@@ -112,7 +112,7 @@ def wrap(
         )
     # Loaded here, not at import: a program that imports us but wraps nothing pays nothing.
     from ._env_names import warn_unknown_variables  # noqa: PLC0415
-    from ._settings import resolve  # noqa: PLC0415
+    from ._policy.settings import resolve  # noqa: PLC0415
     from ._transport import check_lengths  # noqa: PLC0415
 
     warn_unknown_variables()  # a misspelt BOTO3_IDEMPOTENT_* name: a warning, once
@@ -131,7 +131,7 @@ def wrap(
             plugin.setup = setup  # one assignment: calls see the old setup or the new
             return client
         if is_async_client(client):
-            from ._aio import AioPlugin  # noqa: PLC0415  (only with aiobotocore)
+            from ._integrations.aio import AioPlugin  # noqa: PLC0415  (only with aiobotocore)
 
             plugin = AioPlugin(client, setup)
         else:

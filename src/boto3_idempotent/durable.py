@@ -44,7 +44,7 @@ from . import _context
 if TYPE_CHECKING:
     from contextvars import Token
 
-    from ._journal import CallJournal
+    from ._integrations.journal import CallJournal
 
 __all__ = ["PLUGIN", "IdempotentSteps"]
 
@@ -83,7 +83,7 @@ class IdempotentSteps:
     ) -> None:
         """Check the SDK and the arguments once, when the handler is decorated."""
         _check_sdk()
-        from ._lambda import journal_from  # noqa: PLC0415
+        from ._integrations.aws_lambda import journal_from  # noqa: PLC0415
 
         self._journal = journal_from(journal, os.environ)
         self._secret = secret

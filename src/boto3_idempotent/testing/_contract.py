@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from boto3_idempotent._lifetimes import DEFAULT_TOKEN_LIFETIME, TOKEN_LIFETIMES
+from boto3_idempotent._knowledge.lifetimes import DEFAULT_TOKEN_LIFETIME, TOKEN_LIFETIMES
 
 from ._aws_tokens import (
     DEFAULT_MISMATCH_CODE,

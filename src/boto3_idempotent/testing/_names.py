@@ -54,7 +54,7 @@ class Names:
             if self._session is None:
                 # Models only, loaded once a name is asked: a profile (AWS_PROFILE) is none
                 # of its business, and one this machine lacks would make lookups raise.
-                from boto3_idempotent._known import models_session  # noqa: PLC0415
+                from boto3_idempotent._knowledge.known import models_session  # noqa: PLC0415
 
                 self._session = models_session()
             return self._session

@@ -57,7 +57,7 @@ def faulty_endpoint(
     shell) is unset for the test: the endpoint's clients carry their own credentials,
     and boto3 would refuse to make any client under it.
     """
-    from boto3_idempotent import _testing_mode  # noqa: PLC0415
+    from boto3_idempotent._policy import testing_mode as _testing_mode  # noqa: PLC0415
 
     from ._faults import FaultSchedule  # noqa: PLC0415
 
@@ -79,7 +79,7 @@ def _profile_exists(name: str | None) -> bool:
     """Whether the shared config files define profile ``name`` (unset: yes, nothing to do)."""
     if not name:
         return True
-    from boto3_idempotent._known import models_session  # noqa: PLC0415
+    from boto3_idempotent._knowledge.known import models_session  # noqa: PLC0415
 
     session: Any = models_session()
     return name in session.full_config.get("profiles", {})

@@ -65,7 +65,7 @@ def serve(
     except ImportError:
         err_stream.write(f'{_PROG} needs moto: pip install "boto3-idempotent[testing]"\n')
         return 2
-    from .testing import FaultSchedule, FaultyEndpoint  # noqa: PLC0415
+    from boto3_idempotent.testing import FaultSchedule, FaultyEndpoint  # noqa: PLC0415
 
     stopping = threading.Event() if stop is None else stop
     previous = _on_signals(stopping)

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from ._values import Record
+from boto3_idempotent._values import Record
 
 __all__ = ["CLASSIC", "NEW_RETRIES", "StandardMode", "installed"]
 

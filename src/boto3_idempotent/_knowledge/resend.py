@@ -12,11 +12,11 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ._knowledge import rules, service, verb_reasons
-from ._review import REVIEWED_WITH, is_unreviewed
+from .loader import rules, service, verb_reasons
+from .review import REVIEWED_WITH, is_unreviewed
 
 if TYPE_CHECKING:
-    from ._refine import RefineFn
+    from .refine import RefineFn
 
 IDEMPOTENT = "idempotent"  # _resend_table's words
 UNSAFE = "unsafe"
@@ -110,7 +110,7 @@ def operation_class(
         return ResendClass(reviewed[0], "reviewed", reviewed[1])
     per_call = entries.get("p")
     if per_call is not None:
-        from ._refine import REASONS, REFINERS  # noqa: PLC0415  (per-call operations only)
+        from .refine import REASONS, REFINERS  # noqa: PLC0415  (per-call operations only)
 
         return ResendClass(UNSAFE, "per call", REASONS[per_call], REFINERS[per_call])
     verb = verb_of(name)
@@ -169,7 +169,7 @@ def refiner(service_name: str, name: str) -> RefineFn | None:
     key = service(service_name).of(name).get("p")
     if key is None:
         return None
-    from ._refine import REFINERS  # noqa: PLC0415
+    from .refine import REFINERS  # noqa: PLC0415
 
     return REFINERS[key]
 

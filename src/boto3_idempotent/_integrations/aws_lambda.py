@@ -21,12 +21,12 @@ import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast, overload
 
-from ._config import parse_seconds
-from ._exceptions import ConfigError
-from ._scope import keyed, time_limit
+from boto3_idempotent._config import parse_seconds
+from boto3_idempotent._exceptions import ConfigError
+from boto3_idempotent._scope import keyed, time_limit
 
 if TYPE_CHECKING:
-    from ._journal import CallJournal
+    from .journal import CallJournal
 
 __all__ = [
     "DEFAULT_LAMBDA_MARGIN",
@@ -78,7 +78,7 @@ def journal_from(
             (naming it, its value and the form expected).
     """
     if value is not None:
-        from ._journal import check_journal  # noqa: PLC0415
+        from .journal import check_journal  # noqa: PLC0415
 
         check_journal(value, "journal")
         return cast("CallJournal", value)
@@ -86,7 +86,7 @@ def journal_from(
     raw = environ.get(JOURNAL_EXPIRES_ENV, "").strip()
     if not table and not raw:
         return None
-    from ._journal import DEFAULT_EXPIRES_AFTER, TABLE_EXPECTED, CallJournal, valid_table  # noqa: PLC0415
+    from .journal import DEFAULT_EXPIRES_AFTER, TABLE_EXPECTED, CallJournal, valid_table  # noqa: PLC0415
 
     expires = DEFAULT_EXPIRES_AFTER
     if raw:
@@ -311,7 +311,7 @@ def process_sqs_batch(
                 " eventSource 'aws:sqs'"
             )
         message_ids.append(message_id)
-    from ._context import current_scope  # noqa: PLC0415
+    from boto3_idempotent._context import current_scope  # noqa: PLC0415
 
     enclosing = current_scope()
     if journal is not None or enclosing is None or enclosing.journal is None:

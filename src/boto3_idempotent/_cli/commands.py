@@ -9,15 +9,15 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from . import _review
-from ._config import RetryPolicy
-from ._exceptions import ConfigError
-from ._lambda import DEFAULT_LAMBDA_MARGIN, MARGIN_ENV, margin_from
-from ._operations import operation_info
-from ._review import REVIEWED_WITH
-from ._scope import SECRET_ENV
-from ._settings import CLIENT_CONFIG, resolve
-from ._standard_mode import StandardMode, installed
+from boto3_idempotent._config import RetryPolicy
+from boto3_idempotent._exceptions import ConfigError
+from boto3_idempotent._integrations.aws_lambda import DEFAULT_LAMBDA_MARGIN, MARGIN_ENV, margin_from
+from boto3_idempotent._knowledge import review as _review
+from boto3_idempotent._knowledge.operations import operation_info
+from boto3_idempotent._knowledge.review import REVIEWED_WITH
+from boto3_idempotent._policy.settings import CLIENT_CONFIG, resolve
+from boto3_idempotent._policy.standard_mode import StandardMode, installed
+from boto3_idempotent._scope import SECRET_ENV
 
 __all__ = ["CommandError", "list_operations", "show_policy"]
 
@@ -299,7 +299,7 @@ def show_policy(environ: Mapping[str, str] | None, *, as_json: bool, out: TextIO
         budget, budget_source = _botocore_attempts(env)
     except ConfigError as exc:
         errors.append(exc)
-    from ._telemetry import TELEMETRY_ENV, telemetry_on  # noqa: PLC0415
+    from boto3_idempotent._integrations.telemetry import TELEMETRY_ENV, telemetry_on  # noqa: PLC0415
 
     try:
         telemetry = telemetry_on(env)

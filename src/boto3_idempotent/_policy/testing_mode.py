@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, ClassVar
 
-from ._values import Record
+from boto3_idempotent._values import Record
 
 __all__ = ["TestingMode", "current", "is_testing", "set_testing", "state"]
 

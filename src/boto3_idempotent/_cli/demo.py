@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ._backoff import full_jitter
+from boto3_idempotent._policy.backoff import full_jitter
 
 AMI = "ami-12c6146b"
 
@@ -161,8 +161,8 @@ def run_demo(
     from botocore.config import Config  # noqa: PLC0415
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
-    from . import RetryPolicy, wrap  # noqa: PLC0415
-    from .testing import Fault, FaultSchedule, FaultyEndpoint  # noqa: PLC0415
+    from boto3_idempotent import RetryPolicy, wrap  # noqa: PLC0415
+    from boto3_idempotent.testing import Fault, FaultSchedule, FaultyEndpoint  # noqa: PLC0415
 
     demo_faults = (
         Fault.INTERNAL_ERROR,

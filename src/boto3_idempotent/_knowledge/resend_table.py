@@ -76,7 +76,7 @@ other.
 
 from __future__ import annotations
 
-from ._resend_evidence import REVIEW_5, REVIEWED
+from .resend_evidence import REVIEW_5, REVIEWED
 
 __all__ = [
     "ACTS_WHATEVER_THE_METHOD",

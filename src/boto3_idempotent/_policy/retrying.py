@@ -34,15 +34,16 @@ from typing import TYPE_CHECKING, Any
 
 import tenacity
 
-from . import _testing_mode as testing_mode
-from ._backoff import full_jitter
-from ._classify import Outcome
-from ._setup import CTX_COST, RetryQuota
+from . import testing_mode
+from .backoff import full_jitter
+from .classify import Outcome
+from .setup import CTX_COST, RetryQuota
 
 if TYPE_CHECKING:
-    from ._callinfo import StopReason
-    from ._hooks import RetryEvent
-    from ._settings import Settings
+    from boto3_idempotent._callinfo import StopReason
+    from boto3_idempotent._hooks import RetryEvent
+
+    from .settings import Settings
 
 __all__ = ["Attempt", "Call", "Decision", "RetryDecider"]
 
@@ -107,7 +108,7 @@ class Call:
     def log_token(self) -> str | None:
         """What logs and hooks show: a caller's token masked (``_masking`` loads here)."""
         if self._log_token is None and self.token is not None:
-            from ._masking import log_safe  # noqa: PLC0415  (hooks or an INFO log only)
+            from boto3_idempotent._masking import log_safe  # noqa: PLC0415  (hooks or an INFO log only)
 
             self._log_token = log_safe(self.token, from_caller=self.from_caller)
         return self._log_token
@@ -228,7 +229,7 @@ class RetryDecider:
             delay = float(action)
             if not self.settings.on_retry:  # no hooks: no event to build
                 return Decision(delay)
-            from ._hooks import RetryEvent  # noqa: PLC0415  (with on_retry hooks only)
+            from boto3_idempotent._hooks import RetryEvent  # noqa: PLC0415  (with on_retry hooks only)
 
             event = RetryEvent(
                 service=call.service,

@@ -13,12 +13,13 @@ from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ._standard_mode import StandardMode, installed
-from ._values import Record
+from boto3_idempotent._values import Record
+
+from .standard_mode import StandardMode, installed
 
 if TYPE_CHECKING:
-    from ._config import RetryPolicy
-    from ._hooks import RetryHook
+    from boto3_idempotent._config import RetryPolicy
+    from boto3_idempotent._hooks import RetryHook
 
 __all__ = ["CLIENT_CONFIG", "Settings", "resolve"]
 

@@ -36,7 +36,7 @@ from typing import Any
 __all__ = ["Path", "Service", "package_data", "rules", "service", "verb_reasons"]
 
 Path = tuple[str, ...]
-_FILE = os.path.join(os.path.dirname(__file__), "_knowledge.txt")  # noqa: PTH118, PTH120
+_FILE = os.path.join(os.path.dirname(__file__), "knowledge.txt")  # noqa: PTH118, PTH120
 _EMPTY: dict[str, Any] = {}
 
 

@@ -26,12 +26,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._tokens import DOCUMENTED_MAX_LENGTH, TokenMember
-from ._values import Record
+from boto3_idempotent._tokens import DOCUMENTED_MAX_LENGTH, TokenMember
+from boto3_idempotent._values import Record
 
 if TYPE_CHECKING:
-    from ._knowledge import Service
-    from ._resend import ResendClass
+    from .loader import Service
+    from .resend import ResendClass
 
 __all__ = [
     "DOCUMENTED_IDEMPOTENT",
@@ -246,8 +246,8 @@ def _sources(known: Service, operation_model: Any) -> tuple[list[Path], list[Pat
 
 def operation_info(service_name: str, operation_model: Any) -> OperationInfo:
     """Build the ``OperationInfo`` of a botocore ``OperationModel``."""
-    from ._knowledge import service  # noqa: PLC0415  (an operation's first call only)
-    from ._resend import ResendClass, operation_class  # noqa: PLC0415
+    from .loader import service  # noqa: PLC0415  (an operation's first call only)
+    from .resend import ResendClass, operation_class  # noqa: PLC0415
 
     known = service(service_name)
     entries = known.of(operation_model.name)

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._hooks import RetryEvent
-    from ._retrying import RetryDecider
-    from ._settings import Settings
+    from boto3_idempotent._hooks import RetryEvent
+
+    from .retrying import RetryDecider
+    from .settings import Settings
 
 __all__ = ["CTX_COST", "Linger", "Resend", "RetryQuota", "Setup"]
 
@@ -49,7 +50,7 @@ class Setup:
         """The tenacity policy; tenacity loads here, never on the success path."""
         decider = self._decider
         if decider is None:
-            from ._retrying import RetryDecider  # noqa: PLC0415
+            from .retrying import RetryDecider  # noqa: PLC0415
 
             # Racing threads may both build one; either is as good as the other.
             decider = self._decider = RetryDecider(

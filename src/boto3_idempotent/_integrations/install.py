@@ -21,10 +21,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ._config import RetryPolicy
-from ._env_names import warn_unknown_variables
-from ._loaded import is_instance
-from ._wrap import wrap
+from boto3_idempotent._config import RetryPolicy
+from boto3_idempotent._env_names import warn_unknown_variables
+from boto3_idempotent._loaded import is_instance
+from boto3_idempotent._wrap import wrap
 
 __all__ = ["install", "uninstall"]
 

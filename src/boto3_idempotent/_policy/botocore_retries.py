@@ -22,7 +22,7 @@ from typing import Any
 from botocore.retries.adaptive import ClientRateLimiter
 from botocore.retries.standard import RetryQuotaChecker
 
-from ._loaded import loaded_type
+from boto3_idempotent._loaded import loaded_type
 
 __all__ = ["registered", "remove_botocore_retries"]
 

@@ -28,9 +28,9 @@ import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from ._hooks import notify_async
-from ._plugin import _Plugin
-from ._setup import Linger, Setup
+from boto3_idempotent._hooks import notify_async
+from boto3_idempotent._plugin import _Plugin
+from boto3_idempotent._policy.setup import Linger, Setup
 
 __all__ = ["AioPlugin"]
 

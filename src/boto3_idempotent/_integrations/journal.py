@@ -52,7 +52,7 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-from . import _context as ctx
+from boto3_idempotent import _context as ctx
 
 __all__ = [
     "DEFAULT_EXPIRES_AFTER",
@@ -324,7 +324,7 @@ def before_call(
     entry: Entry, request_dict: Mapping[str, Any], context: MutableMapping[str, Any]
 ) -> tuple[Any, Any] | None:
     """before-call: ``None`` (send), or the first run's answer (nothing is sent)."""
-    from ._rerun import digest  # noqa: PLC0415
+    from boto3_idempotent._rerun import digest  # noqa: PLC0415
 
     entry.digest = digest(entry.seed, request_dict)
     answer = entry.journal.begin(entry)
@@ -369,8 +369,8 @@ def _not_sent(exception: BaseException) -> bool:
         PartialCredentialsError,
     )
 
-    from ._classify import Outcome, classify_exception  # noqa: PLC0415
-    from ._loaded import is_instance  # noqa: PLC0415
+    from boto3_idempotent._loaded import is_instance  # noqa: PLC0415
+    from boto3_idempotent._policy.classify import Outcome, classify_exception  # noqa: PLC0415
 
     if isinstance(
         exception, (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError)
@@ -396,7 +396,7 @@ def valid_table(name: str) -> bool:
 
 
 def config_error(name: str, value: object, expected: str) -> NoReturn:
-    from ._exceptions import ConfigError  # noqa: PLC0415
+    from boto3_idempotent._exceptions import ConfigError  # noqa: PLC0415
 
     raise ConfigError(name, value, expected)
 
@@ -579,7 +579,7 @@ def _operation(entry: Entry) -> str:
 
 
 def _mismatch(entry: Entry) -> Exception:
-    from ._exceptions import IdempotentParameterMismatch  # noqa: PLC0415
+    from boto3_idempotent._exceptions import IdempotentParameterMismatch  # noqa: PLC0415
 
     message = (
         f"{entry.call} was journaled at this place of the unit of work with other parameters:"
@@ -591,7 +591,7 @@ def _mismatch(entry: Entry) -> Exception:
 
 
 def _in_progress(entry: Entry) -> Exception:
-    from ._exceptions import EarlierAttemptMayHaveActed  # noqa: PLC0415
+    from boto3_idempotent._exceptions import EarlierAttemptMayHaveActed  # noqa: PLC0415
 
     message = (
         f"{entry.call} was journaled as in progress by an earlier run of this unit of work"
@@ -604,7 +604,7 @@ def _in_progress(entry: Entry) -> Exception:
 
 
 def _too_large(entry: Entry, old: Mapping[str, Any]) -> Exception:
-    from ._exceptions import EarlierAttemptSucceeded  # noqa: PLC0415
+    from boto3_idempotent._exceptions import EarlierAttemptSucceeded  # noqa: PLC0415
 
     why = old.get("unkept", {}).get("S", "it was not kept")
     message = (
@@ -617,6 +617,6 @@ def _too_large(entry: Entry, old: Mapping[str, Any]) -> Exception:
 
 
 def _unavailable(journal: CallJournal, entry: Entry, reason: str) -> Exception:
-    from ._exceptions import JournalUnavailable  # noqa: PLC0415
+    from boto3_idempotent._exceptions import JournalUnavailable  # noqa: PLC0415
 
     return JournalUnavailable(journal.table_name, entry.call, reason)

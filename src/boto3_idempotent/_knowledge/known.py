@@ -14,7 +14,7 @@ import difflib
 from functools import cache
 from typing import Any
 
-from . import _review
+from . import review as _review
 
 __all__ = ["NO_PROFILE", "models_session", "unknown_names"]
 

@@ -57,7 +57,7 @@ from botocore.exceptions import (
     SSLError,
 )
 
-from ._loaded import is_instance
+from boto3_idempotent._loaded import is_instance
 
 __all__ = [
     "AMBIGUOUS_EXCEPTIONS",

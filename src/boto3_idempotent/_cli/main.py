@@ -36,7 +36,7 @@ def _port(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__  # noqa: PLC0415
+    from boto3_idempotent import __version__  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(
         prog="python -m boto3_idempotent",
@@ -168,8 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command in ("operations", "policy"):
-        from ._commands import CommandError, list_operations, show_policy  # noqa: PLC0415
-        from ._exceptions import ConfigError  # noqa: PLC0415
+        from boto3_idempotent._exceptions import ConfigError  # noqa: PLC0415
+
+        from .commands import CommandError, list_operations, show_policy  # noqa: PLC0415
 
         try:
             if args.command == "operations":
@@ -183,7 +184,7 @@ def _main(argv: Sequence[str] | None) -> int:
                     in_service=args.in_service,
                 )
             else:
-                from ._env_names import describe, unknown_variables  # noqa: PLC0415
+                from boto3_idempotent._env_names import describe, unknown_variables  # noqa: PLC0415
 
                 sys.stderr.writelines(
                     f"python -m boto3_idempotent policy: {describe(name, meant)}\n"
@@ -202,12 +203,12 @@ def _main(argv: Sequence[str] | None) -> int:
             return 2
         return 0
     if args.command == "serve":
-        from ._serve import serve  # noqa: PLC0415
+        from .serve import serve  # noqa: PLC0415
 
         return serve(port=args.port, fault_rate=args.fault_rate, seed=args.seed)
     if args.command == "demo":
         try:
-            from ._demo import run_demo  # noqa: PLC0415
+            from .demo import run_demo  # noqa: PLC0415
 
             run_demo(
                 calls=args.calls,

@@ -50,7 +50,7 @@ def warn_if_short_lived(service_name: str) -> None:
         return
     import warnings  # noqa: PLC0415
 
-    from ._warnings import user_stacklevel  # noqa: PLC0415
+    from boto3_idempotent._warnings import user_stacklevel  # noqa: PLC0415
 
     _warned_services.add(service_name)
     warnings.warn(

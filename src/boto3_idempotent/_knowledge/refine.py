@@ -41,7 +41,7 @@ RefineFn = Callable[[Mapping[str, Any]], bool]
 
 def dynamodb_update_item(params: Mapping[str, Any]) -> bool:
     """Whether an ``UpdateItem`` leaves the same item when sent twice (see the module)."""
-    from ._dynamodb_update import update_is_idempotent  # noqa: PLC0415  (a failure only)
+    from .dynamodb_update import update_is_idempotent  # noqa: PLC0415  (a failure only)
 
     return update_is_idempotent(params)
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from botocore.retries import adaptive, bucket, throttling
 
 if TYPE_CHECKING:
-    from ._callinfo import StopReason
+    from boto3_idempotent._callinfo import StopReason
 
 __all__ = ["RateLimiter", "refuse"]
 
@@ -107,7 +107,7 @@ class RateLimiter:
         """
         wait, taken = self.reserve(None if left is None else max(0.0, left[0]))
         if not taken and left is not None:  # due past the limit: fail, with its record
-            from ._context import OPERATION  # noqa: PLC0415
+            from boto3_idempotent._context import OPERATION  # noqa: PLC0415
 
             refuse(f"{service}.{context.get(OPERATION, '?')}", wait, left, context)
         return wait
@@ -151,9 +151,9 @@ def refuse(
     Raises:
         ClientRateLimited: always; nothing was reserved, nothing sent.
     """
-    from . import _context as ctx  # noqa: PLC0415
-    from ._callinfo import CALL_INFO_ATTR, CallInfo  # noqa: PLC0415
-    from ._exceptions import ClientRateLimited  # noqa: PLC0415
+    from boto3_idempotent import _context as ctx  # noqa: PLC0415
+    from boto3_idempotent._callinfo import CALL_INFO_ATTR, CallInfo  # noqa: PLC0415
+    from boto3_idempotent._exceptions import ClientRateLimited  # noqa: PLC0415
 
     limit, reason = left
     attempts = int((context.get("retries") or {}).get("attempt", 1)) - 1

@@ -45,7 +45,7 @@ __all__ = [
 REVIEWED_WITH = "1.44.18"
 
 # os.path, not pathlib, and no regular expression: this module loads at a client's first call.
-_MANIFEST = os.path.join(os.path.dirname(__file__), "_reviewed_operations.txt")  # noqa: PTH118, PTH120
+_MANIFEST = os.path.join(os.path.dirname(__file__), "reviewed_operations.txt")  # noqa: PTH118, PTH120
 
 
 def version_key(text: str) -> tuple[int, ...]:
@@ -85,7 +85,7 @@ def relation(installed: str | None = None, reviewed: str = REVIEWED_WITH) -> str
 @cache
 def _data() -> bytes:
     """The manifest, read once per process (450 kB, never decoded whole on a call's path)."""
-    from ._knowledge import package_data  # noqa: PLC0415  (a newer botocore only)
+    from .loader import package_data  # noqa: PLC0415  (a newer botocore only)
 
     return bytes(package_data(_MANIFEST))  # from a zip too
 

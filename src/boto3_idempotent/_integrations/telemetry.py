@@ -42,7 +42,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ._env_names import TELEMETRY_ENV, telemetry_on
+from boto3_idempotent._env_names import TELEMETRY_ENV, telemetry_on
 
 __all__ = ["TELEMETRY_ENV", "Telemetry", "telemetry_on"]
 
@@ -101,7 +101,7 @@ class Telemetry:
         """Create the instruments on the global meter provider (a proxy until one is set)."""
         from opentelemetry import metrics, trace  # noqa: PLC0415  (only where already in use)
 
-        from . import __version__  # noqa: PLC0415
+        from boto3_idempotent import __version__  # noqa: PLC0415
 
         meter = metrics.get_meter("boto3_idempotent", __version__)
         self._attempts = meter.create_counter(
@@ -142,7 +142,11 @@ class Telemetry:
         """``code`` if the library or the operation's model knows it, else ``_OTHER``."""
         known = self._known_codes.get(operation.name)
         if known is None:
-            from ._classify import MISMATCH_CODES, REFUSED_CODES, THROTTLING_CODES  # noqa: PLC0415
+            from boto3_idempotent._policy.classify import (  # noqa: PLC0415
+                MISMATCH_CODES,
+                REFUSED_CODES,
+                THROTTLING_CODES,
+            )
 
             modeled = {
                 getattr(shape, "error_code", None) or shape.name

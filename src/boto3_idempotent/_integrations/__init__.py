@@ -1,0 +1,1 @@
+"""Where the library meets the rest: Lambda, asyncio, install, telemetry, the journal."""

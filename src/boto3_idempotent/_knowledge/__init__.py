@@ -1,0 +1,1 @@
+"""What is known of AWS operations: tokens, resend classes, their evidence and data."""

@@ -1,0 +1,1 @@
+"""The retry policy: whether a failed attempt is resent, and after how long."""
