@@ -10,8 +10,9 @@ do not hold this process's GIL): each meets a 503 and half of them a lost respon
 backoffs drawn up to 1 s and slept for real (``sleep=None``: aiobotocore's endpoint awaits
 them). A ticker task asks for a 5 ms sleep over and over; how late it wakes up is the
 loop's stall. Issue 10's limit: never more than 50 ms. The suite proves the mechanism
-without sleeping (tests/test_async_endpoint.py: every backoff is awaited by the endpoint,
-all 20 tasks are in backoff at once, ``time.sleep`` is never called); this measures it.
+without sleeping (tests/integrations/test_async_endpoint.py: every backoff is awaited by
+the endpoint, all 20 tasks are in backoff at once, ``time.sleep`` is never called); this
+measures it.
 """
 
 from __future__ import annotations

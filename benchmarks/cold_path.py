@@ -15,7 +15,7 @@ the whole process), phase by phase:
 4. ``first_failed_call``: the same two calls, each answered 500 then 200: resent once.
 
 No network: a ``before-send`` handler answers every request with a canned
-``AWSResponse`` (as tests/test_import.py's CANNED_CLIENT does). No sleeps: the wrapped
+``AWSResponse`` (as tests/call_path/test_import.py's CANNED_CLIENT does). No sleeps: the wrapped
 client gets ``sleep=`` a no-op; the bare probe replaces ``botocore.endpoint``'s
 ``time`` (where every bare retry mode sleeps) as ``harness.botocore_sleeps`` does. Both
 probes do the same calls in the same order and get the same answers.

@@ -12,10 +12,10 @@ import pytest
 from botocore.config import Config
 
 from boto3_idempotent import uninstall
-from moto_proxy import MotoProxy
-from raw_server import RawServer
-from review_gate import REPORT
-from wire import RunningServer, WireServer
+from helpers.moto_proxy import MotoProxy
+from helpers.raw_server import RawServer
+from helpers.review_gate import REPORT
+from helpers.wire import RunningServer, WireServer
 
 _MODELS = botocore.session.get_session()  # the installed botocore's models, for require_model
 
@@ -220,7 +220,7 @@ def lambda_context(clock) -> FakeLambdaContext:
 
 
 # The review report: what the installed botocore has that the tables' review did not
-# (tests/review_gate.py). Gated tests attach it to their reports; xdist carries
+# (tests/helpers/review_gate.py). Gated tests attach it to their reports; xdist carries
 # user_properties back to the controller, which prints each report once.
 _REVIEW_REPORTS: set[str] = set()
 

@@ -27,8 +27,8 @@ from boto3_idempotent import (
 from boto3_idempotent import _scope as scope_module
 from boto3_idempotent._policy.standard_mode import installed
 from conftest import FakeLambdaContext, Sleeps, raw_client
-from raw_server import response
-from wire import OK, Reply
+from helpers.raw_server import response
+from helpers.wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
 PLUGIN = "_boto3_idempotent_plugin"

@@ -12,9 +12,9 @@ from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutE
 from boto3_idempotent import RetryPolicy, call_info, idempotency_key, wrap
 from boto3_idempotent._knowledge.refine import dynamodb_update_item
 from conftest import FakeClock
-from otel import install_providers
-from test_availability import SendRecorder
-from wire import OK, Drop, Reply
+from helpers.answers import SendRecorder
+from helpers.otel import install_providers
+from helpers.wire import OK, Drop, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
 
@@ -87,7 +87,7 @@ def test_a_key_with_a_lone_surrogate_derives_tokens(make_client, server, sleeps)
 
 def _histogram(name: str):
     """(sum, count, unit) of a histogram of ours, over every attribute set."""
-    from otel import READER
+    from helpers.otel import READER
 
     total = count = 0.0
     unit = None

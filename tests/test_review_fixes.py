@@ -22,7 +22,7 @@ from boto3_idempotent import (
     wrap,
 )
 from boto3_idempotent._policy.botocore_retries import registered as _registered
-from wire import OK, Reply
+from helpers.wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
 BAD_CRC = Reply(headers=(("x-amz-crc32", str(zlib.crc32(b"something else"))),))

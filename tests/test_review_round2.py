@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from boto3_idempotent import CallInfo, RetryPolicy, call_info, idempotency_key, wrap
-from wire import OK, Reply
+from helpers.wire import OK, Reply
 
 # A secret as `head -c 32 /dev/urandom` makes it: not UTF-8. os.environ holds such bytes
 # as lone surrogates (PEP 383); this is what it holds for these bytes.
@@ -160,7 +160,7 @@ def test_a_token_whose_instance_terminated_raises_typed(ec2, server):
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1: the server's context and the client's CA file."""
-    from tls import self_signed
+    from helpers.tls import self_signed
 
     return self_signed(tmp_path_factory.mktemp("tls"))
 
@@ -187,7 +187,7 @@ def _s3_over_tls(url, ca_file):
 @pytest.mark.parametrize("operation", ["put_object", "upload_part"])
 def test_an_upload_at_an_offset_over_https_resends_from_that_offset(tls, tmp_path, operation):
     """aws-chunked over TLS, a 500 first: every attempt carries the bytes from the caller's offset."""
-    from raw_server import decode_aws_chunked, response
+    from helpers.raw_server import decode_aws_chunked, response
 
     context, ca_file = tls
 
@@ -196,7 +196,7 @@ def test_an_upload_at_an_offset_over_https_resends_from_that_offset(tls, tmp_pat
             return response(500, b"<Error><Code>InternalError</Code></Error>")
         return response(200, b"", {"ETag": '"e"'})
 
-    from raw_server import RawServer
+    from helpers.raw_server import RawServer
 
     server = RawServer(answer, tls=context)
     try:
@@ -234,9 +234,10 @@ def test_an_upload_at_an_offset_over_https_resends_from_that_offset(tls, tmp_pat
 
 def test_a_name_clash_after_a_503_is_the_services_own_error(raw_server):
     """Route 53 KSK: 503, then KeySigningKeyAlreadyExists (a name clash): not our success."""
+    from test_coverage import r53_error, references
+
     from boto3_idempotent import EarlierAttemptSucceeded
     from conftest import raw_client
-    from test_coverage import r53_error, references
 
     raw = raw_server(
         lambda request, n: (
@@ -270,7 +271,7 @@ def test_a_name_clash_after_a_503_is_the_services_own_error(raw_server):
 
 
 def _lambda_error(status, code):
-    from raw_server import response
+    from helpers.raw_server import response
 
     headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
     return response(status, b'{"message": "scripted"}', headers)
@@ -280,7 +281,7 @@ def _lambda_error(status, code):
 def test_lambda_invoke_with_a_durable_execution_name_is_resent(raw_server, name, sent):
     """Invoke carrying DurableExecutionName is protected (resent with it); without, unsafe."""
     from conftest import raw_client, require_model
-    from raw_server import response
+    from helpers.raw_server import response
 
     raw = raw_server(
         lambda request, n: (
@@ -334,7 +335,7 @@ def test_eventbridge_v2_put_events_is_resent_only_when_every_entry_has_its_id(
     from botocore.exceptions import ClientError
 
     from conftest import raw_client
-    from raw_server import response
+    from helpers.raw_server import response
 
     if "eventbridgev2" not in botocore.session.get_session().get_available_services():
         pytest.skip("EventBridge v2 is newer than this botocore")

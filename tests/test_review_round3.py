@@ -26,10 +26,10 @@ from boto3_idempotent._cli.commands import show_policy
 from boto3_idempotent._env_names import unknown_variables
 from boto3_idempotent._plugin import PLUGIN_ATTR
 from boto3_idempotent._tokens import TokenMember
-from otel import Delta, install_providers
-from raw_server import response
-from test_availability import SendRecorder, error_in
-from wire import OK, Reply, raw_ok
+from helpers.answers import SendRecorder, error_in
+from helpers.otel import Delta, install_providers
+from helpers.raw_server import response
+from helpers.wire import OK, Reply, raw_ok
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
 ITEM = {"TableName": "t", "Item": {"k": {"S": "v"}}}

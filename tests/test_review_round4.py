@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from test_knowledge import fresh
 
 from boto3_idempotent import (
     CallInfo,
@@ -28,9 +29,8 @@ from boto3_idempotent import (
 )
 from boto3_idempotent._failure import Failure, _earlier_conflict
 from boto3_idempotent._knowledge.operations import operation_info
-from raw_server import response
-from test_availability import error_in
-from test_knowledge import fresh
+from helpers.answers import error_in
+from helpers.raw_server import response
 from test_safety_round3 import SESSION
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,9 +27,9 @@ from boto3_idempotent._knowledge.resend_table import REFUSED_ERRORS
 from boto3_idempotent._policy.classify import THROTTLING_CODES, Outcome
 from boto3_idempotent.testing import Fault
 from conftest import require_model
-from raw_server import response
-from test_availability import SendRecorder, error_in
-from wire import raw_ok
+from helpers.answers import SendRecorder, error_in
+from helpers.raw_server import response
+from helpers.wire import raw_ok
 
 SESSION = botocore.session.get_session()
 

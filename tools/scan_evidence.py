@@ -35,7 +35,7 @@ members', its errors') and decided: the decision and its why go to
 ``tools/data/resend_review.json``, and each one judged idempotent, or judged unsafe
 despite a strong signal (``smithy``, or ``exists`` with a ``key``), to
 ``src/boto3_idempotent/_knowledge/resend_evidence.py``; then ``python tools/write_knowledge.py``.
-``tests/test_resend_table.py`` fails on the reviewed release when an operation a
+``tests/knowledge/test_resend_table.py`` fails on the reviewed release when an operation a
 wrapped client refuses to resend has no decision in the review (a new verb, a table
 change); on any other release it reports them.
 
@@ -46,10 +46,10 @@ what the operation is known to do, with no model text quoted. Review round 5 mar
 recorded a digest of what each was read from (``documentation_digest``: the operation as
 modeled, its input members and their documentation, its errors). On a later botocore whose
 model changes any of that, the entry is *re-opened*: ``--reopened`` lists it, and
-``tests/test_resend_table.py`` reports it (fails, on the reviewed release). A reviewer reads
-it again, moves it in ``_resend_evidence`` if the new text says otherwise (or drops it from
-the file, when the new text is direct evidence), then ``--mark-inferred`` records the
-digests of the release read.
+``tests/knowledge/test_resend_table.py`` reports it (fails, on the reviewed release). A
+reviewer reads it again, moves it in ``_knowledge/resend_evidence.py`` if the new text
+says otherwise (or drops it from the file, when the new text is direct evidence), then
+``--mark-inferred`` records the digests of the release read.
 
 The Smithy traits are right in most cases where they disagree with the verb, and wrong
 in some: the review of botocore 1.44.18 overruled ``@idempotent`` on b2bi's creates

@@ -18,7 +18,7 @@ protected.
 upgrade: operations whose verb is in no table (they are treated as unsafe by
 default), operations newer than the reviewed release (``_review``: resent only if
 they read), and reviewed entries (``OPERATIONS``, ``PER_CALL``) whose operation the
-models no longer have. ``tests/test_resend_table.py`` fails on the same.
+models no longer have. ``tests/knowledge/test_resend_table.py`` fails on the same.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ e.g. ECS ``clientToken``: "Up to 36 ASCII characters in the range of 33-126
 (inclusive) are allowed."
 
 Every finding must be classified, by hand, in ``src/boto3_idempotent/_knowledge/token_table.py``;
-``tests/test_token_scan.py`` fails when one is not. This tool only finds; the
+``tests/knowledge/test_token_scan.py`` fails when one is not. This tool only finds; the
 table is the reviewed result.
 """
 

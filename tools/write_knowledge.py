@@ -5,7 +5,7 @@ Run it after any change to ``_token_table`` or ``_resend_table``::
     python tools/write_knowledge.py
 
 The file is what a wrapped client's first call reads, one service's line at a time
-(see ``_knowledge``); ``tests/test_knowledge.py`` fails when it differs from what this
+(see ``_knowledge``); ``tests/knowledge/test_knowledge.py`` fails when it differs from what this
 tool would write.
 """
 

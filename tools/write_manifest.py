@@ -7,7 +7,7 @@ botocore installed, and set ``_review.REVIEWED_WITH`` to the same release::
     python tools/scan_resend.py --unreviewed     # nothing left to classify
     python tools/write_manifest.py               # the reviewed release's operations
 
-``tests/test_review.py`` checks, on the reviewed release, that the file lists exactly
+``tests/knowledge/test_review.py`` checks, on the reviewed release, that the file lists exactly
 the installed operations and that its first line names ``REVIEWED_WITH``.
 """
 

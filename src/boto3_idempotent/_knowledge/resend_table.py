@@ -69,7 +69,7 @@ verb is in no table, and the operations newer than the review. Add a verb to
 operation with ``python tools/scan_evidence.py --unreviewed`` and record the decision
 (``tools/data/resend_review.json``, ``_resend_evidence``); when the token scan is
 clean too, write the knowledge file (``tools/write_knowledge.py``) and the manifest
-(``tools/write_manifest.py``) and raise ``_review.REVIEWED_WITH``. ``tests/test_resend_table.py`` is strict on the reviewed
+(``tools/write_manifest.py``) and raise ``_review.REVIEWED_WITH``. ``tests/knowledge/test_resend_table.py`` is strict on the reviewed
 release (CI installs it in a step of its own) and reports, without failing, on any
 other.
 """

@@ -57,7 +57,7 @@ After a botocore upgrade
 Run ``python tools/scan_tokens.py --unreviewed`` with the new botocore installed:
 it prints the findings that are in no class. Read each member's documentation,
 add it to one class with its sentence or reason, and run
-``tests/test_token_scan.py``. When the resend scan is clean too, write the manifest
+``tests/knowledge/test_token_scan.py``. When the resend scan is clean too, write the manifest
 (``tools/write_manifest.py``) and raise ``_review.REVIEWED_WITH``. On the reviewed
 release the tests are strict (an unclassified finding, an entry whose member is gone,
 a documented limit the tool now reads differently: each fails); on any other release
