@@ -12,7 +12,7 @@ One client call, and where this module steps in::
         judge what a re-run does with the call, journal it or warn.
     botocore validates and serializes the request once;
     before-call.<service>              _Plugin.before_call (journaled calls only act)
-        Write the call's journal record (_journal), or answer from it: nothing sent.
+        Write the call's journal record (_integrations/journal), or answer from it.
     then, for each attempt:
     request-created.<service>          _Plugin.request_created
         An upload stream is put back where the caller had it (botocore rewinds to 0).
@@ -20,16 +20,16 @@ One client call, and where this module steps in::
         context noted for before-send, whose prepared request does not carry it.
     ... signs;
     before-send.<service>              _Plugin.before_send (adaptive mode only)
-        Reserve the next token of the client's rate limiter (_rate_limit) and wait
+        Reserve the next token of the client's rate limiter (_policy/rate_limit), wait
         for it, or fail at once if it is due past the deadline or the Lambda margin.
     ... sends; the HTTP session checks the body against Content-Length.
     needs-retry.<service>              _Plugin.needs_retry
         Success (2xx, and for DynamoDB a body matching its x-amz-crc32): refund
         the quota, note the token in ResponseMetadata. Nothing else.
         Failure: handed down to _failure.handle once, which classifies it
-        (_classify's table), decides (a mismatch or a repeat's conflict raised
+        (_policy/classify's table), decides (a mismatch or a repeat's conflict raised
         typed; a failure that may not be resent handed back to botocore as it is,
-        its reason noted; anything else to the tenacity policy, _retrying), applies
+        its reason noted; anything else to the tenacity policy, _policy/retrying), applies
         every effect of the decision in one place, and returns one step: resend
         after a delay, linger, or stop. To resend: hooks, then the backoff
         (injectable sleep, cut to the deadline), then return 0; botocore resends
@@ -39,10 +39,29 @@ One client call, and where this module steps in::
         remove its journal record.
 
 All of botocore's retry machinery is unregistered from the wrapped client (see
-_botocore_retries). Wrapping again swaps the policy inside the registered hooks in
+_policy/botocore_retries). Wrapping again swaps the policy inside the registered hooks in
 one assignment, so a call in flight sees the old policy or the new, never no hooks.
-``wrap()`` lives in _wrap; an aiobotocore client gets _aio's subclass, whose
-needs_retry awaits (body, hooks, backoff) around the same decisions made here.
+``wrap()`` lives in _wrap; an aiobotocore client gets _integrations/aio's subclass,
+whose needs_retry awaits (body, hooks, backoff) around the same decisions made here.
+
+The package, by concern (the arrows are imports; nothing below the root imports _plugin
+but _integrations/aio)::
+
+    boto3_idempotent/          the call path: _wrap -> _plugin -> _tokens, _failure,
+                               _notes, _rerun, _scope, _transport, _context; the public
+                               values (_config, _callinfo, _hooks, _exceptions)
+      _policy/                 whether and when to resend: classify (the response table),
+                               retrying (tenacity), backoff, rate_limit, standard_mode,
+                               botocore_retries, settings, setup, testing_mode
+      _knowledge/              what is known of operations: loader (knowledge.txt, one
+                               service at a first call), operations, resend, refine,
+                               dynamodb_update, review (reviewed_operations.txt), known;
+                               the reviewed tables token_table, resend_table,
+                               resend_evidence (read by tools/, never on a call's path)
+      _integrations/           aws_lambda, aio, install, telemetry, journal
+      _cli/                    python -m boto3_idempotent: main, commands, demo, serve
+      durable.py, testing/     public modules: the durable functions plugin; the
+                               fault-injecting endpoint and its pytest plugin
 """
 
 from __future__ import annotations
