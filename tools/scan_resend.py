@@ -9,14 +9,14 @@ Run it from a checkout, with the botocore you want to check installed::
 
 Each operation gets the class a call *without a token* would get
 (``src/boto3_idempotent/_knowledge/resend.py``, whose order is documented in
-``_resend_table.py``): ``idempotent`` or ``unsafe``, with its source and reason.
+``_knowledge/resend_table.py``): ``idempotent`` or ``unsafe``, with its source and reason.
 Token-carrying operations are listed too (their class matters when a caller
 reference is left out); ``python -m boto3_idempotent operations`` shows which are
 protected.
 
 ``--unreviewed`` prints, and exits 1 on, what needs a review after a botocore
 upgrade: operations whose verb is in no table (they are treated as unsafe by
-default), operations newer than the reviewed release (``_review``: resent only if
+default), operations newer than the reviewed release (``_knowledge/review``: resent only if
 they read), and reviewed entries (``OPERATIONS``, ``PER_CALL``) whose operation the
 models no longer have. ``tests/knowledge/test_resend_table.py`` fails on the same.
 """

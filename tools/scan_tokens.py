@@ -5,7 +5,7 @@ Run it from a checkout, with the botocore you want to check installed::
     python tools/scan_tokens.py                  # a table, one finding a line
     python tools/scan_tokens.py --json           # the findings as a JSON list
     python tools/scan_tokens.py --service route53
-    python tools/scan_tokens.py --unreviewed     # only findings missing from _token_table
+    python tools/scan_tokens.py --unreviewed     # only findings missing from _knowledge/token_table
 
 It walks every operation's input shape of every service the installed botocore
 knows, at every depth (structures, lists, maps; a shape already on the current
@@ -605,7 +605,7 @@ def _row(finding: Finding) -> str:
 
 def _unreviewed(findings: list[Finding]) -> list[Finding]:
     try:
-        from boto3_idempotent import _token_table  # noqa: PLC0415  (only for --unreviewed)
+        from boto3_idempotent._knowledge import token_table as _token_table  # noqa: PLC0415  (only for --unreviewed)
     except ImportError:  # run from a checkout without the package installed
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
         from boto3_idempotent._knowledge import token_table as _token_table  # noqa: PLC0415
@@ -618,9 +618,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--service", action="append", help="scan only this service (repeatable)")
-    parser.add_argument(
-        "--unreviewed", action="store_true", help="only findings missing from _token_table"
-    )
+    parser.add_argument("--unreviewed", action="store_true", help="only findings token_table lacks")
     args = parser.parse_args(argv)
     findings, _ = scan(args.service)
     if args.unreviewed:

@@ -1,7 +1,7 @@
-"""Write ``_reviewed_operations.txt``: every operation of the installed botocore, by service.
+"""Write ``_knowledge/reviewed_operations.txt``: the installed botocore's operations, by service.
 
 Run it once a review of the token and resend tables is complete, with the reviewed
-botocore installed, and set ``_review.REVIEWED_WITH`` to the same release::
+botocore installed, and set ``REVIEWED_WITH`` in ``_knowledge/review.py`` to the same release::
 
     python tools/scan_tokens.py --unreviewed     # nothing left to classify
     python tools/scan_resend.py --unreviewed     # nothing left to classify
@@ -38,7 +38,7 @@ def render(session: botocore.session.Session) -> str:
 
 
 def main() -> int:
-    """Write the manifest next to ``_review.py``."""
+    """Write the manifest next to ``_knowledge/review.py``."""
     MANIFEST.write_text(render(botocore.session.get_session()), encoding="ascii")
     sys.stdout.write(f"wrote {MANIFEST} for botocore {botocore.__version__}\n")
     return 0

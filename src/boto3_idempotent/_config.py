@@ -2,7 +2,7 @@
 
 A field left ``None`` follows the client it is used with: the client's own attempt
 budget (``Config(retries=...)``, ``AWS_MAX_ATTEMPTS``, the profile's ``max_attempts``),
-else the installed botocore's standard retry mode (see ``_standard_mode``). So
+else the installed botocore's standard retry mode (see ``_policy/standard_mode``). So
 ``RetryPolicy()`` never retries more, nor backs off longer, than the client would
 have without the library.
 """

@@ -48,7 +48,7 @@ OPERATION: Final = "boto3_idempotent.operation"  # adaptive mode only
 # Inside a key scope only (see _rerun):
 ON_RERUN: Final = "boto3_idempotent.on_rerun"  # what a re-run does with the call
 DERIVED_NAME: Final = "boto3_idempotent.derived_name"  # a name derived from the key went out
-JOURNAL: Final = "boto3_idempotent.journal"  # the call's journal entry (_journal.Entry)
+JOURNAL: Final = "boto3_idempotent.journal"  # the call's entry (_integrations/journal.Entry)
 REPLAYED: Final = "boto3_idempotent.replayed"  # answered from the journal, nothing sent
 ATTEMPTED: Final = "boto3_idempotent.attempted"  # an attempt failed (set on the failure path)
 NOTE: Final = "boto3_idempotent.note"  # a call given up: the note its error is raised with

@@ -24,7 +24,8 @@ __all__ = [
     "warn_unknown_variables",
 ]
 
-#: Whether wrapped clients record to OpenTelemetry (read at ``wrap()``; see ``_telemetry``).
+#: Whether wrapped clients record to OpenTelemetry (read at ``wrap()``; see
+#: ``_integrations/telemetry``).
 TELEMETRY_ENV = "BOTO3_IDEMPOTENT_TELEMETRY"
 _TELEMETRY_EXPECTED = (
     "one of on/off, true/false, yes/no, 1/0 (unset: on when OpenTelemetry is in use)"
@@ -132,7 +133,7 @@ def warn_unknown_variables() -> None:
 def telemetry_on(environ: Mapping[str, str] | None = None) -> bool:
     """Whether ``BOTO3_IDEMPOTENT_TELEMETRY`` lets wrapped clients record (default: yes).
 
-    Here, not in ``_telemetry``: ``wrap()`` reads it, and must not load the recorder.
+    Here, not in ``_integrations/telemetry``: ``wrap()`` reads it, and must not load the recorder.
 
     Raises:
         ConfigError: the variable holds something else than a yes/no word.

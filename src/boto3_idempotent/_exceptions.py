@@ -31,7 +31,7 @@
     UserWarning
     ├── ConfigWarning                a BOTO3_IDEMPOTENT_* variable the library does not know
     ├── UnprotectedCallWarning       inside a key scope, a call a re-run would send again
-    ├── TokenLifetimeWarning         (in _lifetimes)
+    ├── TokenLifetimeWarning         (in _knowledge/lifetimes)
     ├── TokenSecretWarning           (in _scope)
     └── RetryModeWarning             (no longer issued: adaptive mode is kept)
 

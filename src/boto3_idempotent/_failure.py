@@ -5,10 +5,10 @@ for its adapter (``Resend``, ``Linger`` or ``None``), or an exception; nothing h
 calls back into the plugin's decisions. The walk::
 
     _Plugin.failed ──> handle(plugin, ...)
-                          classify(...)     the response table (_classify): an Outcome
+                          classify(...)     the response table (_policy/classify): an Outcome
                           decide(...)       a Verdict, from the settings, the failure,
                                             the operation's class and the call's state:
-                                              resend after a delay  (tenacity: _retrying)
+                                              resend after a delay  (tenacity: _policy/retrying)
                                               give up, with a reason
                                               raise typed (mismatch, terminated,
                                                            "earlier attempt" conflicts)

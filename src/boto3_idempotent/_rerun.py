@@ -8,11 +8,11 @@ plugin's before-parameter-build hook, and the answer kept in its context
 
     its request carries a client token or a caller's reference     "token"
     a name AWS deduplicates it by, the caller's or derived here    "name"
-    idempotent: its class, or this request (``_resend``)           "idempotent"
+    idempotent: its class or this request (``_knowledge/resend``)  "idempotent"
     journaled: the scope has a ``CallJournal`` that can keep it    "journal"
     none of these: ``UnprotectedCallWarning``, at the caller's line "repeated"
 
-Derived names (``_token_table.DERIVED_NAMES``) are made as tokens are, from the
+Derived names (``_knowledge/token_table.DERIVED_NAMES``) are made as tokens are, from the
 scope's seed for that call, so they are as opaque as AWS's own. The class is the one
 a resend after a lost answer follows, with the caller's ``treat_as_unsafe`` list (its
 ``retry_unsafe`` accepts duplicates of a resend, not of a re-run: it changes nothing here).
@@ -62,7 +62,7 @@ REMEDIES: dict[tuple[str, str], str] = {
     ("sns", "PublishBatch"): (
         "a FIFO topic with a MessageDeduplicationId per entry (deduplicated for five minutes)"
     ),
-    # _refine: an optimistic lock makes a second request fail its condition.
+    # _knowledge/refine: an optimistic lock makes a second request fail its condition.
     ("dynamodb", "UpdateItem"): (
         "an optimistic lock (a ConditionExpression on a version the update changes)"
     ),

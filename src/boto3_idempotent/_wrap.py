@@ -1,7 +1,7 @@
 """``wrap()``: install the plugin on a client, synchronous (botocore) or asyncio (aiobotocore).
 
 Both kinds share every decision (``_plugin``); an aiobotocore client gets the
-asyncio plugin (``_aio``), whose needs-retry handler awaits instead of sleeping.
+asyncio plugin (``_integrations/aio``), whose needs-retry handler awaits instead of sleeping.
 An aiobotocore client is recognised without importing aiobotocore: if it was
 never imported, no object can be one of its clients.
 """

@@ -1,6 +1,6 @@
 """DynamoDB ``UpdateItem``: whether a second request changes the item again.
 
-The rule is described in ``_refine``'s docstring. This parser loads at the first failure
+The rule is described in ``_knowledge/refine``'s docstring. This parser loads at the first failure
 of an ``UpdateItem`` call, never at a client's first call: its regular expressions cost
 about 2 ms to compile.
 """
@@ -256,7 +256,10 @@ def _legacy_repeats(updates: object) -> bool:
 
 
 def update_is_idempotent(params: Mapping[str, Any]) -> bool:
-    """Whether an ``UpdateItem`` leaves the same item when sent twice (see ``_refine``)."""
+    """Whether an ``UpdateItem`` leaves the same item when sent twice.
+
+    See ``_knowledge/refine``.
+    """
     try:
         update = _Update(params)
         expression = params.get("UpdateExpression")

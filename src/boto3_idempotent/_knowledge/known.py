@@ -2,7 +2,7 @@
 
 ``retry_unsafe`` and ``treat_as_unsafe`` name operations; a misspelt name would be
 kept and match nothing, so the operation the user meant to protect would be resent.
-Names are checked against the list of reviewed operations (``_review``: one service's
+Names are checked against the list of reviewed operations (``_knowledge/review``: one service's
 part, 0.3 ms) and, for what it lacks (a botocore newer than the review), against the
 installed botocore's model of that service, loaded once. Loaded only when a policy
 names operations.

@@ -1,24 +1,25 @@
 """The reviewed tables, one service at a time: what a client's first call loads.
 
-The tables are written for review (``_token_table``, ``_resend_table``: every entry
-with its evidence) and are never imported on a call's path. ``tools/write_knowledge.py``
-distils them into ``_knowledge.txt``: a line of rules every service shares (``*``: the
-verbs, the REST method rule), then one line per service that has entries, each
+The tables are written for review (``_knowledge/token_table``,
+``_knowledge/resend_table``: every entry with its evidence) and are never imported on a
+call's path. ``tools/write_knowledge.py`` distils them into
+``_knowledge/knowledge.txt``: a line of rules every service shares (``*``: the verbs,
+the REST method rule), then one line per service that has entries, each
 ``<service><TAB><JSON>``, and a line of the verbs' reasons (``*reasons``), parsed only
-when a reason is shown. A client's first call maps the file once per process (never
-read or decoded whole) and parses its own service's line only; a test keeps the file
-equal to the tables.
+when a reason is shown. A client's first call maps the file once per process (never read
+or decoded whole) and parses its own service's line only; a test keeps the file equal to
+the tables.
 
 A service's JSON has, by operation name (each key present only when not empty):
 
-* ``g``: paths of members a token is generated for (``_token_table.GENERATED``);
+* ``g``: paths of members a token is generated for (``_knowledge/token_table.GENERATED``);
 * ``c``: paths of caller references (``CALLER_REFERENCES``);
 * ``n``: paths that are not tokens although traited or named so (``NOT_TOKENS``);
 * ``l``: documented limits, ``[path, max_length, pattern]`` (``DOCUMENTED_LIMITS``);
 * ``r``: the codes tied to a repeated token, and the marker text: ``[codes, marker]``;
 * ``d``: a name derived inside a key scope, ``[path, conflict codes]`` (``DERIVED_NAMES``);
 * ``s``: a member of the same role as a generated one, ``[path, member]`` (``SAME_ROLE``);
-* ``o``: a reviewed resend class, ``[kind, reason]`` (``_resend_table.OPERATIONS``);
+* ``o``: a reviewed resend class, ``[kind, reason]`` (``_knowledge/resend_table.OPERATIONS``);
 * ``p``: the per-call refinement's name (``PER_CALL``);
 * ``f``: the codes a repeat of an idempotent operation is refused with, and a marker
   text or ``null``: ``[codes, marker]`` (``REPEAT_REFUSALS``);

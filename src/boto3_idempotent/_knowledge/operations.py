@@ -3,7 +3,7 @@
 Knowledge comes from two places:
 
 * the model: botocore marks token members with the ``idempotencyToken`` trait;
-* the reviewed table (``_token_table``, made with ``tools/scan_tokens.py``): token
+* the reviewed table (``_knowledge/token_table``, made with ``tools/scan_tokens.py``): token
   members that the service documents but whose model lacks the trait (EC2
   AllocateHosts, RequestSpotFleet's nested token, RAM, CodeBuild, ...), caller
   references that are never invented (Route 53's ``CallerReference``), members
@@ -15,7 +15,7 @@ Knowledge comes from two places:
 Whether a call may be resent after an ambiguous failure (5xx, read timeout,
 connection lost after sending) is decided per *call*: when its request carries its
 token or caller reference (see ``_plugin``) it is *protected*; otherwise its
-operation's class decides (``_resend``: documented idempotent here, else the
+operation's class decides (``_knowledge/resend``: documented idempotent here, else the
 reviewed table, the request itself, the HTTP method or the verb): *idempotent*
 calls are resent as bare botocore resends them, *unsafe* ones are not.
 """
@@ -55,7 +55,7 @@ EC2_DOCUMENTED_TOKENS = frozenset(
     }
 )  # fmt: skip
 
-IDEMPOTENT = "idempotent"  # _resend_table's word, spelt here so that it loads lazily
+IDEMPOTENT = "idempotent"  # _knowledge/resend_table's word, spelt here so that it loads lazily
 
 #: Operations documented as idempotent without a token: resending them is safe.
 DOCUMENTED_IDEMPOTENT = frozenset(
@@ -111,7 +111,7 @@ class OperationInfo(Record):
         retryable_errors: Error codes the model marks ``retryable``, mapped to whether
             they are throttling (a retryable 5xx or 408 is still ambiguous).
         refused_errors: Error codes documented to mean the request was turned away
-            before it ran, whatever their status (``_resend_table.REFUSED_ERRORS``).
+            before it ran, whatever their status (``_knowledge/resend_table.REFUSED_ERRORS``).
         repeat_conflicts: Error codes the service answers a *repeated* token or
             reference with, instead of replaying the first answer (Route 53's
             ``HostedZoneAlreadyExists``).
@@ -119,10 +119,10 @@ class OperationInfo(Record):
             ``RequestError`` for many things, ``AWS.MechanicalTurk.HitAlreadyExists``
             for this one), or ``None``.
         names: Names AWS deduplicates the request by, derived from the key inside a
-            key scope when the caller leaves them out (``_token_table.DERIVED_NAMES``).
+            key scope when the caller leaves them out (``_knowledge/token_table.DERIVED_NAMES``).
         name_conflicts: Error codes a repeat of such a name may be answered with.
         repeat_refusals: Codes a repeat of this idempotent operation is *refused* with
-            (``_resend_table.REPEAT_REFUSALS``: RDS ``StartDBCluster``'s
+            (``_knowledge/resend_table.REPEAT_REFUSALS``: RDS ``StartDBCluster``'s
             ``InvalidDBClusterStateFault``): answered to a resend after a lost answer, the
             first attempt acted.
         refusal_marker: Text the message must also hold for those codes, or ``None``.

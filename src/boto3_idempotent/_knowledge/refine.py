@@ -2,9 +2,9 @@
 
 Each function takes the call's params and returns ``True`` when a second request cannot
 act a second time (the call is *idempotent*), ``False`` otherwise. Anything a function
-cannot read is ``False``: unsafe. ``_resend_table.PER_CALL`` names the operations; the
+cannot read is ``False``: unsafe. ``_knowledge/resend_table.PER_CALL`` names the operations; the
 functions are registered in ``REFINERS`` with their reasons in ``REASONS``.
-Loaded with ``_resend``, at a client's first call.
+Loaded with ``_knowledge/resend``, at a client's first call.
 
 DynamoDB ``UpdateItem`` is decided exactly (keywords are case-insensitive). A resend
 changes the item again, so the call is unsafe, when an action:

@@ -1,8 +1,8 @@
 """Whether a call that carries no token may be resent: the rule, and the per-call refinements.
 
 The data (verbs, reviewed operations, which operations the request decides) is
-reviewed in ``_resend_table``, with the order the rule reads it in, and read here
-from ``_knowledge`` (the client's service only). Loaded at an operation's first
+reviewed in ``_knowledge/resend_table``, with the order the rule reads it in, and read here
+from ``_knowledge/loader`` (the client's service only). Loaded at an operation's first
 call; never on ``import boto3_idempotent``.
 """
 
@@ -18,7 +18,7 @@ from .review import REVIEWED_WITH, is_unreviewed
 if TYPE_CHECKING:
     from .refine import RefineFn
 
-IDEMPOTENT = "idempotent"  # _resend_table's words
+IDEMPOTENT = "idempotent"  # _knowledge/resend_table's words
 UNSAFE = "unsafe"
 
 __all__ = [
@@ -41,7 +41,7 @@ class ResendClass:
         kind: ``"idempotent"`` or ``"unsafe"`` (for a per-call operation: the class
             of a request the refinement cannot read).
         source: ``"documented"``, ``"reviewed"``, ``"per call"``, ``"unreviewed"``
-            (newer than the review: see ``_review``), ``"method"``, ``"verb"`` or
+            (newer than the review: see ``_knowledge/review``), ``"method"``, ``"verb"`` or
             ``"default"``.
         reason: Why, in a few words.
         refine: The per-call refinement, or ``None``.
@@ -95,7 +95,7 @@ def verb_of(name: str) -> str | None:
 def operation_class(
     service_name: str, name: str, protocol: str | None, method: str, uri: str = ""
 ) -> ResendClass:
-    """The class of an operation's calls that carry no token (see ``_resend_table``).
+    """The class of an operation's calls that carry no token (see ``_knowledge/resend_table``).
 
     Args:
         service_name: The botocore service name.

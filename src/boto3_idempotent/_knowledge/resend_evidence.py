@@ -11,8 +11,8 @@ computation under an acting verb; a whole-value set), and each one with a strong
 required name) judged **unsafe** anyway, with why. The whole review, every decision with
 its signals, is ``tools/data/resend_review.json``.
 
-Data only; ``_resend_table.OPERATIONS`` merges it under its hand-written entries, which
-win. Never imported on a call's path (``_knowledge.txt`` carries it, one service a line).
+Data only; ``_knowledge/resend_table.OPERATIONS`` merges it under its hand-written entries, which
+win. Never imported on a call's path (``_knowledge/knowledge.txt`` carries it, one service a line).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The reviewed classification of every operation's resend safety when it carries no token.
 
 Data only, for review and for ``tools/write_knowledge.py``, which distils it into
-``_knowledge.txt``, what a client's first call reads (one service at a time). Never
+``_knowledge/knowledge.txt``, what a client's first call reads (one service at a time). Never
 imported on a call's path: plain dicts, tuples and strings; no botocore.
 
 A call that carries its client token or caller reference is *protected* (see
-``_token_table``): the service replays its first answer, so it is resent. Every
+``_knowledge/token_table``): the service replays its first answer, so it is resent. Every
 other call is one of two classes:
 
 IDEMPOTENT
@@ -29,18 +29,18 @@ empty, free, unreferenced thing that expires or is cleaned up (an empty session,
 empty multipart upload id) does not act twice. A second answer that differs ("not
 found", "already exists") is not a second act.
 
-How an operation gets its class, first match wins (``_resend.operation_class``):
+How an operation gets its class, first match wins (``_knowledge/resend.operation_class``):
 
 1. ``OPERATIONS``: a reviewed entry for this operation, with its reason
    (append-style ``Put*`` operations are unsafe whatever their verb). Most come from
-   the evidence review (``_resend_evidence``, made with ``tools/scan_evidence.py``):
+   the evidence review (``_knowledge/resend_evidence``, made with ``tools/scan_evidence.py``):
    creates keyed by a unique name the caller gives (a second request is answered
    "already exists"), starts and stops of the one thing a request names, reads under
    acting verbs, each with its evidence quoted; and operations AWS's Smithy models
    call ``@idempotent`` that can act twice all the same.
 2. ``PER_CALL``: the request decides (DynamoDB ``UpdateItem``: an ``ADD`` of a
    number or ``SET a = a + :n`` is unsafe, ``SET a = :v`` is not; ECS
-   ``UpdateService`` with ``forceNewDeployment`` is unsafe); see ``_refine``.
+   ``UpdateService`` with ``forceNewDeployment`` is unsafe); see ``_knowledge/refine``.
 3. The HTTP method, for the REST protocols (``rest-json``, ``rest-xml``): RFC 9110
    makes PUT and DELETE idempotent (and GET, HEAD safe), for verbs the table files
    as idempotent or does not know. It never decides alone for a verb that acts: a
@@ -56,22 +56,22 @@ How an operation gets its class, first match wins (``_resend.operation_class``):
    any operation of the installed botocore that reaches it, so a new verb is
    reviewed before it ships).
 
-Operations newer than the review (``_review``): on a botocore newer than
-``_review.REVIEWED_WITH``, an operation the review never saw skips steps 3 to 5: it
+Operations newer than the review (``_knowledge/review``): on a botocore newer than
+``_knowledge/review.REVIEWED_WITH``, an operation the review never saw skips steps 3 to 5: it
 is idempotent only when its verb is in ``READ_VERBS`` or its method is GET or HEAD,
 and unsafe otherwise, until a review reaches it.
 
 After a botocore upgrade
 ------------------------
-Run ``python tools/scan_resend.py --unreviewed``: it prints the operations whose
-verb is in no table, and the operations newer than the review. Add a verb to
-``VERBS`` (or an operation to ``OPERATIONS``) with its reason; read each new unsafe
-operation with ``python tools/scan_evidence.py --unreviewed`` and record the decision
-(``tools/data/resend_review.json``, ``_resend_evidence``); when the token scan is
-clean too, write the knowledge file (``tools/write_knowledge.py``) and the manifest
-(``tools/write_manifest.py``) and raise ``_review.REVIEWED_WITH``. ``tests/knowledge/test_resend_table.py`` is strict on the reviewed
-release (CI installs it in a step of its own) and reports, without failing, on any
-other.
+Run ``python tools/scan_resend.py --unreviewed``: it prints the operations whose verb is
+in no table, and the operations newer than the review. Add a verb to ``VERBS`` (or an
+operation to ``OPERATIONS``) with its reason; read each new unsafe operation with
+``python tools/scan_evidence.py --unreviewed`` and record the decision
+(``tools/data/resend_review.json``, ``_knowledge/resend_evidence``); when the token scan
+is clean too, write the knowledge file (``tools/write_knowledge.py``) and the manifest
+(``tools/write_manifest.py``) and raise ``REVIEWED_WITH`` in ``_knowledge/review.py``.
+``tests/knowledge/test_resend_table.py`` is strict on the reviewed release (CI installs
+it in a step of its own) and reports, without failing, on any other.
 """
 
 from __future__ import annotations
@@ -356,13 +356,13 @@ _BY_HAND: dict[tuple[str, str], tuple[str, str]] = {
 }
 # fmt: on
 
-#: Every reviewed operation: the evidence review (``_resend_evidence``: 1,313 judged
+#: Every reviewed operation: the evidence review (``_knowledge/resend_evidence``: 1,313 judged
 #: idempotent, 91 unsafe despite a strong signal), under the hand-written entries above.
 OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {**REVIEWED, **REVIEW_5, **_BY_HAND}
 
 #: Error codes documented to mean the request was turned away before it ran, whatever
 #: their status: refused (always resent), where a modeled-retryable 5xx or 408 is
-#: otherwise ambiguous (``_classify``). Keyed by service and code, with the quote.
+#: otherwise ambiguous (``_policy/classify``). Keyed by service and code, with the quote.
 # fmt: off
 #: Idempotent operations whose repeat is *refused* (not answered): after a lost answer, a resend
 #: answered with one of these codes means the first attempt acted, and is raised as
@@ -455,7 +455,7 @@ REFUSED_ERRORS: dict[tuple[str, str], str] = {
 }
 # fmt: on
 
-#: Operations whose class the request decides: the name of the function in ``_resend``.
+#: Operations whose class the request decides: the name of the function in ``_knowledge/resend``.
 PER_CALL: dict[tuple[str, str], str] = {
     ("dynamodb", "UpdateItem"): "dynamodb_update_item",
     ("ssm", "UpdateAssociation"): "ssm_update_association",

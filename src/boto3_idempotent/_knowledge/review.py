@@ -1,9 +1,10 @@
 """Which botocore release the tables were reviewed against, and what a newer one adds.
 
-The token table (``_token_table``) and the resend table (``_resend_table``) were read,
-entry by entry, against the models of one botocore release: ``REVIEWED_WITH``.
-``_reviewed_operations.txt`` lists every operation of that release, one a line, under
-its service (``[ec2]``), so that a newer botocore's additions can be told apart.
+The token table (``_knowledge/token_table``) and the resend table
+(``_knowledge/resend_table``) were read, entry by entry, against the models of one
+botocore release: ``REVIEWED_WITH``. ``_knowledge/reviewed_operations.txt`` lists every
+operation of that release, one a line, under its service (``[ec2]``), so that a newer
+botocore's additions can be told apart.
 
 AWS ships operations every week, and a user's botocore is often newer than the review.
 An operation the review never saw is *unreviewed*, and the library treats it
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 #: The botocore release whose models the token and resend tables were last reviewed
-#: against; ``_reviewed_operations.txt`` lists its operations (its first line names it).
+#: against; ``_knowledge/reviewed_operations.txt`` lists its operations (its first line names it).
 REVIEWED_WITH = "1.44.18"
 
 # os.path, not pathlib, and no regular expression: this module loads at a client's first call.

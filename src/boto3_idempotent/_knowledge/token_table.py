@@ -1,7 +1,7 @@
 """The reviewed classification of every token-like input member in botocore's models.
 
 Data only, for review and for ``tools/write_knowledge.py``, which distils it into
-``_knowledge.txt``, what a client's first call reads (one service at a time): never
+``_knowledge/knowledge.txt``, what a client's first call reads (one service at a time): never
 imported on a call's path. Plain tuples, frozensets and strings; no botocore, no
 regular expression compiled here.
 
@@ -54,15 +54,14 @@ each element of a list, ``"{}"`` for each value of a map.
 
 After a botocore upgrade
 ------------------------
-Run ``python tools/scan_tokens.py --unreviewed`` with the new botocore installed:
-it prints the findings that are in no class. Read each member's documentation,
-add it to one class with its sentence or reason, and run
-``tests/knowledge/test_token_scan.py``. When the resend scan is clean too, write the manifest
-(``tools/write_manifest.py``) and raise ``_review.REVIEWED_WITH``. On the reviewed
-release the tests are strict (an unclassified finding, an entry whose member is gone,
-a documented limit the tool now reads differently: each fails); on any other release
-they report what is unreviewed and pass. Entries for members that an older botocore
-lacks are kept.
+Run ``python tools/scan_tokens.py --unreviewed`` with the new botocore installed: it
+prints the findings that are in no class. Read each member's documentation, add it to
+one class with its sentence or reason, and run ``tests/knowledge/test_token_scan.py``.
+When the resend scan is clean too, write the manifest (``tools/write_manifest.py``) and
+raise ``REVIEWED_WITH`` in ``_knowledge/review.py``. On the reviewed release the tests
+are strict (an unclassified finding, an entry whose member is gone, a documented limit
+the tool now reads differently: each fails); on any other release they report what is
+unreviewed and pass. Entries for members that an older botocore lacks are kept.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ because every SDK retries them. So the status on the wire decides: a retryable 4
 and is resent only where resending is safe. The exceptions are codes whose
 documentation says the request was turned away before it ran (Neptune's
 ``QueryLimitExceededException``: "The query in question can be retried when the
-system is less busy"): ``_resend_table.REFUSED_ERRORS``, each with its quote, passed
+system is less busy"): ``_knowledge/resend_table.REFUSED_ERRORS``, each with its quote, passed
 here per operation as ``refused``.
 
 ``EndpointConnectionError`` is judged by the transport error it wraps: botocore

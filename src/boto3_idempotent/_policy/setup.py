@@ -2,7 +2,7 @@
 
 The retry quota is the SDKs' standard-mode token bucket, one per wrapped client, so
 an outage does not multiply load: it starts full; each retry takes tokens (how many
-depends on the failure and the botocore line, see ``_standard_mode``); a success gives
+depends on the failure and the botocore line, see ``_policy/standard_mode``); a success gives
 back one token, or what its last retry took. When the bucket cannot pay, the error of
 the current attempt is raised instead of retrying. Success after success keeps it full.
 (One module, not three: ``wrap()`` loads it, and every module costs a cold start.)

@@ -18,7 +18,7 @@ class _State(Record):
     attempts: int | None
 
 
-#: The state in force; read through the module (``_testing_mode.state``) on every call.
+#: The state in force; read through the module (``_policy/testing_mode.state``) on every call.
 state = _State()
 
 
