@@ -1,4 +1,4 @@
-"""Issue 9 over HTTP: every documented token, caller references, and repeats answered as conflicts.
+"""Over HTTP: every documented token, caller references, and repeats answered as conflicts.
 
 The answers come from raw_server (a plain socket server that parses nothing AWS-specific),
 so what it records is what went over the wire.
@@ -20,6 +20,7 @@ from boto3_idempotent import (
 )
 from conftest import raw_client
 from helpers.raw_server import response
+from helpers.wire import OK, Reply
 
 R53 = "https://route53.amazonaws.com/doc/2013-04-01/"
 ZONE = (
@@ -235,3 +236,164 @@ def test_cloudformations_token_already_exists_reads_by_what_came_before(
     assert isinstance(raised.value, cfn.exceptions.TokenAlreadyExistsException)
     assert len(set(server.tokens())) == 1
     assert server.count() == (2 if lost_first else 1)
+
+
+# -- "already exists" read as our success only where documented for this reference ---------
+
+
+def test_a_name_clash_after_a_503_is_the_services_own_error(raw_server):
+    """Route 53 KSK: 503, then KeySigningKeyAlreadyExists (a name clash): not our success."""
+    from boto3_idempotent import EarlierAttemptSucceeded
+    from conftest import raw_client
+
+    raw = raw_server(
+        lambda request, n: (
+            r53_error(503, "ServiceUnavailable")
+            if n == 1
+            else r53_error(409, "KeySigningKeyAlreadyExists")
+        )
+    )
+    client = wrap(raw_client("route53", raw.url), RetryPolicy(), sleep=lambda _: None)
+    sent = []
+    client.meta.events.register("before-send.route-53", lambda request, **kw: sent.append(1))
+
+    with pytest.raises(client.exceptions.KeySigningKeyAlreadyExists) as raised:
+        client.create_key_signing_key(
+            CallerReference="ref-1",
+            HostedZoneId="Z1",
+            KeyManagementServiceArn="arn:aws:kms:us-east-1:111122223333:key/k",
+            Name="ksk",
+            Status="ACTIVE",
+        )
+
+    assert not isinstance(raised.value, EarlierAttemptSucceeded)
+    info = call_info(raised.value)
+    assert (info.attempts, info.stop_reason) == (2, "not_retryable")
+    assert info.earlier_attempt_may_have_acted is True
+    assert references(raw) == ["ref-1", "ref-1"]
+    assert len(sent) == 2
+
+
+# -- references and tokens in headers, entries and members of the same role ----------------
+
+
+def _lambda_error(status, code):
+    from helpers.raw_server import response
+
+    headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+    return response(status, b'{"message": "scripted"}', headers)
+
+
+@pytest.mark.parametrize(("name", "sent"), [("order-1", 2), (None, 1)])
+def test_lambda_invoke_with_a_durable_execution_name_is_resent(raw_server, name, sent):
+    """Invoke carrying DurableExecutionName is protected (resent with it); without, unsafe."""
+    from conftest import raw_client, require_model
+    from helpers.raw_server import response
+
+    raw = raw_server(
+        lambda request, n: (
+            _lambda_error(500, "ServiceException")
+            if n == 1
+            else response(200, b"{}", {"Content-Type": "application/json"})
+        )
+    )
+    client = wrap(raw_client("lambda", raw.url), RetryPolicy(), sleep=lambda _: None)
+    headers = []
+    client.meta.events.register(
+        "before-send.lambda", lambda request, **kw: headers.append(request.headers)
+    )
+    kwargs = {"FunctionName": "f", "Payload": b"{}"}
+    if name is not None:
+        require_model("lambda", "Invoke", "DurableExecutionName")
+        kwargs["DurableExecutionName"] = name
+
+    if sent == 2:
+        result = client.invoke(**kwargs)
+        result["Payload"].close()
+        assert call_info(result).token == name
+    else:
+        from botocore.exceptions import ClientError
+
+        with pytest.raises(ClientError) as raised:
+            client.invoke(**kwargs)
+        assert call_info(raised.value).stop_reason == "unsafe_to_resend"
+    assert len(raw.requests) == len(headers) == sent
+    assert {r.headers.get("x-amz-durable-execution-name") for r in raw.requests} == {name}
+
+
+@pytest.mark.parametrize(
+    ("entries", "sent"),
+    [
+        (
+            [
+                {"SystemMetadata": {"DeduplicationId": "e-1"}},
+                {"SystemMetadata": {"DeduplicationId": "e-2"}},
+            ],
+            2,
+        ),
+        ([{"SystemMetadata": {"DeduplicationId": "e-1"}}, {}], 1),  # one entry without: unsafe
+    ],
+)
+def test_eventbridge_v2_put_events_is_resent_only_when_every_entry_has_its_id(
+    raw_server, entries, sent
+):
+    """EventBridge (v2) PutEvents: per-entry DeduplicationId protects the call, all or nothing."""
+    import botocore.session
+    from botocore.exceptions import ClientError
+
+    from conftest import raw_client
+    from helpers.raw_server import response
+
+    if "eventbridgev2" not in botocore.session.get_session().get_available_services():
+        pytest.skip("EventBridge v2 is newer than this botocore")
+    cbor = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
+    raw = raw_server(  # smithy-rpc-v2-cbor: an empty map (0xa0) is a whole answer
+        lambda request, n: response(500 if n == 1 else 200, b"\xa0", cbor)
+    )
+    client = wrap(raw_client("eventbridgev2", raw.url), RetryPolicy(), sleep=lambda _: None)
+    base = {"Source": "shop", "DetailType": "order", "Detail": "{}"}
+    calls = [{**base, **entry} for entry in entries]
+
+    bus = "arn:aws:events:us-east-1:111122223333:event-bus/orders.fifo"
+    if sent == 2:
+        client.put_events(EventBusArn=bus, Entries=calls)
+    else:
+        with pytest.raises(ClientError) as raised:
+            client.put_events(EventBusArn=bus, Entries=calls)
+        assert call_info(raised.value).stop_reason == "unsafe_to_resend"
+    assert len(raw.requests) == sent
+
+
+def test_gamelift_game_session_id_stands_for_the_token(make_client, server, sleeps):
+    """CreateGameSession with the deprecated GameSessionId: no IdempotencyToken is generated."""
+    client = wrap(make_client("gamelift"), RetryPolicy(), sleep=sleeps)
+    server.plan(Reply(500, "InternalServiceException"), OK, OK)
+    sent = []
+    client.meta.events.register(
+        "before-send.gamelift", lambda request, **kw: sent.append(request.body)
+    )
+
+    client.create_game_session(FleetId="fleet-1", MaximumPlayerSessionCount=2, GameSessionId="gs-1")
+    client.create_game_session(FleetId="fleet-1", MaximumPlayerSessionCount=2)
+
+    bodies = [json.loads(body) for body in sent]
+    assert [b.get("GameSessionId") for b in bodies] == ["gs-1", "gs-1", None]
+    assert [("IdempotencyToken" in b) for b in bodies] == [False, False, True]
+    assert server.count() == 3  # the one with GameSessionId was resent: it stands for the token
+
+
+def test_greengrass_deployment_gets_a_token_header(make_client, server, sleeps):
+    """Greengrass CreateDeployment: X-Amzn-Client-Token generated and the same on the resend."""
+    client = wrap(make_client("greengrass"), RetryPolicy(), sleep=sleeps)
+    server.plan(Reply(500, "InternalServerErrorException"), OK)
+    headers = []
+    client.meta.events.register(
+        "before-send.greengrass", lambda request, **kw: headers.append(request.headers)
+    )
+
+    client.create_deployment(GroupId="g-1", DeploymentType="NewDeployment", GroupVersionId="v-1")
+
+    tokens = [h.get("X-Amzn-Client-Token") for h in headers]
+    assert len(tokens) == 2
+    assert tokens[0] is not None
+    assert tokens[0] == tokens[1]

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from boto3_idempotent import RetryPolicy, call_info, idempotent_handler, wrap
 from conftest import FakeClock, FakeLambdaContext
+from helpers.raw_server import response
 from helpers.wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -187,3 +188,21 @@ def test_a_deadline_stop_is_told(make_client, server):
 
     assert call_info(raised.value).stop_reason == "deadline"
     assert clock.sleeps == []
+
+
+# -- a redirect is botocore's --------------------------------------------------------------
+
+
+def test_a_3xx_is_not_logged_as_a_refused_resend(make_client, raw_server, sleeps, caplog):
+    """A 304 (GetObject with If-None-Match) or a 301 is botocore's: no 'Not resending'."""
+    not_modified = response(304, b"", {"ETag": '"abc"'})
+    raw = raw_server(lambda request, n: not_modified)
+    client = wrap(make_client("s3", url=raw.url, s3={"addressing_style": "path"}), sleep=sleeps)
+    with (
+        caplog.at_level(logging.DEBUG, logger="boto3_idempotent"),
+        pytest.raises(ClientError) as caught,
+    ):
+        client.get_object(Bucket="b", Key="k", IfNoneMatch='"abc"')
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    assert not [r for r in caplog.records if "Not resending" in r.getMessage()]
+    assert len(raw.requests) == 1

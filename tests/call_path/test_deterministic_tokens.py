@@ -1,4 +1,4 @@
-"""idempotency_key(): tokens derived from a key, over HTTP."""
+"""idempotency_key(): tokens derived from a key, over HTTP; a key without a secret warns once."""
 
 from __future__ import annotations
 
@@ -6,11 +6,23 @@ import asyncio
 import contextvars
 import threading
 import uuid
+import warnings
 
 import pytest
 
-from boto3_idempotent import RetryPolicy, TokenLifetimeWarning, idempotency_key, wrap
+from boto3_idempotent import (
+    RetryPolicy,
+    TokenLifetimeWarning,
+    TokenSecretWarning,
+    _scope,
+    call_info,
+    idempotency_key,
+    wrap,
+)
+from boto3_idempotent import _scope as scope_module
 from boto3_idempotent._knowledge import lifetimes as _lifetimes
+from helpers.answers import recorded_ec2 as _ec2
+from helpers.token_secret import ENV_SECRET, RAW_SECRET
 from helpers.wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -199,3 +211,68 @@ def test_long_lived_tokens_do_not_warn(ec2, server, monkeypatch, recwarn):
     monkeypatch.setattr(_lifetimes, "_warned_services", set())
     launches(ec2, "k", count=1)
     assert not [w for w in recwarn if issubclass(w.category, TokenLifetimeWarning)]
+
+
+# -- a key of yours without a secret warns, once per process -------------------------------
+
+
+def test_a_key_of_yours_without_a_secret_warns_once(ec2, server, monkeypatch):
+    """Guessable keys can be confirmed from tokens unless a secret is set: said once."""
+    monkeypatch.setattr(_scope, "_warned_no_secret", False)
+
+    with pytest.warns(TokenSecretWarning) as caught, idempotency_key("order-42"):
+        ec2.run_instances(**RUN)
+    assert caught[0].filename == __file__  # the user's with-statement, not contextlib's
+    with idempotency_key("order-43"):  # once is enough (an error here under -W error)
+        ec2.run_instances(**RUN)
+
+
+def test_a_secret_or_a_random_key_does_not_warn(ec2, server, monkeypatch, recwarn):
+    """With BOTO3_IDEMPOTENT_TOKEN_SECRET, no warning."""
+    monkeypatch.setattr(_scope, "_warned_no_secret", False)
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TOKEN_SECRET", "s")
+
+    with idempotency_key("order-42"):
+        ec2.run_instances(**RUN)
+
+    assert not [w for w in recwarn if issubclass(w.category, TokenSecretWarning)]
+
+
+def test_the_token_secret_warning_is_said_once_however_many_scopes(monkeypatch):
+    """Three scopes without a secret, every warning recorded: exactly one TokenSecretWarning."""
+    monkeypatch.setattr(scope_module, "_warned_no_secret", False)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for key in ("order-1", "order-2", "order-1"):
+            with idempotency_key(key):
+                pass
+
+    assert [w.category for w in caught] == [TokenSecretWarning]
+
+
+# -- keys and secrets that are not plain UTF-8 ---------------------------------------------
+
+
+def test_a_non_utf8_secret_derives_tokens_from_its_bytes(ec2, server, monkeypatch):
+    """The variable's raw bytes are the secret: the tokens equal those of secret=<the bytes>."""
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TOKEN_SECRET", ENV_SECRET)
+    server.plan(Reply(500, "InternalError"), OK, OK)
+
+    with idempotency_key("order-1"):
+        ec2.run_instances(**RUN)
+    with idempotency_key("order-1", secret=RAW_SECRET):
+        ec2.run_instances(**RUN)
+
+    first, resent, again = server.tokens("RunInstances")
+    assert first == resent == again
+
+
+def test_a_key_with_a_lone_surrogate_derives_tokens(make_client, server, sleeps):
+    """A key with a lone surrogate derives tokens (str.encode() would raise UnicodeEncodeError)."""
+    client, _ = _ec2(make_client, RetryPolicy(), sleeps)
+    tokens = []
+    for key in ("order-\udcff", "order-\udcfe", "order-\udcff"):
+        with idempotency_key(key, secret=b"s"):
+            tokens.append(call_info(client.run_instances(**RUN)).token)
+    assert tokens[0] == tokens[2] != tokens[1]

@@ -2,7 +2,8 @@
 
 Raw socket servers answer (a 500, a throttle, a lost answer); a bare botocore client on
 the same answers is the control for the exception's class, code and response; a
-``before-send`` recorder counts what went out.
+``before-send`` recorder counts what went out. call_info() finds the call through an
+exception's chain, such as s3transfer's S3UploadFailedError over the ClientError.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import sys
 
 import pytest
+from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from boto3_idempotent import EarlierAttemptMayHaveActed, RetryPolicy, call_info, wrap
@@ -175,3 +177,33 @@ def test_the_refusal_log_record_carries_a_token_attribute_as_the_others(raw_serv
 
     (record,) = [r for r in caplog.records if r.getMessage().startswith("Not resending")]
     assert formatter.format(record).endswith("token=None")  # SendMessage carries no token
+
+
+# -- call_info follows an exception's chain ------------------------------------------------
+
+
+def test_call_info_follows_the_chain_of_an_error_raised_over_the_call(
+    make_client, raw_server, sleeps, tmp_path
+):
+    """s3transfer's S3UploadFailedError: call_info reads the ClientError under it."""
+    denied = response(
+        403,
+        b"<Error><Code>AccessDenied</Code><Message>m</Message></Error>",
+        {"Content-Type": "application/xml"},
+    )
+    raw = raw_server(lambda request, n: denied)
+    client = wrap(make_client("s3", url=raw.url, s3={"addressing_style": "path"}), sleep=sleeps)
+    path = tmp_path / "small.txt"
+    path.write_bytes(b"hello")
+    with pytest.raises(S3UploadFailedError) as caught:
+        client.upload_file(str(path), "b", "k")
+    info = call_info(caught.value)
+    assert info is not None
+    assert (info.attempts, info.stop_reason) == (1, "not_retryable")
+
+
+def test_call_info_of_an_unrelated_error_is_none():
+    """An error with no call in its chain: None, and a cycle in the chain ends the walk."""
+    first, second = ValueError("a"), KeyError("b")
+    first.__context__, second.__context__ = second, first
+    assert call_info(first) is None

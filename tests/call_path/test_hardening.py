@@ -1,24 +1,31 @@
-"""Issue 11's reproducers, each proven over HTTP: they failed before the fixes.
+"""Hardening, each proven over HTTP (from issue 11's reproducers on): each failed before its fix.
 
-Atomic re-wrap under a thread storm; upload streams kept at their offset; truncated
-bodies never returned as successes; caller tokens masked (keyed) for hooks; an empty
-token secret; inputs refused early; nested scopes with one key.
+Atomic re-wrap under a thread storm; upload streams kept at their offset, also over HTTPS;
+truncated bodies and bodies failing their checksum never returned as successes; caller
+tokens masked (keyed) in logs, for hooks and in call_info's repr; an empty token secret;
+inputs refused early; nested scopes with one key; a resent call's state freed without the
+cyclic gc.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import io
 import json
+import logging
 import re
 import sys
 import threading
+import weakref
+import zlib
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ChecksumError, ClientError
 
 from boto3_idempotent import (
+    CallInfo,
     ConfigError,
     IncompleteResponseError,
     InvalidClientToken,
@@ -30,8 +37,9 @@ from boto3_idempotent import (
     process_sqs_batch,
     wrap,
 )
-from conftest import FakeClock, raw_client, run_in_threads
+from conftest import FakeClock, Sleeps, raw_client, run_in_threads
 from helpers.raw_server import response
+from helpers.token_secret import ENV_SECRET
 from helpers.wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -411,3 +419,237 @@ def test_the_quota_is_charged_only_for_resends_made(make_client, server):
     assert server.count() == 2  # 1 s fits in 1.5 s; the next 2 s does not
     assert full - plugin.quota.available == plugin.setup.settings.mode.retry_cost
     assert call_info(raised.value).stop_reason == "deadline"
+
+
+# -- a body that fails its checksum is never a success -------------------------------------
+
+
+BAD_CRC = Reply(headers=(("x-amz-crc32", str(zlib.crc32(b"something else"))),))
+
+
+def test_dynamodb_body_failing_its_checksum_is_retried_when_safe(make_client, server, sleeps):
+    """GetItem (read-only): a corrupted body is fetched again, as botocore would."""
+    ddb = wrap(make_client("dynamodb"), RetryPolicy(), sleep=sleeps)
+    server.plan(BAD_CRC, Reply(headers=(("x-amz-crc32", str(zlib.crc32(b"{}"))),)))
+
+    ddb.get_item(TableName="t", Key={"k": {"S": "1"}})
+
+    assert server.count() == 2
+
+
+def test_dynamodb_body_failing_its_checksum_is_never_returned(make_client, server, sleeps):
+    """A counter's UpdateItem (not safe to resend): ChecksumError, not a corrupted success."""
+    ddb = wrap(make_client("dynamodb"), RetryPolicy(), sleep=sleeps)
+    server.plan(BAD_CRC)
+
+    with pytest.raises(ChecksumError):
+        ddb.update_item(
+            TableName="t",
+            Key={"k": {"S": "1"}},
+            UpdateExpression="ADD n :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+    assert server.count() == 1
+
+
+def test_dynamodb_put_item_failing_its_checksum_is_resent(make_client, server, sleeps):
+    """PutItem (idempotent: a whole item) is resent after a body that fails its checksum."""
+    ddb = wrap(make_client("dynamodb"), RetryPolicy(), sleep=sleeps)
+    server.plan(BAD_CRC, OK)
+
+    ddb.put_item(TableName="t", Item={"k": {"S": "1"}})
+    assert server.count() == 2
+
+
+# -- an upload at an offset, over HTTPS (aws-chunked with a trailing checksum) -------------
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1: the server's context and the client's CA file."""
+    from helpers.tls import self_signed
+
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+DATA = bytes(range(256)) * 400  # 102,400 bytes
+
+
+OFFSET = 5_000
+
+
+def _s3_over_tls(url, ca_file):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        verify=ca_file,
+        config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard"}),
+    )
+
+
+@pytest.mark.parametrize("operation", ["put_object", "upload_part"])
+def test_an_upload_at_an_offset_over_https_resends_from_that_offset(tls, tmp_path, operation):
+    """aws-chunked over TLS, a 500 first: every attempt carries the bytes from the caller's offset."""
+    from helpers.raw_server import decode_aws_chunked, response
+
+    context, ca_file = tls
+
+    def answer(request, number):
+        if number == 1:
+            return response(500, b"<Error><Code>InternalError</Code></Error>")
+        return response(200, b"", {"ETag": '"e"'})
+
+    from helpers.raw_server import RawServer
+
+    server = RawServer(answer, tls=context)
+    try:
+        client = wrap(_s3_over_tls(server.url, ca_file), RetryPolicy(), sleep=lambda s: None)
+        headers = []
+        client.meta.events.register(
+            "before-send.s3", lambda request, **kw: headers.append(dict(request.headers))
+        )
+        path = tmp_path / "part.bin"
+        path.write_bytes(DATA)
+        with path.open("rb") as body:
+            body.seek(OFFSET)
+            kwargs = {"Bucket": "b", "Key": "k", "Body": body}
+            if operation == "upload_part":
+                kwargs.update(PartNumber=1, UploadId="u")
+            getattr(client, operation)(**kwargs)
+    finally:
+        server.close()
+
+    assert len(server.requests) == len(headers) == 2
+    for request, sent in zip(server.requests, headers, strict=True):
+        assert request.headers["content-encoding"] == "aws-chunked"  # the HTTPS path
+        data, trailers = decode_aws_chunked(request.body)
+        assert data == DATA[OFFSET:]
+        assert trailers  # the trailing checksum came
+        assert request.headers["x-amz-decoded-content-length"] == str(len(DATA) - OFFSET)
+        decoded_length = sent["X-Amz-Decoded-Content-Length"]
+        if isinstance(decoded_length, bytes):
+            decoded_length = decoded_length.decode()
+        assert decoded_length == str(len(DATA) - OFFSET)
+
+
+# -- a caller's token is masked wherever it is shown: logs, hooks, call_info ---------------
+
+
+@pytest.fixture
+def ec2(make_client, sleeps):
+    """A wrapped EC2 client on the scripted server."""
+    return wrap(make_client("ec2"), RetryPolicy(), sleep=sleeps, random=lambda: 0.0)
+
+
+def test_caller_tokens_are_masked_in_log_records(ec2, server, caplog):
+    """A caller's token may be business data: logs carry a digest, generated ones stay."""
+    server.plan(Reply(500, "InternalError"), OK, Reply(500, "InternalError"), OK)
+
+    with caplog.at_level(logging.INFO, logger="boto3_idempotent"):
+        ec2.run_instances(ClientToken="order-4711", **RUN)
+        ec2.run_instances(**RUN)
+
+    caller, generated = [r for r in caplog.records if r.name == "boto3_idempotent"]
+    assert caller.token.startswith("caller:")
+    assert "order-4711" not in caller.getMessage()
+    assert generated.token == server.tokens()[2]
+
+
+def test_a_non_utf8_secret_masks_a_caller_token_after_a_failure(ec2, server, monkeypatch):
+    """A caller token meeting a 500 is masked with the secret's bytes; nothing raises or leaks."""
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TOKEN_SECRET", ENV_SECRET)
+    events = []
+    client = wrap(ec2, RetryPolicy(on_retry=events.append), sleep=lambda s: None)
+    server.plan(Reply(500, "InternalError"), OK)
+
+    response = client.run_instances(**RUN, ClientToken="order-48213")
+
+    assert call_info(response).attempts == 2
+    assert events[0].token.startswith("caller:")
+    assert ENV_SECRET not in repr(events) + repr(call_info(response))
+
+
+@pytest.mark.parametrize(
+    ("token", "shown"),
+    [
+        ("order-48213-alice@example.com", False),
+        ("0f8fad5b-d9cb-469f-a165-70867728950e", True),  # a generated form carries nothing
+        ("0f8fad5bd9cb469fa16570867728950e", True),
+    ],
+)
+def test_call_info_repr_masks_a_token_of_yours(token, shown):
+    """repr(call_info(...)) never shows a caller's raw token; .token still holds it."""
+    info = CallInfo(attempts=2, token=token)
+
+    assert (token in repr(info)) is shown
+    if not shown:
+        assert "token='caller:" in repr(info)
+    assert info.token == token
+
+
+def test_call_info_repr_of_a_real_call_masks_the_caller_token(ec2, server):
+    """Over HTTP: the response's call_info, printed as README prints it, hides the order number."""
+    server.plan(OK)
+
+    info = call_info(ec2.run_instances(**RUN, ClientToken="order-48213-alice"))
+
+    assert info.token == "order-48213-alice"
+    assert "order-48213" not in repr(info)
+    assert "order-48213" not in str(info)
+
+
+def _masked(make_client, server, token: str) -> str:
+    events: list[RetryEvent] = []
+    client = wrap(make_client(), RetryPolicy(on_retry=[events.append]), sleep=Sleeps())
+    server.plan(Reply(500, "InternalError"), OK)
+    client.run_instances(ClientToken=token, **RUN)
+    assert events[0].token is not None
+    return events[0].token
+
+
+def test_without_a_secret_the_mask_is_not_keyed_with_an_empty_key(make_client, server):
+    """No BOTO3_IDEMPOTENT_TOKEN_SECRET: caller:<digest> is not HMAC keyed with b'' (guessable)."""
+    shown = _masked(make_client, server, "order-1234")
+
+    empty_key = hmac.new(b"", b"order-1234", hashlib.sha256).hexdigest()[:12]
+    assert shown.startswith("caller:")
+    assert shown != "caller:" + empty_key
+
+
+def test_with_a_secret_the_mask_is_keyed_with_it(make_client, server, monkeypatch):
+    """BOTO3_IDEMPOTENT_TOKEN_SECRET set: caller:<HMAC-SHA256(secret, token)[:12]>."""
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TOKEN_SECRET", "s3cr3t")
+    shown = _masked(make_client, server, "order-1234")
+
+    assert shown == "caller:" + hmac.new(b"s3cr3t", b"order-1234", hashlib.sha256).hexdigest()[:12]
+
+
+# -- no reference cycle from a resent call -------------------------------------------------
+
+
+def test_a_resent_calls_state_is_freed_without_the_cyclic_gc(make_client, server, sleeps):
+    """With gc disabled, the context of a resent call, and tenacity's state in it, go away."""
+    client = wrap(make_client("ec2"), RetryPolicy(), sleep=sleeps, random=lambda: 0.0)
+    contexts = []
+    client.meta.events.register(  # an AWSRequest: its context on every botocore
+        "request-created.ec2", lambda request, **kw: contexts.append(request.context)
+    )
+    server.plan(Reply(500, "InternalError"), OK)
+    gc.collect()
+    gc.disable()
+    try:
+        client.run_instances(**RUN)
+        context = contexts[0]
+        held = next(v for k, v in context.items() if k.endswith("retry_state"))
+        state = weakref.ref(held[1])
+        assert held[1].args == ()
+        del contexts[:], context, held
+        assert state() is None  # freed by reference counting alone
+    finally:
+        gc.enable()

@@ -1,13 +1,29 @@
-"""Same token, different parameters: raised as IdempotentParameterMismatch, never retried."""
+"""Same token, different parameters: raised as IdempotentParameterMismatch, never retried.
+
+And the other typed conflicts: a token whose instance terminated, and a refusal after a
+resend typed as the earlier attempt's only where the first attempt can have caused it.
+"""
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import pytest
 from botocore.exceptions import ClientError
 
-from boto3_idempotent import IdempotentParameterMismatch, RetryPolicy, call_info, wrap
+from boto3_idempotent import (
+    EarlierAttemptMayHaveActed,
+    IdempotentParameterMismatch,
+    RetryPolicy,
+    call_info,
+    wrap,
+)
+from boto3_idempotent._failure import Failure, _earlier_conflict
+from boto3_idempotent._knowledge.operations import operation_info
+from helpers.answers import error_in
+from helpers.raw_server import response
+from helpers.safety import SESSION
 from helpers.wire import Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -172,3 +188,145 @@ def test_an_earlier_attempt_error_combined_with_the_services_class_pickles(
     assert isinstance(loaded, EarlierAttemptMayHaveActed)
     assert loaded.response == repeat.response
     assert (loaded.operation_name, loaded.token, loaded.attempts) == ("CreateHIT", "order-1", 2)
+
+
+# -- a token whose instance terminated -----------------------------------------------------
+
+
+@pytest.fixture
+def ec2(make_client, sleeps):
+    """A wrapped EC2 client on the scripted server."""
+    return wrap(make_client("ec2"), RetryPolicy(), sleep=sleeps, random=lambda: 0.0)
+
+
+def test_a_token_whose_instance_terminated_raises_typed(ec2, server):
+    """EC2's IdempotentInstanceTerminated: a typed ClientError with the token, sent once."""
+    from botocore.exceptions import ClientError
+
+    from boto3_idempotent import IdempotentInstanceTerminated
+
+    message = (
+        "The client token you have provided is associated with a resource that is already deleted."
+    )
+    server.plan(Reply(400, "IdempotentInstanceTerminated", message))
+    sent = []
+    ec2.meta.events.register("before-send.ec2", lambda request, **kw: sent.append(request))
+
+    with pytest.raises(IdempotentInstanceTerminated) as raised:
+        ec2.run_instances(**RUN, ClientToken="key-1-launch")
+
+    assert isinstance(raised.value, ClientError)
+    assert raised.value.token == "key-1-launch"
+    assert raised.value.response["Error"]["Code"] == "IdempotentInstanceTerminated"
+    assert call_info(raised.value).stop_reason == "not_retryable"
+    assert server.count() == len(sent) == 1
+
+
+# -- a conflict after a resend: the earlier attempt's, or the service's error alone --------
+
+
+def _then(first: bytes, second: bytes):
+    def answer(request, n):
+        return first if n == 1 else second
+
+    return answer
+
+
+def _sqs_conflict() -> bytes:
+    body = json.dumps({"__type": "com.amazonaws.sqs#QueueNameExists", "message": "exists"})
+    headers = {
+        "Content-Type": "application/x-amz-json-1.0",
+        "x-amzn-query-error": "QueueAlreadyExists;Sender",
+    }
+    return response(400, body.encode(), headers)
+
+
+def test_sqs_conflict_after_a_lost_answer_is_its_modeled_class(make_client, raw_server, sleeps):
+    """SQS answers JSON with a query code: the raised class is still QueueNameExists."""
+    raw = raw_server(_then(error_in("json", 500, "InternalError"), _sqs_conflict()))
+    sqs = wrap(make_client("sqs", url=raw.url), RetryPolicy(), sleep=sleeps)
+
+    with pytest.raises(sqs.exceptions.QueueNameExists) as caught:
+        sqs.create_queue(QueueName="orders", Attributes={"DelaySeconds": "5"})
+
+    assert isinstance(caught.value, EarlierAttemptMayHaveActed)
+    assert len(raw.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "kwargs", "protocol", "second"),
+    [
+        # A read acted on nothing: its 412 is the object's, not ours.
+        (
+            "s3",
+            "get_object",
+            {"Bucket": "b", "Key": "k", "IfMatch": '"e"'},
+            "rest-xml",
+            (412, "PreconditionFailed"),
+        ),
+        (
+            "dynamodb",
+            "get_item",
+            {"TableName": "t", "Key": {"k": {"S": "v"}}},
+            "json",
+            (400, "ResourceInUseException"),
+        ),
+        # A refusal that says the first attempt did not act, or someone else did.
+        ("iam", "delete_role", {"RoleName": "r"}, "query", (409, "DeleteConflict")),
+        ("s3", "delete_bucket", {"Bucket": "b"}, "rest-xml", (409, "BucketNotEmpty")),
+        (
+            "dynamodb",
+            "put_item",
+            {"TableName": "t", "Item": {"k": {"S": "v"}}},
+            "json",
+            (400, "TransactionConflictException"),
+        ),
+    ],
+)
+def test_refusals_the_first_attempt_cannot_have_caused_are_not_ours(
+    make_client, raw_server, sleeps, service, method, kwargs, protocol, second
+):
+    """After a 500, these answers are the service's error alone; call_info still says 'may'."""
+    raw = raw_server(_then(error_in(protocol, 500, "InternalError"), error_in(protocol, *second)))
+    client = wrap(make_client(service, url=raw.url), RetryPolicy(), sleep=sleeps)
+
+    with pytest.raises(ClientError) as caught:
+        getattr(client, method)(**kwargs)
+
+    assert not isinstance(caught.value, EarlierAttemptMayHaveActed)
+    assert len(raw.requests) == 2
+    assert call_info(caught.value).earlier_attempt_may_have_acted is True
+
+
+def _info(service: str, name: str):
+    return operation_info(service, SESSION.get_service_model(service).operation_model(name))
+
+
+@pytest.mark.parametrize(
+    ("service", "name", "code", "ours"),
+    [
+        ("dynamodb", "PutItem", "ConditionalCheckFailedException", True),
+        ("s3", "PutObject", "PreconditionFailed", True),
+        ("ec2", "CreateSecurityGroup", "InvalidGroup.Duplicate", True),
+        ("kafka", "CreateCluster", "ConflictException", True),
+        ("iam", "CreateRole", "EntityAlreadyExists", True),
+        ("s3", "CreateBucket", "BucketAlreadyOwnedByYou", True),
+        ("dynamodb", "DeleteTable", "ResourceInUseException", True),
+        ("organizations", "CreatePolicy", "DuplicatePolicyException", True),
+        ("s3", "GetObject", "PreconditionFailed", False),
+        ("s3", "HeadObject", "PreconditionFailed", False),
+        ("dynamodb", "GetItem", "ResourceInUseException", False),
+        ("iam", "DeleteRole", "DeleteConflict", False),
+        ("dynamodb", "PutItem", "TransactionConflictException", False),
+        ("ec2", "CreateTags", "InvalidParameterValue", False),
+        ("sts", "AssumeRole", "EntityNotExistsException", False),
+        ("codecommit", "MergeBranchesByThreeWay", "InvalidConflictResolutionException", False),
+        ("ec2", "CreateTags", "DuplicateTagKeys", False),
+        ("lambda", "CreateFunction", "NoSuchFunctionExists", False),
+        ("s3", "PutObject", "MaximumConflictsExceeded", False),
+    ],
+)
+def test_which_refusals_read_as_the_earlier_attempts(service, name, code, ours):
+    """The rule, row by row (a pure function of the code and the operation)."""
+    failure = Failure(None, code, {}, None)  # type: ignore[arg-type]
+    assert _earlier_conflict(failure, _info(service, name)) is ours

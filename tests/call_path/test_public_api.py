@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copyreg
+import weakref
 from importlib import resources
 
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 import boto3_idempotent
+from boto3_idempotent import CallInfo, RetryEvent, RetryPolicy
 
 
 def test_all_is_pinned():
@@ -139,3 +142,19 @@ def test_the_declared_botocore_floor_is_a_line_ci_tests():
     ci = (root / ".ci/run").read_text()
     tested = {m.group(1) for m in re.finditer(r"(?<!aio)botocore (\d+\.\d+)\.\d+", ci)}
     assert floor.group(1) == min(tested, key=lambda v: tuple(map(int, v.split("."))))
+
+
+def test_values_pickled_as_dataclasses_still_load_and_behave_as_dataclasses():
+    """A dataclass pickle's state is a __dict__; match statements and weak references work."""
+    record = copyreg.__newobj__(CallInfo)  # what unpickling an old CallInfo does first
+    record.__setstate__({"attempts": 2, "token": "t", "max_attempts_reached": False,
+                         "stop_reason": "max_attempts", "earlier_attempt_may_have_acted": True})  # fmt: skip
+    assert record == CallInfo(2, "t", False, "max_attempts", True)
+    match record:
+        case CallInfo(attempts, token):
+            assert (attempts, token) == (2, "t")
+    assert weakref.ref(record)() is record
+    assert weakref.ref(RetryPolicy())() is not None
+    event = RetryEvent("s3", "PutObject", 1, None, "InternalError", 0.1, 0.2)
+    assert weakref.ref(event)() is event
+    assert RetryPolicy.__match_args__[0] == "max_attempts"

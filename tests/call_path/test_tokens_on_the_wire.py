@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from botocore.exceptions import ClientError
 
 from boto3_idempotent import InvalidClientToken, RetryPolicy, wrap
+from boto3_idempotent._tokens import TokenMember
 from helpers.wire import Reply
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -207,3 +209,45 @@ def test_without_parameter_validation_a_token_is_sent_as_given(wrapped, server, 
     client.create_stack(StackName="s", ClientRequestToken=token)
 
     assert server.tokens("CreateStack") == [token]
+
+
+# -- caller tokens on EC2, members that are not tokens, and what a refused token says ------
+
+
+@pytest.fixture
+def ec2(make_client, sleeps):
+    """A wrapped EC2 client on the scripted server."""
+    return wrap(make_client("ec2"), RetryPolicy(), sleep=sleeps)
+
+
+def test_a_long_caller_token_is_fine_where_ec2_documents_no_64_limit(ec2, server):
+    """CreateLaunchTemplate allows 128 characters: the 64 limit is for the idempotency page's list."""
+    token = "t" * 100
+
+    ec2.create_launch_template(LaunchTemplateName="lt-1", LaunchTemplateData={}, ClientToken=token)
+
+    assert server.tokens() == [token]
+
+
+def test_a_traited_session_id_does_not_make_an_invocation_safe_to_resend(
+    make_client, server, sleeps
+):
+    """bedrock-agentcore's runtimeSessionId is no idempotency token: a 500 is not resent."""
+    client = wrap(make_client("bedrock-agentcore"), RetryPolicy(), sleep=sleeps)
+    server.plan(Reply(500, "InternalServerException"))
+
+    with pytest.raises(ClientError):
+        client.invoke_agent_runtime(
+            agentRuntimeArn="arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/r",
+            payload=b"{}",
+        )
+
+    assert server.count() == 1
+
+
+def test_a_non_ascii_token_is_named_as_such():
+    """The message says what is wrong (a non-ASCII character, where), not its length."""
+    member = TokenMember(("ClientToken",))
+    with pytest.raises(InvalidClientToken, match="a non-ASCII character at position 3") as caught:
+        member.check("abé-token", "RunInstances")
+    assert "é" not in str(caught.value)

@@ -1,7 +1,8 @@
-"""`python -m boto3_idempotent operations` and `policy`, run as subprocesses."""
+"""`python -m boto3_idempotent operations` and `policy`, run as subprocesses (or show_policy())."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -10,7 +11,10 @@ import sys
 
 import pytest
 
+from boto3_idempotent import ConfigError
+from boto3_idempotent._cli.commands import show_policy
 from boto3_idempotent._policy.standard_mode import installed
+from helpers.token_secret import ENV_SECRET, RAW_SECRET
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -388,3 +392,70 @@ def test_operations_json_for_one_operation_is_its_rows():
     rows = json.loads(run("operations", "sqs:SendMessage", "--json").stdout)
     assert {row["operation"] for row in rows} == {"SendMessage"}
     assert [row["resend"] for row in rows] == ["protected", "unsafe"]
+
+
+# -- `policy` and the token secret, AWS_MAX_ATTEMPTS and misspelt operation names ----------
+
+
+def test_policy_shows_a_non_utf8_secret_as_set_and_never_prints_it():
+    """`policy` with raw bytes in the variable: exit 0, "set", not the bytes."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("BOTO3_IDEMPOTENT_")}
+    environ["BOTO3_IDEMPOTENT_TOKEN_SECRET"] = ENV_SECRET  # subprocess passes the raw bytes
+    result = subprocess.run(
+        [sys.executable, "-m", "boto3_idempotent", "policy"],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env=environ,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"token_secret" in result.stdout
+    assert RAW_SECRET not in result.stdout + result.stderr
+
+
+def _policy(env):
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOTO3_IDEMPOTENT_", "AWS_"))
+    }
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "boto3_idempotent", "policy"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=environ,
+    )
+
+
+@pytest.mark.parametrize("value", ["garbage", "0", "-3", "2.5", "\u0663"])
+def test_policy_refuses_an_aws_max_attempts_that_boto3_refuses(value):
+    """What boto3.client() refuses to start with, `policy` refuses too, naming the variable."""
+    result = _policy({"AWS_MAX_ATTEMPTS": value})
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"AWS_MAX_ATTEMPTS={value!r} is invalid" in result.stderr
+
+
+def test_policy_takes_a_good_aws_max_attempts():
+    """A whole number >= 1 is botocore's budget, shown with its source."""
+    result = _policy({"AWS_MAX_ATTEMPTS": "6"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].split() == ["max_attempts", "6", "AWS_MAX_ATTEMPTS"]
+
+
+def test_an_empty_aws_max_attempts_is_refused_by_policy():
+    """boto3.client() fails on AWS_MAX_ATTEMPTS=''; policy says so instead of 'fine'."""
+    with pytest.raises(ConfigError) as caught:
+        show_policy({"AWS_MAX_ATTEMPTS": ""}, as_json=False, out=io.StringIO())
+    assert caught.value.name == "AWS_MAX_ATTEMPTS"
+
+
+def test_policy_refuses_a_misspelt_name():
+    """policy: the same ConfigError, so `python -m boto3_idempotent policy` exits 2."""
+    with pytest.raises(ConfigError, match="dynamodb:PutItem"):
+        show_policy(
+            {"BOTO3_IDEMPOTENT_TREAT_AS_UNSAFE": "dynamo:PutItem"}, as_json=False, out=io.StringIO()
+        )

@@ -7,12 +7,12 @@ import pytest
 pytest.importorskip("aioboto3")
 
 from botocore.exceptions import ClientError
-from test_examples import AMI, aws, load, stored
 
 from boto3_idempotent.testing import Fault
 from conftest import FakeLambdaContext
+from helpers.examples import AMI, aws, load, stored
 
-__all__ = ["aws"]  # the fixture, shared with test_examples.py
+__all__ = ["aws"]  # the fixture, from helpers.examples
 
 
 def test_aioboto3_handler_rerun_after_a_crash_creates_one_instance(aws):

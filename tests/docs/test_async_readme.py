@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("aiobotocore")
 
-from test_readme import blocks, env, run_block
+from helpers.doc_blocks import blocks, env, run_block
 
-__all__ = ["env"]  # the fixture, shared with test_readme.py
+__all__ = ["env"]  # the fixture, from helpers.doc_blocks
 
 ASYNC_BLOCKS = [block for block in blocks() if block[2] is not None]
 

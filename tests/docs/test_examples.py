@@ -2,53 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from boto3_idempotent.testing import Fault
 from conftest import FakeLambdaContext
+from helpers.examples import AMI, aws, load, stored
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-AMI = "ami-12c6146b"
-
-
-@pytest.fixture
-def aws(faulty_endpoint, monkeypatch):
-    """The endpoint, an orders table, and the environment a deployed function would have."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", faulty_endpoint.url)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("ORDERS_TABLE", "orders")
-    monkeypatch.setenv("BOTO3_IDEMPOTENT_BASE_DELAY", "0")  # retries without waiting
-    faulty_endpoint.backend_client("dynamodb").create_table(
-        TableName="orders",
-        KeySchema=[{"AttributeName": "order_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "order_id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return faulty_endpoint
-
-
-def load(name):
-    """Import an example afresh (its clients are built at import, as on a cold start)."""
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.pop(spec.name, None)
-    spec.loader.exec_module(module)
-    return module
-
-
-def stored(aws):
-    """The orders table as moto holds it: {order_id: instance_id}."""
-    items = aws.backend_client("dynamodb").scan(TableName="orders")["Items"]
-    return {i["order_id"]["S"]: i["instance_id"]["S"] for i in items}
+__all__ = ["aws"]  # the fixture, from helpers.examples
 
 
 def test_async_invocation_handler_rerun_after_a_crash_creates_one_instance(aws):

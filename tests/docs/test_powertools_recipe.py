@@ -18,11 +18,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
 )
 from botocore.exceptions import ConnectionClosedError
-from test_examples import AMI, load
 
 from boto3_idempotent import call_info, idempotent_handler
 from boto3_idempotent.testing import Fault
 from conftest import FakeLambdaContext
+from helpers.examples import AMI, load
 
 TABLE = "idempotency"
 EVENT = {"order_id": "o-1", "image_id": AMI}

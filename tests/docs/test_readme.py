@@ -9,33 +9,14 @@ tests/docs/test_async_readme.py; here it is skipped.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
-PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
-BLOCK = re.compile(
-    r"^(?:<!-- requires: ([\w.]+) -->\n)?```python\n(.*?)^```", re.DOTALL | re.MULTILINE
-)
+from helpers.doc_blocks import PAGES, ROOT, blocks, env, run_block
 
-
-def blocks() -> list[tuple[str, str, str | None]]:
-    """("file:line", code, module it requires or None) of each ```python block."""
-    found = []
-    for page in PAGES:
-        text = page.read_text()
-        name = page.relative_to(ROOT).as_posix()
-        found.extend(
-            (f"{name}:{text[: m.start(2)].count(chr(10))}", m.group(2), m.group(1))
-            for m in BLOCK.finditer(text)
-        )
-    return found
+__all__ = ["env"]  # the fixture, from helpers.doc_blocks
 
 
 def test_readme_has_python_blocks():
@@ -44,21 +25,6 @@ def test_readme_has_python_blocks():
     assert "README.md" in where
     assert len(where) >= 15
     assert len(set(where)) >= 8  # most pages show code
-
-
-@pytest.fixture
-def env(faulty_endpoint):
-    """A deployed function's environment, pointed at the local endpoint."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("BOTO3_IDEMPOTENT_")}
-    environ.update(
-        AWS_ENDPOINT_URL=faulty_endpoint.url,
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        ORDERS_TABLE="orders",
-        BOTO3_IDEMPOTENT_BASE_DELAY="0",
-    )
-    return environ
 
 
 @pytest.mark.parametrize(("line", "code", "requires"), blocks(), ids=[n for n, _, _ in blocks()])
@@ -74,23 +40,6 @@ def test_readme_block_runs(line, code, requires, env, tmp_path):
     run_block(line, code, env, tmp_path)
 
 
-def run_block(line: str, code: str, env: dict[str, str], tmp_path: Path) -> None:
-    """Run one block in a subprocess; fail with its output if it fails."""
-    if code.startswith("# test_"):
-        (tmp_path / code.split("\n", 1)[0].removeprefix("# ")).write_text(code)
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)]
-    else:
-        script = tmp_path / "block.py"
-        script.write_text(code)
-        command = [sys.executable, str(script)]
-
-    result = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=300, check=False, cwd=tmp_path
-    )
-
-    assert result.returncode == 0, f"{line}:\n{result.stdout}\n{result.stderr}"
-
-
 def test_the_docs_draw_their_diagrams_offline():
     """Mermaid is bundled (docs/javascripts), so no page needs a CDN to draw its diagrams."""
     config = (ROOT / "mkdocs.yml").read_text()
@@ -104,3 +53,18 @@ def test_the_docs_draw_their_diagrams_offline():
     )
     pages = [p for p in PAGES if "```mermaid" in p.read_text()]
     assert len(pages) >= 2  # the Lambda and durable functions pages draw sequences
+
+
+def test_docstrings_hold_no_rest_roles():
+    """The API reference is Markdown (mkdocstrings): a :func:`x` role would show raw."""
+    import re
+
+    role = re.compile(r":(?:func|class|data|meth|attr|exc|mod|obj):`")
+    root = Path(__file__).resolve().parents[2] / "src" / "boto3_idempotent"
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted(root.rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if role.search(line)
+    ]
+    assert found == []

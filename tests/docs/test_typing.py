@@ -106,7 +106,7 @@ def test_every_python_block_of_the_docs_type_checks_strictly(tmp_path):
     """README's and the docs' blocks, and examples/ (the docs include them), pass mypy --strict."""
     from pathlib import Path
 
-    from test_readme import blocks
+    from helpers.doc_blocks import blocks
 
     examples = Path(__file__).resolve().parents[2] / "examples"
     files = [str(path) for path in sorted(examples.glob("*.py"))]

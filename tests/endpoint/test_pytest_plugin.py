@@ -7,6 +7,8 @@ import subprocess
 import sys
 from importlib.metadata import entry_points
 
+import pytest
+
 PLUGIN = "boto3_idempotent.testing.pytest_plugin"
 
 USER_TESTS = """
@@ -123,3 +125,21 @@ def test_pytest_works_without_the_testing_extra(tmp_path):
 
     assert "1 passed, 1 error" in result.stdout, result.stdout + result.stderr
     assert "pip install 'boto3-idempotent[testing]'" in result.stdout
+
+
+# -- the faulty_endpoint fixture under a profile this machine lacks ------------------------
+
+
+@pytest.fixture
+def missing_profile(monkeypatch):
+    """AWS_PROFILE names a profile no config file here has."""
+    monkeypatch.setenv("AWS_PROFILE", "a-colleagues-profile")
+
+
+def test_the_fixture_works_under_a_profile_this_machine_lacks(missing_profile, faulty_endpoint):
+    """faulty_endpoint unsets such an AWS_PROFILE for the test: its clients work."""
+    import os
+
+    assert "AWS_PROFILE" not in os.environ
+    sqs = faulty_endpoint.client("sqs")
+    assert sqs.create_queue(QueueName="q")["QueueUrl"].endswith("/q")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from boto3_idempotent import wrap
 from helpers.raw_server import RESET, response
 from helpers.wire import raw_ok
 
@@ -88,3 +89,11 @@ class SendRecorder(list[tuple[str, str]]):
     def __call__(self, request, **kwargs) -> None:
         self.append((request.method, request.url))
         # Returning None: botocore sends the request itself.
+
+
+def recorded_ec2(make_client, policy, sleeps):
+    """A wrapped EC2 client on the scripted server, and a ``SendRecorder`` on its sends."""
+    client = make_client("ec2")
+    sent = SendRecorder()
+    client.meta.events.register("before-send.ec2", sent)
+    return wrap(client, policy, sleep=sleeps, random=lambda: 0.0), sent

@@ -207,3 +207,15 @@ def test_a_wrapper_put_on_top_of_ours_keeps_working_after_uninstall(session, end
     )
 
     assert server.tokens() == [None]  # plain again: AllocateHosts is untraited
+
+
+def test_uninstall_without_a_default_session_creates_none(monkeypatch):
+    """Nothing installed and no default session: nothing happens, not even a profile lookup."""
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+
+    uninstall()
+
+    assert boto3.DEFAULT_SESSION is None

@@ -12,7 +12,9 @@ from botocore.exceptions import ClientError
 from boto3_idempotent import (
     ConfigError,
     IdempotentParameterMismatch,
+    RetryEvent,
     RetryPolicy,
+    call_info,
     idempotent_handler,
     process_sqs_batch,
     wrap,
@@ -303,3 +305,33 @@ def test_the_tighter_of_the_deadline_and_the_lambda_time_left_wins():
     assert remaining(
         SimpleNamespace(clock=setup.clock, settings=SimpleNamespace(deadline=None)), lambda_long
     ) == (30.0, "lambda_time_left")
+
+
+# -- a slow hook cannot make the backoff overrun the Lambda time left ----------------------
+
+
+def test_a_slow_hook_cannot_make_the_backoff_overrun_the_lambda_time_left(
+    make_client, server, clock
+):
+    """10 s left less the 1 s margin; a hook eats 8.5 s of it: the 1 s backoff is cut to 0.5 s."""
+    events: list[RetryEvent] = []
+
+    def slow_hook(event: RetryEvent) -> None:
+        events.append(event)
+        clock.now += 8.5  # the hook took 8.5 s
+
+    policy = RetryPolicy(max_attempts=5, base_delay=1.0, on_retry=[slow_hook])
+    ec2 = wrap(make_client(), policy, sleep=clock.sleep, clock=clock, random=lambda: 1.0)
+    server.script = lambda seen, prior: Reply(500, "InternalError")
+
+    @idempotent_handler
+    def handler(event, context):
+        ec2.run_instances(**RUN)
+
+    with pytest.raises(ClientError) as raised:
+        handler({}, FakeLambdaContext(timeout=10.0, clock=clock))
+
+    assert clock.sleeps == [0.5]  # 1 s decided with 9 s left; 8.5 s in the hook; 0.5 s left
+    assert server.count() == 2  # the announced resend was made
+    assert len(events) == 1
+    assert call_info(raised.value).stop_reason == "lambda_time_left"

@@ -8,11 +8,17 @@ module sets them once and reads differences around each call.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import textwrap
 
 import pytest
+
+from boto3_idempotent._plugin import PLUGIN_ATTR
+from conftest import FakeClock
+from helpers.answers import error_in
+from helpers.wire import raw_ok
 
 pytest.importorskip("opentelemetry.sdk")
 
@@ -215,3 +221,167 @@ def test_policy_shows_the_switch(value, shown, source):
     (row,) = [line for line in result.stdout.splitlines() if line.startswith("telemetry ")]
     assert row.split()[1] == shown
     assert row.split()[-1] == source
+
+
+# -- telemetry never breaks the call -------------------------------------------------------
+
+
+ITEM = {"TableName": "t", "Item": {"k": {"S": "v"}}}
+
+
+class Boom:
+    """An instrument or span that raises on every use."""
+
+    def __getattr__(self, name):
+        def raising(*args, **kwargs):
+            raise RuntimeError("exporter down")
+
+        return raising
+
+
+@pytest.fixture
+def otel_ec2(make_client, sleeps):
+    """A wrapped EC2 client recording to the SDK's in-memory providers."""
+    install_providers()
+    return wrap(make_client("ec2"), RetryPolicy(), sleep=sleeps, random=lambda: 0.0)
+
+
+def _break(client, part: str, monkeypatch) -> None:
+    plugin = getattr(client, PLUGIN_ATTR)
+    telemetry = plugin.telemetry()
+    if part == "meter":
+        for name in (
+            "_attempts",
+            "_errors",
+            "_duration",
+            "_attempt_duration",
+            "_resends",
+            "_not_resent",
+        ):
+            monkeypatch.setattr(telemetry, name, Boom())
+    else:
+        monkeypatch.setattr(
+            telemetry, "_trace", type("T", (), {"get_current_span": staticmethod(Boom)})()
+        )
+
+
+@pytest.mark.parametrize("part", ["meter", "span"])
+@pytest.mark.parametrize("first", ["success", "500"])
+def test_telemetry_that_raises_never_reaches_the_call(
+    otel_ec2, server, monkeypatch, caplog, part, first
+):
+    """A 200 is returned, a protected 500 resent: the failure is logged once, not raised."""
+    _break(otel_ec2, part, monkeypatch)
+    server.plan(*([Reply(500, "InternalError")] if first == "500" else []), OK, OK)
+    with caplog.at_level(logging.WARNING, logger="boto3_idempotent"):
+        first_call = otel_ec2.run_instances(**RUN)
+        otel_ec2.run_instances(**RUN)
+    assert call_info(first_call).attempts == (2 if first == "500" else 1)
+    tokens = server.tokens("RunInstances")
+    assert len(tokens) == (3 if first == "500" else 2)
+    failures = [r for r in caplog.records if "OpenTelemetry recording failed" in r.getMessage()]
+    assert len(failures) == 1  # once per client
+    assert "RuntimeError" in failures[0].getMessage()
+
+
+def test_instruments_that_cannot_be_made_leave_the_call_alone(
+    make_client, server, sleeps, monkeypatch
+):
+    """A meter provider that raises when asked for a meter: the call succeeds, unrecorded."""
+    install_providers()
+    from opentelemetry import metrics
+
+    monkeypatch.setattr(metrics, "get_meter", Boom().get_meter)
+    client = wrap(make_client("ec2"), RetryPolicy(), sleep=sleeps)
+    server.plan(Reply(500, "InternalError"), OK)
+    assert call_info(client.run_instances(**RUN)).attempts == 2
+
+
+# -- error.type is bounded -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "recorded"),
+    [
+        ("InternalError", "InternalError"),  # the library knows it
+        ("InvalidAMIID.Malformed", "_OTHER"),  # not RunInstances' to model
+        ("X" * 5015, "_OTHER"),
+        ("Token-3f2b1c2e-aaaa-bbbb-cccc-1234567890ab", "_OTHER"),  # a code echoing a token
+    ],
+)
+def test_error_type_is_a_known_code_or_other(otel_ec2, server, code, recorded):
+    """Codes outside the library's tables and the operation's model become _OTHER."""
+    server.plan(Reply(500, code), OK)
+    delta = Delta()
+    otel_ec2.run_instances(**RUN)
+    assert delta.get("smithy.client.call.errors", **{"error.type": recorded}) == 1
+
+
+def test_error_type_keeps_the_operations_modeled_codes(make_client, raw_server, sleeps):
+    """DynamoDB PutItem models ProvisionedThroughputExceededException: recorded as is."""
+    install_providers()
+    throttled = error_in("json", 400, "ProvisionedThroughputExceededException")
+    raw = raw_server(lambda request, n: throttled if n == 1 else raw_ok(request))
+    client = wrap(make_client("dynamodb", url=raw.url), RetryPolicy(), sleep=sleeps)
+    delta = Delta()
+    client.put_item(**ITEM)
+    assert (
+        delta.get(
+            "smithy.client.call.errors", **{"error.type": "ProvisionedThroughputExceededException"}
+        )
+        == 1
+    )
+
+
+# -- durations, read, not only counted -----------------------------------------------------
+
+
+def _histogram(name: str):
+    """(sum, count, unit) of a histogram of ours, over every attribute set."""
+    from helpers.otel import READER
+
+    total = count = 0.0
+    unit = None
+    data = READER.get_metrics_data()
+    for resource in data.resource_metrics if data else ():
+        for scope in resource.scope_metrics:
+            if scope.scope.name != "boto3_idempotent":
+                continue
+            for metric in scope.metrics:
+                if metric.name == name:
+                    unit = metric.unit
+                    for point in metric.data.data_points:
+                        total += point.sum
+                        count += point.count
+    return total, count, unit
+
+
+def test_durations_are_seconds_of_the_whole_call_and_of_each_attempt(make_client, server):
+    """Durations in seconds: the call's from its start, each attempt's from its own start.
+
+    Not the call's from its last attempt, nor every attempt from one stamp, nor in ms.
+
+    On a fake clock that moves only by the backoff (0.5 s): the call lasts 0.5 s, and each
+    attempt 0 s (the backoff is between attempts, in neither).
+    """
+    install_providers()
+    clock = FakeClock()
+    client = wrap(
+        make_client("ec2"),
+        RetryPolicy(base_delay=0.5, max_delay=0.5),
+        sleep=clock.sleep,
+        clock=clock,
+        random=lambda: 1.0,
+    )
+    call_before = _histogram("smithy.client.call.duration")
+    attempt_before = _histogram("smithy.client.call.attempt_duration")
+    server.plan(Reply(500, "InternalError"), OK)
+    client.run_instances(**RUN)
+    call_sum, call_count, call_unit = _histogram("smithy.client.call.duration")
+    attempt_sum, attempt_count, attempt_unit = _histogram("smithy.client.call.attempt_duration")
+    assert clock.sleeps == [0.5]
+    assert call_count - call_before[1] == 1
+    assert call_sum - call_before[0] == pytest.approx(0.5)
+    assert attempt_count - attempt_before[1] == 2
+    assert attempt_sum - attempt_before[0] == pytest.approx(0.0)
+    assert (call_unit, attempt_unit) == ("s", "s")

@@ -230,3 +230,163 @@ def test_a_real_lock_is_still_resent(moto, table):
 
     assert moto.count("UpdateItem") == 2
     assert held(table)["n"] == {"N": "1"}
+
+
+# -- rows of expressions: a resend that would change the item again is unsafe --------------
+
+
+N = {":one": {"N": "1"}}
+
+
+V = {":v": {"S": "x"}}
+
+
+@pytest.mark.parametrize(
+    ("params", "idempotent"),
+    [
+        ({"UpdateExpression": "REMOVE l[0]"}, False),
+        ({"UpdateExpression": "remove l[2].x"}, False),
+        ({"UpdateExpression": "SET prev = cur, cur = :v", "ExpressionAttributeValues": V}, False),
+        (
+            {
+                "UpdateExpression": "SET #p = #c, #c = :v",
+                "ExpressionAttributeNames": {"#p": "prev", "#c": "cur"},
+                "ExpressionAttributeValues": V,
+            },
+            False,
+        ),
+        ({"UpdateExpression": "SET a.b = a.c"}, False),  # reads what it writes (conservative)
+        (
+            {
+                "UpdateExpression": "SET a = if_not_exists(b, :v), b = :v",
+                "ExpressionAttributeValues": V,
+            },
+            False,
+        ),
+        ({"UpdateExpression": "ADD n :one", "ExpressionAttributeValues": N}, False),
+        ({"UpdateExpression": "ADD n :x", "ExpressionAttributeValues": {":x": {"L": []}}}, False),
+        ({"UpdateExpression": "ADD n :missing"}, False),  # its type unknown
+        ({"UpdateExpression": "SET n = n + :one", "ExpressionAttributeValues": N}, False),
+        ({"UpdateExpression": "SET l = list_append(l, :v)"}, False),
+        ({"AttributeUpdates": {"n": {"Action": "ADD", "Value": {"N": "1"}}}}, False),
+        ({"AttributeUpdates": {"l": {"Action": "ADD", "Value": {"L": [{"S": "x"}]}}}}, False),
+        ({"AttributeUpdates": {"s": {"Action": "ADD"}}}, False),
+        ({"UpdateExpression": "SET a = :v FROB b"}, False),  # unreadable
+        ({"UpdateExpression": "SET = :v"}, False),
+        ({"UpdateExpression": "SET a = :v", "ExpressionAttributeNames": ["#a"]}, False),
+        # Idempotent: placeholders, if_not_exists into itself, removes, set changes.
+        ({"UpdateExpression": "SET a = :v, b = :v", "ExpressionAttributeValues": V}, True),
+        (
+            {"UpdateExpression": "SET a = if_not_exists(a, :v)", "ExpressionAttributeValues": V},
+            True,
+        ),
+        (
+            {"UpdateExpression": "SET a = other", "ExpressionAttributeValues": V},
+            True,
+        ),  # reads what it does not write
+        ({"UpdateExpression": "REMOVE a, m.k"}, True),
+        (
+            {"UpdateExpression": "DELETE s :x", "ExpressionAttributeValues": {":x": {"SS": ["a"]}}},
+            True,
+        ),
+        (
+            {"UpdateExpression": "ADD s :x", "ExpressionAttributeValues": {":x": {"NS": ["1"]}}},
+            True,
+        ),
+        (
+            {
+                "UpdateExpression": "add s :x set a = :x",
+                "ExpressionAttributeValues": {":x": {"SS": ["a"]}},
+            },
+            True,
+        ),
+        ({"AttributeUpdates": {"s": {"Action": "ADD", "Value": {"SS": ["a"]}}}}, True),
+        # An optimistic lock: a second request fails its condition.
+        (
+            {
+                "UpdateExpression": "SET v = v + :one ADD n :one",
+                "ConditionExpression": "v = :old",
+                "ExpressionAttributeValues": {**N, ":old": {"N": "3"}},
+            },
+            True,
+        ),
+        (
+            {
+                "UpdateExpression": "SET v = :new, l = list_append(l, :v)",
+                "ConditionExpression": "v = :old AND attribute_exists(k)",
+                "ExpressionAttributeValues": {**V, ":new": {"N": "4"}, ":old": {"N": "3"}},
+            },
+            True,
+        ),
+        (
+            {
+                "UpdateExpression": "ADD n :one SET done = :t",
+                "ConditionExpression": "attribute_not_exists(done)",
+                "ExpressionAttributeValues": {**N, ":t": {"BOOL": True}},
+            },
+            True,
+        ),
+        (
+            {
+                "UpdateExpression": "SET prev = cur, cur = :new",
+                "ConditionExpression": ":old = cur",
+                "ExpressionAttributeValues": {":new": {"S": "b"}, ":old": {"S": "a"}},
+            },
+            True,
+        ),
+        # Not a lock: the same value, an OR, a comparison that is not equality.
+        (
+            {
+                "UpdateExpression": "SET v = :same ADD n :one",
+                "ConditionExpression": "v = :same",
+                "ExpressionAttributeValues": {**N, ":same": {"N": "3"}},
+            },
+            False,
+        ),
+        (
+            {
+                "UpdateExpression": "SET v = v + :one ADD n :one",
+                "ConditionExpression": "v = :old OR attribute_not_exists(v)",
+                "ExpressionAttributeValues": {**N, ":old": {"N": "3"}},
+            },
+            False,
+        ),
+        (
+            {
+                "UpdateExpression": "SET v = v + :one ADD n :one",
+                "ConditionExpression": "v <= :old",
+                "ExpressionAttributeValues": {**N, ":old": {"N": "3"}},
+            },
+            False,
+        ),
+        (
+            {
+                "UpdateExpression": "SET v = v + :zero ADD n :one",
+                "ConditionExpression": "v = :old",
+                "ExpressionAttributeValues": {**N, ":zero": {"N": "0"}, ":old": {"N": "3"}},
+            },
+            False,
+        ),
+        (
+            {
+                "UpdateExpression": "ADD n :one",
+                "ConditionExpression": "other = :old",
+                "ExpressionAttributeValues": {**N, ":old": {"N": "3"}},
+            },
+            False,
+        ),
+    ],
+)
+def test_update_item_expressions(params, idempotent):
+    """A resend that would change the item again is unsafe; everything else is resent."""
+    assert dynamodb_update_item(params) is idempotent
+
+
+def test_list_append_with_a_space_before_its_parenthesis_is_unsafe():
+    """``list_append (`` with a space before its parenthesis (DynamoDB allows it) is unsafe.
+
+    ``list_append (:a, :b)`` reads no attribute, so only the list_append rule makes it
+    unsafe; with ``l`` read, the read-what-it-writes rule would hide the mutation.
+    """
+    assert dynamodb_update_item({"UpdateExpression": "SET l = list_append (:a, :b)"}) is False
+    assert dynamodb_update_item({"UpdateExpression": "SET l = list_append (l, :v)"}) is False

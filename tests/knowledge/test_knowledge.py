@@ -1,4 +1,7 @@
-"""The per-service knowledge file: equal to the reviewed tables, read one service at a time."""
+"""The per-service knowledge file: equal to the reviewed tables, read one service at a time.
+
+It is read through the package's loader, so the package also works from a zip.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import importlib.util
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 from boto3_idempotent._knowledge import loader as _knowledge
@@ -83,3 +87,22 @@ def test_a_first_call_parses_only_its_own_services_line():
         """
     )
     assert out == ["['dynamodb']", "[]"]
+
+
+def test_the_package_works_from_a_zip(tmp_path):
+    """zipapp, pex, zipimport: the knowledge file is read through the package's loader."""
+    archive = tmp_path / "pkg.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in (ROOT / "src" / "boto3_idempotent").rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zipped.write(path, path.relative_to(ROOT / "src"))
+    out = fresh(
+        """
+        assert ".zip" in boto3_idempotent.__file__, boto3_idempotent.__file__
+        from boto3_idempotent._knowledge.operations import operation_info
+        model = ddb.meta.service_model.operation_model("UpdateItem")
+        print(operation_info("dynamodb", model).resend.source)
+        """,
+        PYTHONPATH=str(archive),
+    )
+    assert out == ["per call"]

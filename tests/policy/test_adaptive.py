@@ -21,6 +21,7 @@ from botocore.retries import adaptive, bucket, throttling
 from boto3_idempotent import ClientRateLimited, RetryPolicy, call_info, set_testing, wrap
 from boto3_idempotent._plugin import PLUGIN_ATTR
 from boto3_idempotent._policy.botocore_retries import registered
+from boto3_idempotent._policy.botocore_retries import registered as _registered
 from boto3_idempotent._policy.rate_limit import RateLimiter
 from conftest import FakeClock
 from helpers.answers import SendRecorder, error_in
@@ -374,3 +375,25 @@ def test_no_call_context_outlives_its_send(adaptive_client):
         client.put_item(**ITEM)
     assert _plugin._SENDING.get() is None  # never sent: let go by after-call-error
     assert len(raw.requests) == 2
+
+
+# -- no botocore retry machinery is left after wrap() --------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
+def test_no_botocore_retry_machinery_is_left(make_client, mode):
+    """Adaptive mode's rate limiter and standard mode's quota refund go with the handler."""
+    client = make_client("ec2", mode=mode)
+    owners = lambda: {  # noqa: E731
+        type(getattr(h, "__self__", None)).__name__
+        for event in ("before-send", "needs-retry", "after-call.ec2")
+        for h in _registered(client.meta.events, event)
+    }
+    before = owners()
+    wrap(client, RetryPolicy())
+    after = owners()
+
+    assert "RetryQuotaChecker" in before
+    assert ("ClientRateLimiter" in before) == (mode == "adaptive")
+    assert "RetryQuotaChecker" not in after
+    assert "ClientRateLimiter" not in after

@@ -14,13 +14,15 @@ import types
 
 import botocore.endpoint
 import pytest
-from botocore.exceptions import ClientError, ConnectionClosedError
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 from botocore.response import StreamingBody
 
 from boto3_idempotent import ConfigError, RetryPolicy, call_info, wrap
 from boto3_idempotent._plugin import PLUGIN_ATTR
 from conftest import Sleeps
-from helpers.answers import PROTOCOLS, SendRecorder, answers, error, first_answer
+from helpers.answers import PROTOCOLS, SendRecorder, answers, error, error_in, first_answer
+from helpers.answers import recorded_ec2 as _ec2
+from helpers.wire import OK, Drop, Reply, raw_ok
 
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders"  # standard: no .fifo
 KEY = {"k": {"S": "order-1"}}
@@ -332,3 +334,75 @@ def test_a_malformed_operation_list_is_refused_before_any_request(
     assert variable in str(raised.value)
     assert PLUGIN_ATTR not in vars(client)  # refused whole: no hooks left half-installed
     assert witnesses(raw, sent) == (0, 0)
+
+
+# -- 5. misspelt and known names in the lists, on the wire ---------------------------------
+
+
+ITEM = {"TableName": "t", "Item": {"k": {"S": "v"}}}
+
+
+def test_known_names_pass_and_protect_on_the_wire(make_client, raw_server, sleeps, monkeypatch):
+    """The name meant, spelt right: PutItem is sent once after a 500 (it would be resent)."""
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TREAT_AS_UNSAFE", "dynamodb:PutItem")
+    first = error_in("json", 500, "InternalServerError")
+    raw = raw_server(lambda request, n: first if n == 1 else raw_ok(request))
+    client = make_client("dynamodb", url=raw.url)
+    sent = SendRecorder()
+    client.meta.events.register("before-send.dynamodb", sent)
+    wrap(client, sleep=sleeps)
+    with pytest.raises(ClientError):
+        client.put_item(**ITEM)
+    assert (len(raw.requests), len(sent)) == (1, 1)
+
+
+def test_a_misspelt_name_fails_before_anything_is_sent(make_client, raw_server, monkeypatch):
+    """wrap() itself refuses it: no client runs with a protection the user did not get."""
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TREAT_AS_UNSAFE", "dynamo:PutItem")
+    raw = raw_server(lambda request, n: raw_ok(request))
+    client = make_client("dynamodb", url=raw.url)
+    with pytest.raises(ConfigError):
+        wrap(client)
+    assert raw.requests == []
+
+
+# -- 6. treat_as_unsafe wins; a raised error says the earlier attempt may have acted -------
+
+
+RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
+
+
+def test_treat_as_unsafe_wins_over_a_token(make_client, server, sleeps):
+    """treat_as_unsafe wins over the call's token: sent once after a 500 (not checked after it)."""
+    client, sent = _ec2(make_client, RetryPolicy(treat_as_unsafe=["ec2:RunInstances"]), sleeps)
+    server.plan(Reply(500, "InternalError"), OK)
+    with pytest.raises(ClientError) as caught:
+        client.run_instances(**RUN)
+    assert (server.count(), len(sent)) == (1, 1)
+    assert call_info(caught.value).stop_reason == "unsafe_to_resend"
+    assert server.tokens()[0] is not None  # it carried its token, and still was not resent
+
+
+def test_treat_as_unsafe_wins_over_retry_unsafe(make_client, server, sleeps):
+    """treat_as_unsafe wins over retry_unsafe=True for the operation it names; others resent."""
+    policy = RetryPolicy(retry_unsafe=True, treat_as_unsafe=["ec2:AllocateAddress"])
+    client, sent = _ec2(make_client, policy, sleeps)
+    server.plan(Reply(500, "InternalError"))  # then OK
+    with pytest.raises(ClientError):
+        client.allocate_address()
+    assert (server.count(), len(sent)) == (1, 1)
+    server.plan(Reply(500, "InternalError"))
+    client.associate_address(InstanceId="i-1", AllocationId="eipalloc-1")  # resent as before
+    assert server.count() == 3
+
+
+def test_a_raised_error_carries_earlier_attempt_may_have_acted(make_client, server, sleeps):
+    """A raised error's CallInfo says the earlier attempt may have acted (a 500, then lost)."""
+    client, sent = _ec2(make_client, RetryPolicy(max_attempts=2), sleeps)
+    server.plan(Reply(500, "InternalError"), Drop())
+    with pytest.raises((ConnectionClosedError, ReadTimeoutError)) as caught:
+        client.create_tags(Resources=["i-1"], Tags=[{"Key": "k", "Value": "v"}])
+    info = call_info(caught.value)
+    assert (server.count(), len(sent)) == (2, 2)
+    assert info.attempts == 2
+    assert info.earlier_attempt_may_have_acted is True

@@ -5,7 +5,10 @@ operations the evidence review moved to idempotent survives a 500 as bare botoco
 sent twice with the same body; operations that can act twice are still sent once. On moto
 behind the faulty endpoint: a resend after a lost answer that is refused by a conflict the
 first attempt caused raises ``EarlierAttemptMayHaveActed``, which is also the service's own
-class; the same conflict without a lost answer is the service's error alone.
+class; the same conflict without a lost answer is the service's error alone. DynamoDB
+UpdateItem: over HTTP, a request whose resend would change the item again is sent once;
+on moto, the item after a lost answer is acted on once by a wrapped client, twice by a
+bare one.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import botocore.config
 import botocore.endpoint
 import botocore.session
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
 from boto3_idempotent import (
     EarlierAttemptMayHaveActed,
@@ -33,7 +36,7 @@ from boto3_idempotent._knowledge.resend_evidence import REVIEW_5, REVIEWED
 from boto3_idempotent.testing import Fault
 from helpers.answers import SendRecorder
 from helpers.raw_server import response
-from test_safety_round3 import SESSION, failing, on_raw, sent_once, sent_twice  # noqa: F401
+from helpers.safety import SESSION, failing, on_raw, sent_once, sent_twice  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -532,3 +535,96 @@ def test_every_repeat_refusal_is_a_modeled_error_of_an_idempotent_entry():
         assert operation_info(service, model).resend.kind == "idempotent", (service, name)
         assert 20 <= len(quote) <= 200
         assert marker is None or marker in quote
+
+
+# -- DynamoDB UpdateItem over HTTP, and its end state on moto after a lost answer ----------
+
+
+@pytest.mark.parametrize(
+    ("expression", "values", "idempotent"),
+    [
+        ("REMOVE l[0]", None, False),
+        ("SET prev = cur, cur = :n", {":n": {"S": "c"}}, False),
+        ("SET v = v + :one, cur = :n", {":one": {"N": "1"}, ":n": {"S": "c"}}, False),
+        ("REMOVE l", None, True),
+        ("SET cur = :n", {":n": {"S": "c"}}, True),
+    ],
+)
+def test_update_item_over_http(on_raw, expression, values, idempotent):  # noqa: F811
+    """Over HTTP after a 500: sent once when a resend changes the item again, else twice."""
+    raw, sent, client = on_raw("dynamodb", failing("json", 500, "InternalServerError"))
+    params = {"TableName": "t", "Key": KEY, "UpdateExpression": expression}
+    if values:
+        params["ExpressionAttributeValues"] = values
+    if idempotent:
+        sent_twice(raw, sent, client.update_item(**params))
+        return
+    with pytest.raises(ClientError) as caught:
+        client.update_item(**params)
+    sent_once(raw, sent, caught)
+
+
+@pytest.fixture
+def table(faulty_endpoint):
+    """Table "t" on moto with one item, and its backend client to read it back."""
+    backend = faulty_endpoint.backend_client("dynamodb")
+    backend.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    item = {
+        **KEY,
+        "l": {"L": [{"S": "x1"}, {"S": "x2"}, {"S": "x3"}]},
+        "cur": {"S": "b"},
+        "prev": {"S": "a"},
+    }
+    backend.put_item(TableName="t", Item=item)
+    return faulty_endpoint, backend
+
+
+def _read(backend):
+    item = backend.get_item(TableName="t", Key=KEY, ConsistentRead=True)["Item"]
+    return [e["S"] for e in item["l"]["L"]], item["prev"]["S"], item["cur"]["S"]
+
+
+@pytest.mark.parametrize("wrapped", [True, False])
+@pytest.mark.parametrize(
+    ("params", "acted_once", "acted_twice"),
+    [
+        ({"UpdateExpression": "REMOVE l[0]"}, (["x2", "x3"], "a", "b"), (["x3"], "a", "b")),
+        (
+            {
+                "UpdateExpression": "SET prev = cur, cur = :n",
+                "ExpressionAttributeValues": {":n": {"S": "c"}},
+            },
+            (["x1", "x2", "x3"], "b", "c"),
+            (["x1", "x2", "x3"], "c", "c"),
+        ),
+    ],
+    ids=["REMOVE l[0]", "SET prev = cur, cur = :n"],
+)
+def test_update_item_end_state_on_moto_after_a_lost_answer(
+    table, sleeps, monkeypatch, wrapped, params, acted_once, acted_twice
+):
+    """Moto's item after a lost answer: the wrapped client leaves it acted on once; bare, twice."""
+    aws, backend = table
+    aws.script("UpdateItem", Fault.LOST_RESPONSE, service="dynamodb")
+    client = aws.client(
+        "dynamodb", config=botocore.config.Config(retries={"mode": "standard"}, read_timeout=2)
+    )
+    sent = SendRecorder()
+    client.meta.events.register("before-send.dynamodb", sent)
+    if wrapped:
+        wrap(client, RetryPolicy(), sleep=sleeps)
+        with pytest.raises((ConnectionClosedError, ReadTimeoutError)) as caught:
+            client.update_item(TableName="t", Key=KEY, **params)
+        assert call_info(caught.value).stop_reason == "unsafe_to_resend"
+    else:  # bare botocore backs off through its endpoint module's time: recorded, not slept
+        monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=sleeps))
+        client.update_item(TableName="t", Key=KEY, **params)
+        assert len(sleeps) == 1
+    attempts = 1 if wrapped else 2
+    assert (aws.attempts("UpdateItem", service="dynamodb"), len(sent)) == (attempts, attempts)
+    assert _read(backend) == (acted_once if wrapped else acted_twice)

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from boto3_idempotent import ConfigError, RetryPolicy
+from boto3_idempotent import ConfigError, RetryPolicy, wrap
 
 
 def test_defaults_follow_the_client_and_botocore():
@@ -224,3 +224,44 @@ def test_operation_names_resolve_per_service():
     )
     assert (s3.retry_unsafe_operations, s3.treat_as_unsafe) == (frozenset(), {"PutObject"})
     assert resolve(RetryPolicy(retry_unsafe=True), service_id="s3", service_name="s3").retry_unsafe
+
+
+# -- misspelt operation names are refused, with the name meant -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("dynamo:PutItem", "dynamodb:PutItem"),
+        ("s3:Putobject", "s3:PutObject"),
+        ("sqs:SendMesage", "sqs:SendMessage"),
+    ],
+)
+@pytest.mark.parametrize("field", ["treat_as_unsafe", "retry_unsafe"])
+def test_a_misspelt_operation_name_is_refused_with_the_name_meant(field, given, meant):
+    """In code and in the environment: ConfigError naming the field and the name meant."""
+    with pytest.raises(ConfigError, match=f"did you mean {meant}") as caught:
+        RetryPolicy(**{field: [given]})
+    assert caught.value.name == field
+    variable = f"BOTO3_IDEMPOTENT_{field.upper()}"
+    with pytest.raises(ConfigError, match=f"did you mean {meant}") as caught:
+        RetryPolicy.from_env({variable: given})
+    assert caught.value.name == variable
+
+
+# -- which bad variable is named first -----------------------------------------------------
+
+
+def test_a_bad_policy_variable_is_named_before_a_bad_telemetry_switch(monkeypatch, make_client):
+    """Both wrong: the policy's variable is the one named, as before the environment cache."""
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_MAX_ATTEMPTS", "many")
+    monkeypatch.setenv("BOTO3_IDEMPOTENT_TELEMETRY", "maybe")
+
+    with pytest.raises(ConfigError) as caught:
+        wrap(make_client("ec2"))
+
+    assert caught.value.name == "BOTO3_IDEMPOTENT_MAX_ATTEMPTS"
+    monkeypatch.delenv("BOTO3_IDEMPOTENT_MAX_ATTEMPTS")
+    with pytest.raises(ConfigError) as again:  # read again: the environment changed
+        wrap(make_client("ec2"))
+    assert again.value.name == "BOTO3_IDEMPOTENT_TELEMETRY"

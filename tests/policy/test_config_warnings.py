@@ -16,6 +16,7 @@ import pytest
 from boto3_idempotent import ConfigWarning, install, wrap
 from boto3_idempotent import _env_names as env_names
 from boto3_idempotent._config import ENV_VARS
+from boto3_idempotent._env_names import unknown_variables
 
 SRC = Path(env_names.__file__).parent
 
@@ -203,3 +204,24 @@ def test_policy_with_a_bad_variable_too_still_exits_2_and_names_both():
     assert result.returncode == 2
     assert "did you mean BOTO3_IDEMPOTENT_MAX_DELAY?" in result.stderr
     assert "BOTO3_IDEMPOTENT_MAX_ATTEMPTS='x' is invalid" in result.stderr
+
+
+# -- a misspelt prefix ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("BOTO3_IDEMPOTNET_MAX_ATTEMPTS", "BOTO3_IDEMPOTENT_MAX_ATTEMPTS"),
+        ("BOTO_IDEMPOTENT_DEADLINE", "BOTO3_IDEMPOTENT_DEADLINE"),
+        ("BOTO3IDEMPOTENT_TOKEN_SECRET", "BOTO3_IDEMPOTENT_TOKEN_SECRET"),
+    ],
+)
+def test_a_misspelt_prefix_is_named(name, meant):
+    """A typo in the prefix itself is no longer silent, when a variable is close."""
+    assert unknown_variables({name: "1"}) == [(name, meant)]
+
+
+def test_an_unrelated_variable_sharing_the_prefix_shape_is_not_named():
+    """BOTO3_IDEMPOTENCY_TABLE (the application's own): nothing close, nothing said."""
+    assert unknown_variables({"BOTO3_IDEMPOTENCY_TABLE": "orders"}) == []

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from boto3_idempotent import RetryPolicy, call_info, wrap
 from boto3_idempotent._policy.standard_mode import installed
-from conftest import FakeClock
+from conftest import FakeClock, Sleeps, raw_client
 from helpers.wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -188,3 +188,104 @@ def test_sdk_request_header_counts_our_attempts(make_client, server, sleeps):
     assert "attempt=1" in headers[0]
     assert "attempt=2" in headers[1]
     assert all("max=4" in h for h in headers)
+
+
+# -- a slow hook cannot make the backoff overrun the deadline ------------------------------
+
+
+def test_a_slow_hook_cannot_make_the_backoff_overrun_the_deadline(make_client, server, clock):
+    """The hook eats 1.5 of 2 s: the announced retry happens, its backoff cut to what is left."""
+    events = []
+
+    def slow_hook(event):
+        events.append(event)
+        clock.now += 1.5  # the hook took 1.5 s
+
+    policy = RetryPolicy(max_attempts=5, base_delay=1.0, deadline=2.0, on_retry=[slow_hook])
+    client = wrap(make_client(), policy, sleep=clock.sleep, clock=clock, random=lambda: 1.0)
+    server.script = lambda seen, prior: Reply(500, "InternalError")
+
+    with pytest.raises(ClientError) as raised:
+        client.run_instances(**RUN)
+
+    assert clock.sleeps == [0.5]  # 1 s decided at 0 s; 1.5 s spent in the hook; 0.5 s left
+    assert server.count() == 2  # the retry the hook was told about was made
+    assert len(events) == 1  # and the one after it, which would end past 2 s, was not
+    assert call_info(raised.value).stop_reason == "deadline"
+
+
+# -- each resend takes its own price from the quota, which a re-wrap keeps -----------------
+
+
+PLUGIN = "_boto3_idempotent_plugin"
+
+
+def quota_of(client):
+    """The wrapped client's retry quota."""
+    return vars(client)[PLUGIN].quota
+
+
+@pytest.mark.parametrize(
+    ("reply", "price"),
+    [
+        (Reply(503, "RequestLimitExceeded"), "throttle_retry_cost"),
+        (Reply(500, "InternalError"), "retry_cost"),
+    ],
+    ids=["throttled", "500"],
+)
+def test_one_resend_takes_its_own_price_from_the_quota(make_client, server, reply, price):
+    """One resend, then the call fails: the quota lost exactly that failure's price on this line."""
+    mode = installed()
+    client = wrap(make_client(), RetryPolicy(max_attempts=2), sleep=Sleeps())
+    server.script = lambda seen, prior: reply
+
+    with pytest.raises(ClientError):
+        client.run_instances(**RUN)
+
+    assert server.count() == 2  # one resend, and nothing refunded it
+    assert quota_of(client).available == mode.quota_capacity - getattr(mode, price)
+
+
+def test_wrapping_again_keeps_the_quota_and_what_was_spent(make_client, server):
+    """A 500 resend spends retry_cost; re-wrap: same quota object, same tokens left, still counting."""
+    cost = installed().retry_cost
+    client = wrap(make_client(), RetryPolicy(max_attempts=2), sleep=Sleeps())
+    server.script = lambda seen, prior: Reply(500, "InternalError")
+    with pytest.raises(ClientError):
+        client.run_instances(**RUN)
+    quota = quota_of(client)
+    spent = quota.available
+    assert spent == quota.capacity - cost
+
+    wrap(client, RetryPolicy(max_attempts=2, base_delay=0.5), sleep=Sleeps())
+
+    assert quota_of(client) is quota
+    assert quota_of(client).available == spent
+    with pytest.raises(ClientError):
+        client.run_instances(**RUN)
+    assert quota_of(client).available == quota.capacity - 2 * cost
+
+
+def test_a_read_timeout_resend_takes_the_timeout_price(raw_server):
+    """RunInstances times out twice (max 2 attempts): the quota lost timeout_retry_cost (10 on 1.43).
+
+    The timeout is raised where urllib3 raises it for botocore, inside the send (a
+    ``before-send`` hook standing for the socket), so the test never waits for one; botocore
+    hands it to needs-retry exactly as a real one.
+    """
+    mode = installed()
+    raw = raw_server(lambda request, number: None)
+    client = raw_client("ec2", raw.url, retries={"mode": "standard"})
+    sends = []
+
+    def time_out(request, **kwargs):
+        sends.append(request.url)
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+    client.meta.events.register("before-send.ec2", time_out)
+    wrap(client, RetryPolicy(max_attempts=2), sleep=Sleeps())
+    with pytest.raises(ReadTimeoutError):
+        client.run_instances(**RUN)
+
+    assert len(sends) == 2
+    assert quota_of(client).available == mode.quota_capacity - mode.timeout_retry_cost

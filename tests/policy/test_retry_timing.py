@@ -18,6 +18,8 @@ from botocore.retries import standard as botocore_standard
 from boto3_idempotent import RetryPolicy, call_info, wrap
 from boto3_idempotent._policy.settings import resolve
 from boto3_idempotent._policy.standard_mode import CLASSIC, NEW_RETRIES, installed
+from conftest import Sleeps, raw_client
+from helpers.raw_server import response
 from helpers.wire import OK, Reply
 
 RUN = {"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}
@@ -182,3 +184,52 @@ def test_a_long_poll_out_of_quota_still_backs_off_once(make_client, server):
         assert sleeps == [installed().throttle_base_delay]
     else:
         assert sleeps == []
+
+
+# -- the attempt count is botocore's, also after an S3 region redirect ---------------------
+
+
+_S3_ERROR = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b"<Error><Code>%s</Code><Message>scripted</Message><RequestId>r</RequestId></Error>"
+)
+
+
+def _s3(status: int, code: bytes, headers: dict[str, str] | None = None) -> bytes:
+    return response(
+        status, _S3_ERROR % code, {"Content-Type": "application/xml", **(headers or {})}
+    )
+
+
+#: A 301 naming the bucket's region: botocore's S3RegionRedirectorv2 re-sends on its own
+#: (needs-retry answers 0), and botocore counts that re-send as an attempt.
+REDIRECT = _s3(301, b"PermanentRedirect", {"x-amz-bucket-region": "us-west-2"})
+
+
+ERROR_500 = _s3(500, b"InternalError")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "sleeps_made"),
+    [
+        (REDIRECT, ERROR_500, [1.0]),  # one resend, after attempt 2: ceiling 0.5 * 2
+        (ERROR_500, REDIRECT, [0.5]),  # one resend, after attempt 1: ceiling 0.5
+    ],
+    ids=["redirect-first", "redirect-after-a-500"],
+)
+def test_an_s3_redirect_counts_as_an_attempt_as_botocore_counts_it(
+    raw_server, first, second, sleeps_made
+):
+    """A 301 redirect among 500s, max_attempts=3: 3 requests in all, backoffs by botocore's count."""
+    raw = raw_server(lambda request, number: {1: first, 2: second}.get(number, ERROR_500))
+    sleeps = Sleeps()
+    policy = RetryPolicy(max_attempts=3, base_delay=0.5)
+    s3 = wrap(raw_client("s3", raw.url), policy, sleep=sleeps, random=lambda: 1.0)
+
+    with pytest.raises(ClientError, match="InternalError") as raised:
+        s3.get_object(Bucket="bucket", Key="key")
+
+    assert len(raw.requests) == 3  # the redirect's re-send used an attempt: no 4th request
+    assert sleeps == sleeps_made
+    info = call_info(raised.value)
+    assert (info.attempts, info.stop_reason) == (3, "max_attempts")

@@ -1,0 +1,148 @@
+"""Operations that run, deploy, notify or mint: a resend could act twice, so it is not made.
+
+Over HTTP with two witnesses: raw_server's record of the requests that reached it and a
+``before-send`` recorder on the client. After a 500, a request that deploys, runs, mails,
+notifies or mints a version is sent once and stops with ``unsafe_to_resend``; the same
+operation with a request that cannot act twice is sent twice and succeeds.
+"""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import require_model
+from helpers.safety import failing, on_raw, sent_once, sent_twice  # noqa: F401
+
+PER_CALL = [
+    # (service, method, acting request, harmless request, protocol)
+    (
+        "ecs",
+        "update_service",
+        {"service": "s", "forceNewDeployment": True},
+        {"service": "s", "desiredCount": 2},
+        "json",
+    ),
+    (
+        "stepfunctions",
+        "test_state",
+        {"definition": "{}"},
+        {"definition": "{}", "mock": {"result": "{}"}},
+        "json",
+    ),
+    (
+        "ssm",
+        "update_association",
+        {"AssociationId": "a"},
+        {"AssociationId": "a", "ApplyOnlyAtCronInterval": True},
+        "json",
+    ),
+    (
+        "ec2",
+        "associate_vpc_cidr_block",
+        {"VpcId": "vpc-1", "AmazonProvidedIpv6CidrBlock": True},
+        {"VpcId": "vpc-1", "CidrBlock": "10.1.0.0/16"},
+        "ec2",
+    ),
+    (
+        "ec2",
+        "associate_vpc_cidr_block",
+        {"VpcId": "vpc-1", "Ipv4IpamPoolId": "ipam-pool-1", "Ipv4NetmaskLength": 24},
+        {"VpcId": "vpc-1", "CidrBlock": "10.1.0.0/16"},
+        "ec2",
+    ),
+    (
+        "bedrock-agent-runtime",
+        "put_invocation_step",
+        {
+            "sessionIdentifier": "s",
+            "invocationIdentifier": "i",
+            "invocationStepTime": 0,
+            "payload": {"contentBlocks": [{"text": "t"}]},
+        },
+        {
+            "sessionIdentifier": "s",
+            "invocationIdentifier": "i",
+            "invocationStepId": "step-1",
+            "invocationStepTime": 0,
+            "payload": {"contentBlocks": [{"text": "t"}]},
+        },
+        "rest-json",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "acting", "harmless", "protocol"),
+    PER_CALL,
+    ids=[f"{row[0]}:{row[1]}-{i}" for i, row in enumerate(PER_CALL)],
+)
+def test_the_request_decides_whether_a_resend_could_act_twice(
+    on_raw,  # noqa: F811
+    service,
+    method,
+    acting,
+    harmless,
+    protocol,
+):
+    """A request that deploys, runs or mints is sent once; the same operation otherwise twice."""
+    status, code = (500, "InternalServerError") if protocol != "ec2" else (500, "InternalError")
+    require_model(service, method, *acting)
+    raw, sent, client = on_raw(service, failing(protocol, status, code))
+    with pytest.raises(ClientError) as caught:
+        getattr(client, method)(**acting)
+    sent_once(raw, sent, caught)
+
+    require_model(service, method, *harmless)  # the member that makes it harmless may be newer
+    raw, sent, client = on_raw(service, failing(protocol, status, code))
+    sent_twice(raw, sent, getattr(client, method)(**harmless))
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "kwargs", "protocol"),
+    [
+        ("ses", "verify_email_identity", {"EmailAddress": "a@example.com"}, "query"),
+        ("lightsail", "test_alarm", {"alarmName": "a", "state": "ALARM"}, "json"),
+        (
+            "connect",
+            "create_contact_flow_version",
+            {"InstanceId": "i", "ContactFlowId": "c"},
+            "rest-json",
+        ),
+        (
+            "lexv2-models",
+            "create_export",
+            {
+                "resourceSpecification": {
+                    "botExportSpecification": {"botId": "ABCDEFGHIJ", "botVersion": "1"}
+                },
+                "fileFormat": "LexJson",
+            },
+            "rest-json",
+        ),
+        (
+            "ecs",
+            "update_daemon",
+            {
+                "daemonArn": "arn:aws:ecs:us-east-1:123456789012:daemon/d",
+                "daemonTaskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:daemon-task-definition/t:1",
+                "capacityProviderArns": ["arn:aws:ecs:us-east-1:123456789012:capacity-provider/c"],
+            },
+            "json",
+        ),
+    ],
+)
+def test_operations_that_mail_notify_deploy_or_mint_are_sent_once(
+    on_raw,  # noqa: F811
+    service,
+    method,
+    kwargs,
+    protocol,
+):
+    """A second mail, notification, deployment or version (REST PUT creates): never resent."""
+    code = "InternalError" if protocol in ("query", "ec2") else "InternalServerError"
+    require_model(service, method, *kwargs)
+    raw, sent, client = on_raw(service, failing(protocol, 500, code))
+    with pytest.raises(ClientError) as caught:
+        getattr(client, method)(**kwargs)
+    sent_once(raw, sent, caught)
