@@ -72,6 +72,14 @@ def build() -> str:  # noqa: C901, PLR0912  (one loop per table)
         ]
     for (service, operation), key in resend.PER_CALL.items():
         services[service].setdefault("ops", {}).setdefault(operation, {})["p"] = key
+    for (service, operation), when in resend.REQUEST_CONDITIONS.items():
+        entry = services[service].setdefault("ops", {}).setdefault(operation, {})
+        entry["q"] = [
+            [[list(c[0]), *c[1:2], *[list(v) for v in c[2:]]] for c in when.clauses],
+            when.reason,
+        ]
+        if when.codes:
+            entry["f"] = [sorted(when.codes), None]
     for service, code in resend.REFUSED_ERRORS:
         services[service].setdefault("e", []).append(code)
     shared = {

@@ -19,8 +19,28 @@ from helpers.wire import raw_ok
 SESSION = botocore.session.get_session()
 
 
+def _cbor_map(pairs: dict[str, str]) -> bytes:
+    """A CBOR map of short text strings (RFC 8949: major types 5 and 3), no library needed."""
+
+    def text(value: str) -> bytes:
+        data = value.encode()
+        assert len(data) < 256
+        return (bytes([0x60 + len(data)]) if len(data) < 24 else bytes([0x78, len(data)])) + data
+
+    assert len(pairs) < 24
+    return bytes([0xA0 + len(pairs)]) + b"".join(text(k) + text(v) for k, v in pairs.items())
+
+
+def _cbor(status: int, pairs: dict[str, str]) -> bytes:
+    headers = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
+    return response(status, _cbor_map(pairs), headers)
+
+
 def failing(protocol: str, status: int, code: str):
     """A raw_server script: ``status``/``code`` first, then success, in ``protocol``'s form."""
+    if protocol == "smithy-rpc-v2-cbor":
+        first = _cbor(status, {"__type": code, "message": "scripted"})
+        return lambda request, n: first if n == 1 else _cbor(200, {})
     first = error_in(protocol, status, code)
 
     def answer(request, n):

@@ -8,11 +8,15 @@ operation with a request that cannot act twice is sent twice and succeeds.
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError
 
+from boto3_idempotent._knowledge.resend_table import REQUEST_CONDITIONS
 from conftest import require_model
-from helpers.safety import failing, on_raw, sent_once, sent_twice  # noqa: F401
+from helpers.safety import SESSION, failing, on_raw, sent_once, sent_twice  # noqa: F401
 
 PER_CALL = [
     # (service, method, acting request, harmless request, protocol)
@@ -146,3 +150,84 @@ def test_operations_that_mail_notify_deploy_or_mint_are_sent_once(
     with pytest.raises(ClientError) as caught:
         getattr(client, method)(**kwargs)
     sent_once(raw, sent, caught)
+
+
+# -- every request condition, over HTTP -------------------------------------------------------
+
+
+def _requests(service: str, operation: str, when) -> tuple[dict, dict]:
+    """(a request the condition refuses, one it allows), both valid for the model."""
+    from helpers.requests import drop, fill, member_at, minimal, present
+
+    shape = SESSION.get_service_model(service).operation_model(operation).input_shape
+    harmless = minimal(shape)
+    for clause in when.clauses:
+        path, test = clause[0], clause[1]
+        if test == "given":
+            fill(harmless, shape, path, present(member_at(shape, path)))
+        elif test == "in":
+            fill(harmless, shape, path, clause[2][0])
+        # absent, not_in: left out (for not_in, the documented default is safe)
+    acting = copy.deepcopy(harmless)
+    path, test = when.clauses[0][0], when.clauses[0][1]
+    if test in ("given", "in"):
+        drop(acting, path)
+    elif test == "absent":
+        fill(acting, shape, path, present(member_at(shape, path)))
+    else:  # not_in
+        fill(acting, shape, path, when.clauses[0][2][0])
+    return acting, harmless
+
+
+CONDITIONS = sorted(REQUEST_CONDITIONS.items())
+
+
+@pytest.mark.parametrize(("key", "when"), CONDITIONS, ids=[f"{s}:{o}" for (s, o), _ in CONDITIONS])
+def test_each_request_condition_decides_on_the_wire(on_raw, key, when):  # noqa: F811
+    """Every REQUEST_CONDITIONS entry decides on the wire: refused once, allowed twice.
+
+    After a 500, a request the condition refuses is sent once and one it allows twice, by
+    the raw server's record and a ``before-send`` recorder.
+    """
+    service, operation = key
+    require_model(service, operation, *{clause[0][0] for clause in when.clauses})
+    model = SESSION.get_service_model(service)
+    protocol = getattr(model, "resolved_protocol", model.protocol)  # what the client speaks
+    method = xform_name(operation)
+    acting, harmless = _requests(service, operation, when)
+    code = "InternalError" if protocol == "ec2" else "InternalServerError"
+
+    raw, sent, client = on_raw(service, failing(protocol, 500, code))
+    with pytest.raises(ClientError) as caught:
+        getattr(client, method)(**acting)
+    sent_once(raw, sent, caught)
+
+    raw, sent, client = on_raw(service, failing(protocol, 500, code))
+    sent_twice(raw, sent, getattr(client, method)(**harmless))
+
+
+# -- a request condition against moto: the resend meets what the first attempt made ---------
+
+
+def test_a_subnet_with_its_cidr_is_resent_after_a_lost_answer_and_made_once(moto):
+    """CreateSubnet with a CidrBlock after a lost answer: resent, and one subnet is made.
+
+    moto made the subnet and the answer was lost; the resend overlaps it
+    (InvalidSubnet.Conflict), raised as the earlier attempt having acted.
+    """
+    from boto3_idempotent import EarlierAttemptMayHaveActed, set_testing, wrap
+
+    direct = moto.client("ec2", direct=True)
+    vpc = direct.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    set_testing(True)  # no real backoff sleeps
+    try:
+        client = wrap(moto.client("ec2"))
+        moto.lose("CreateSubnet")
+        with pytest.raises(EarlierAttemptMayHaveActed) as caught:
+            client.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")
+    finally:
+        set_testing(False)
+    assert moto.count("CreateSubnet") == 2
+    assert caught.value.response["Error"]["Code"] == "InvalidSubnet.Conflict"
+    subnets = direct.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    assert [s["CidrBlock"] for s in subnets] == ["10.0.1.0/24"]

@@ -161,7 +161,7 @@ def _one_operation(session: Any, service: str, name: str, *, as_json: bool, out:
             out.write("  newer than the review: " + review_sentence(None) + "\n")
 
 
-def summary(rows: list[Row]) -> str:
+def summary(rows: list[Row]) -> str:  # noqa: C901  (one pass over the rows, by kind)
     """Operations by class (protected ones by their first source), then the census.
 
     The census counts the operations some of whose calls are resent less than bare
@@ -171,6 +171,7 @@ def summary(rows: list[Row]) -> str:
     kind: dict[tuple[str, str], str] = {}
     first: dict[tuple[str, str], str] = {}
     fewer: dict[tuple[str, str], str] = {}
+    some: set[tuple[str, str]] = set()  # only some calls: per call, or without a reference
     order = [source for source, _ in _SOURCES]
     for row in rows:
         key = (row.service, row.operation)
@@ -178,9 +179,13 @@ def summary(rows: list[Row]) -> str:
             kind[key] = "protected"
             if key not in first or order.index(row.source) < order.index(first[key]):
                 first[key] = row.source
+            if row.source in {"reference", "per call"}:
+                some.add(key)
             continue
         kind.setdefault(key, row.resend)
         if row.resend == "unsafe" or row.source == "per call":
+            if row.source == "per call":
+                some.add(key)
             fewer[key] = (
                 row.reason.split(":", 1)[0]
                 if row.source == "verb"
@@ -194,10 +199,12 @@ def summary(rows: list[Row]) -> str:
             for source, text in _SOURCES:
                 number = sum(1 for s in first.values() if s == source)
                 lines.append(f"          {number:>6,}  {text}")
+    partly = len(some.intersection(fewer))
     lines.append(
-        f"Resent less than bare botocore: {_count(len(fewer), 'operation')}"
-        " (every call, or calls without their reference, or, per call, requests that could"
-        " act twice), by verb or source:"
+        f"Resent less than bare botocore: {_count(len(fewer), 'operation')}:"
+        f" {len(fewer) - partly:,} refused on every call, {partly:,} only for some requests"
+        " (calls without their reference, or, per call, requests that could act twice);"
+        " by verb or source:"
     )
     by_reason: dict[str, int] = {}
     for reason in fewer.values():

@@ -21,6 +21,8 @@ A service's JSON has, by operation name (each key present only when not empty):
 * ``s``: a member of the same role as a generated one, ``[path, member]`` (``SAME_ROLE``);
 * ``o``: a reviewed resend class, ``[kind, reason]`` (``_knowledge/resend_table.OPERATIONS``);
 * ``p``: the per-call refinement's name (``PER_CALL``);
+* ``q``: a per-call condition as data, ``[clauses, reason]`` (``REQUEST_CONDITIONS``; the
+  clauses are ``_knowledge/refine.condition``'s);
 * ``f``: the codes a repeat of an idempotent operation is refused with, and a marker
   text or ``null``: ``[codes, marker]`` (``REPEAT_REFUSALS``);
 

@@ -3,8 +3,11 @@
 Each function takes the call's params and returns ``True`` when a second request cannot
 act a second time (the call is *idempotent*), ``False`` otherwise. Anything a function
 cannot read is ``False``: unsafe. ``_knowledge/resend_table.PER_CALL`` names the operations; the
-functions are registered in ``REFINERS`` with their reasons in ``REASONS``.
-Loaded with ``_knowledge/resend``, at a client's first call.
+functions are registered in ``REFINERS`` with their reasons in ``REASONS``. Most
+operations the request decides are data, not code (``_knowledge/resend_table.REQUEST_CONDITIONS``:
+an optional unique name given, a preview flag set, a mode that reuses): ``condition``
+compiles their clauses into the same kind of function. Loaded with ``_knowledge/resend``,
+at a client's first call.
 
 DynamoDB ``UpdateItem`` is decided exactly (keywords are case-insensitive). A resend
 changes the item again, so the call is unsafe, when an action:
@@ -33,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["REASONS", "REFINERS", "RefineFn", "dynamodb_update_item"]
+__all__ = ["REASONS", "REFINERS", "RefineFn", "condition", "dynamodb_update_item"]
 
 #: A per-call refinement: ``True`` when this request may be resent (idempotent).
 RefineFn = Callable[[Mapping[str, Any]], bool]
@@ -70,17 +73,77 @@ def ec2_associate_vpc_cidr_block(params: Mapping[str, Any]) -> bool:
     return explicit and not params.get("AmazonProvidedIpv6CidrBlock")
 
 
-def _given(member: str) -> RefineFn:
-    def given(params: Mapping[str, Any]) -> bool:
-        return isinstance(params.get(member), str) and bool(params[member])
+# -- conditions as data: REQUEST_CONDITIONS -----------------------------------------------
 
-    given.__doc__ = f"Idempotent when ``{member}`` names the thing; without it, another is made."
-    return given
+_MISSING = object()
 
 
-def clouddirectory_linked(params: Mapping[str, Any]) -> bool:
-    """Idempotent when linked under a parent by a name (unique there); otherwise another."""
-    return bool(params.get("ParentReference")) and bool(params.get("LinkName"))
+def _values(params: Any, path: Any) -> list[Any]:
+    """The values at ``path`` (``"[]"``: every element of a list); ``_MISSING`` where absent."""
+    found: list[Any] = [params]
+    for step in path:
+        following: list[Any] = []
+        for value in found:
+            if value is _MISSING:
+                following.append(_MISSING)
+            elif step == "[]":
+                if not isinstance(value, (list, tuple)) or not value:
+                    following.append(_MISSING)  # no element to hold the member
+                else:
+                    following.extend(value)
+            elif isinstance(value, Mapping):
+                following.append(value.get(step, _MISSING))
+            else:
+                following.append(_MISSING)
+        found = following
+    return found
+
+
+def _present(value: Any) -> bool:
+    if value is _MISSING or value is None or value is False:
+        return False
+    if isinstance(value, (str, bytes, list, tuple, Mapping)):
+        return bool(value)
+    return isinstance(value, (int, float))  # a number, true
+
+
+def _holds(value: Any, test: str, values: tuple[Any, ...]) -> bool:
+    if test == "given":
+        return _present(value)
+    if test == "absent":
+        return value is _MISSING or value is None
+    if test == "in":
+        return value is not _MISSING and _plain(value) in values
+    if test == "not_in":  # the documented default, when absent, is safe
+        return value is _MISSING or (_plain(value) is not None and _plain(value) not in values)
+    return False  # a test this release does not know: unsafe
+
+
+def _plain(value: Any) -> Any:
+    """A value comparable with the table's (strings, numbers, booleans); else ``None``."""
+    return value if isinstance(value, (str, int, float, bool)) else None
+
+
+def condition(clauses: Any) -> RefineFn:
+    """A refinement from ``REQUEST_CONDITIONS`` clauses: idempotent when every clause holds.
+
+    A clause is ``[path, test]`` or ``[path, test, values]``: ``given`` (present and not
+    empty), ``absent``, ``in`` (present and one of ``values``), ``not_in`` (absent, or not
+    one of ``values``). A path steps into every element of a list at ``"[]"``, and each must pass
+    (an empty or missing list passes nothing). A request the clauses cannot read is unsafe.
+    """
+    compiled = tuple(
+        (tuple(clause[0]), str(clause[1]), tuple(clause[2]) if len(clause) > 2 else ())
+        for clause in clauses
+    )
+
+    def holds(params: Mapping[str, Any]) -> bool:
+        return bool(compiled) and all(
+            all(_holds(value, test, values) for value in _values(params, path))
+            for path, test, values in compiled
+        )
+
+    return holds
 
 
 REFINERS: dict[str, RefineFn] = {
@@ -89,9 +152,6 @@ REFINERS: dict[str, RefineFn] = {
     "stepfunctions_test_state": stepfunctions_test_state,
     "ecs_update_service": ecs_update_service,
     "ec2_associate_vpc_cidr_block": ec2_associate_vpc_cidr_block,
-    "invocation_step_id": _given("invocationStepId"),
-    "evidence_id": _given("evidenceId"),
-    "clouddirectory_linked": clouddirectory_linked,
 }
 REASONS: dict[str, str] = {
     "dynamodb_update_item": (
@@ -110,11 +170,5 @@ REASONS: dict[str, str] = {
     "ec2_associate_vpc_cidr_block": (
         "an explicit CidrBlock or Ipv6CidrBlock is associated once; an Amazon-provided or"
         " pool-allocated block is another block each time: unsafe"
-    ),
-    "invocation_step_id": "without invocationStepId, a second step is stored: unsafe",
-    "evidence_id": "without evidenceId, a second piece of evidence is stored: unsafe",
-    "clouddirectory_linked": (
-        "linked under a parent by LinkName (unique there) it is made once; unlinked, a"
-        " second object: unsafe"
     ),
 }

@@ -92,7 +92,7 @@ def verb_of(name: str) -> str | None:
     return None
 
 
-def operation_class(
+def operation_class(  # noqa: PLR0911  (first match wins: one return a rule)
     service_name: str, name: str, protocol: str | None, method: str, uri: str = ""
 ) -> ResendClass:
     """The class of an operation's calls that carry no token (see ``_knowledge/resend_table``).
@@ -113,6 +113,11 @@ def operation_class(
         from .refine import REASONS, REFINERS  # noqa: PLC0415  (per-call operations only)
 
         return ResendClass(UNSAFE, "per call", REASONS[per_call], REFINERS[per_call])
+    when = entries.get("q")
+    if when is not None:
+        from .refine import condition  # noqa: PLC0415  (per-call operations only)
+
+        return ResendClass(UNSAFE, "per call", when[1], condition(when[0]))
     verb = verb_of(name)
     if is_unreviewed(service_name, name):
         return _unreviewed(verb, method)
@@ -166,12 +171,16 @@ def _unreviewed(verb: str | None, method: str) -> ResendClass:
 
 def refiner(service_name: str, name: str) -> RefineFn | None:
     """The per-call refinement of an operation, if the request decides its class."""
-    key = service(service_name).of(name).get("p")
-    if key is None:
+    entries = service(service_name).of(name)
+    key = entries.get("p")
+    when = entries.get("q")
+    if key is None and when is None:
         return None
-    from .refine import REFINERS  # noqa: PLC0415
+    from .refine import REFINERS, condition  # noqa: PLC0415
 
-    return REFINERS[key]
+    if key is not None:
+        return REFINERS[key]
+    return condition(when[0]) if when is not None else None
 
 
 # Patterns, compiled (and cached by ``re``) when a REST PUT of a creating verb is classified.

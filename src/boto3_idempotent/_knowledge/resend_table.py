@@ -41,6 +41,10 @@ How an operation gets its class, first match wins (``_knowledge/resend.operation
 2. ``PER_CALL``: the request decides (DynamoDB ``UpdateItem``: an ``ADD`` of a
    number or ``SET a = a + :n`` is unsafe, ``SET a = :v`` is not; ECS
    ``UpdateService`` with ``forceNewDeployment`` is unsafe); see ``_knowledge/refine``.
+   Most are data, ``REQUEST_CONDITIONS`` (``_knowledge/resend_evidence``): an optional
+   unique name given (Redshift ``CreateSnapshotSchedule`` with ``ScheduleIdentifier``: a
+   second request is answered "already exists"), a flag that only previews; each with the
+   codes a repeat is refused with and its quote.
 3. The HTTP method, for the REST protocols (``rest-json``, ``rest-xml``): RFC 9110
    makes PUT and DELETE idempotent (and GET, HEAD safe), for verbs the table files
    as idempotent or does not know. It never decides alone for a verb that acts: a
@@ -76,7 +80,7 @@ it in a step of its own) and reports, without failing, on any other.
 
 from __future__ import annotations
 
-from .resend_evidence import REVIEW_5, REVIEWED
+from .resend_evidence import REQUEST_CONDITIONS, REVIEW_5, REVIEWED
 
 __all__ = [
     "ACTS_WHATEVER_THE_METHOD",
@@ -86,6 +90,7 @@ __all__ = [
     "PER_CALL",
     "READ_VERBS",
     "REFUSED_ERRORS",
+    "REQUEST_CONDITIONS",
     "REST_PROTOCOLS",
     "UNSAFE",
     "VERBS",
@@ -276,8 +281,6 @@ _BY_HAND: dict[tuple[str, str], tuple[str, str]] = {
     ("elbv2", "AddTrustStoreRevocations"): (UNSAFE, "each request creates revocation entries"),
     ("application-insights", "AddWorkload"): (UNSAFE, _CREATES),
     ("mediaconnect", "GrantFlowEntitlements"): (UNSAFE, "a second request creates entitlements again"),
-    ("ec2", "AssignIpv6Addresses"): (UNSAFE, "with a count, a second request assigns more addresses"),
-    ("ec2", "AssignPrivateIpAddresses"): (UNSAFE, "with a count, a second request assigns more addresses"),
     ("sqs", "PurgeQueue"): (UNSAFE, "a second request deletes messages sent since the first"),
     ("apigateway", "GenerateClientCertificate"): (UNSAFE, "creates a client certificate resource"),
     ("kms", "GenerateRandom"): (IDEMPOTENT, _COMPUTES),
@@ -462,8 +465,4 @@ PER_CALL: dict[tuple[str, str], str] = {
     ("stepfunctions", "TestState"): "stepfunctions_test_state",
     ("ecs", "UpdateService"): "ecs_update_service",
     ("ec2", "AssociateVpcCidrBlock"): "ec2_associate_vpc_cidr_block",
-    ("bedrock-agent-runtime", "PutInvocationStep"): "invocation_step_id",
-    ("assurance", "PutEvidence"): "evidence_id",
-    ("clouddirectory", "CreateObject"): "clouddirectory_linked",
-    ("clouddirectory", "CreateIndex"): "clouddirectory_linked",
 }
