@@ -30,7 +30,9 @@ def decisions(caplog):
     ("call", "reply", "reason", "code"),
     [
         (
-            lambda ec2: ec2.create_subnet(VpcId="vpc-1", CidrBlock="10.0.0.0/24"),
+            lambda ec2: ec2.create_subnet(
+                VpcId="vpc-1", Ipv4IpamPoolId="ipam-pool-1", Ipv4NetmaskLength=24
+            ),
             Reply(500, "InternalError"),
             "unsafe_to_resend",
             "InternalError",
