@@ -112,10 +112,13 @@ def _holds(value: Any, test: str, values: tuple[Any, ...]) -> bool:
         return _present(value)
     if test == "absent":
         return value is _MISSING or value is None
+    if value is _MISSING:
+        return test == "not_in"  # the documented default, when absent, is safe
+    plain = _plain(value)
     if test == "in":
-        return value is not _MISSING and _plain(value) in values
-    if test == "not_in":  # the documented default, when absent, is safe
-        return value is _MISSING or (_plain(value) is not None and _plain(value) not in values)
+        return plain is not None and plain in values
+    if test == "not_in":
+        return plain is not None and plain not in values
     return False  # a test this release does not know: unsafe
 
 
