@@ -155,6 +155,23 @@ def test_operations_that_mail_notify_deploy_or_mint_are_sent_once(
 # -- every request condition, over HTTP -------------------------------------------------------
 
 
+def _required(shape, path) -> bool:
+    """Whether the member at ``path`` must be in a request."""
+    for step in path[:-1]:
+        shape = shape.member if step == "[]" else shape.members[step]
+    return path[-1] in shape.required_members
+
+
+def _other_than(shape, values):
+    """A valid value of ``shape`` that is none of ``values``."""
+    if shape.type_name == "boolean":
+        return not values[0]
+    others = [value for value in shape.enum if value not in values]
+    if not others:  # an older model: every value it knows is harmless
+        pytest.skip(f"every value of {shape.name} in this botocore is in {values}")
+    return others[0]
+
+
 def _requests(service: str, operation: str, when) -> tuple[dict, dict]:
     """(a request the condition refuses, one it allows), both valid for the model."""
     from helpers.requests import drop, fill, member_at, minimal, present
@@ -170,7 +187,9 @@ def _requests(service: str, operation: str, when) -> tuple[dict, dict]:
         # absent, not_in: left out (for not_in, the documented default is safe)
     acting = copy.deepcopy(harmless)
     path, test = when.clauses[0][0], when.clauses[0][1]
-    if test in ("given", "in"):
+    if test == "in" and _required(shape, path):  # a value outside the list, not none
+        fill(acting, shape, path, _other_than(member_at(shape, path), when.clauses[0][2]))
+    elif test in ("given", "in"):
         drop(acting, path)
     elif test == "absent":
         fill(acting, shape, path, present(member_at(shape, path)))
