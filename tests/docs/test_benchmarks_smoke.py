@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # benchmarks/run.py end to end: the slow tier (pyproject)
+
 RUN = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
 OUTAGE_CLIENTS = {"bare_legacy", "bare_standard", "tenacity_standard", "wrapped"}
 VERSUS_CLIENTS = ["bare_legacy", "bare_standard", "bare_adaptive", "wrapped"]

@@ -9,6 +9,8 @@ import textwrap
 
 import pytest
 
+pytestmark = pytest.mark.slow  # mypy --strict over user programs: the slow tier (pyproject)
+
 pytest.importorskip("mypy", reason="mypy comes with the dev and tests extras")
 
 PROGRAM = """

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # mypy --strict over user programs: the slow tier (pyproject)
+
 pytest.importorskip("mypy", reason="mypy is not installed (it comes with the dev extra)")
 pytest.importorskip("mypy_boto3_ec2", reason="boto3-stubs[ec2] is not installed (dev extra)")
 pytest.importorskip("mypy_boto3_dynamodb", reason="boto3-stubs[dynamodb] is not installed")

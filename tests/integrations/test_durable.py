@@ -52,10 +52,14 @@ def _collect_the_runners_leftovers():
     Left to the garbage collector, their ResourceWarnings would land in whichever test
     runs next (pytest turns them into errors there).
     """
-    yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+    gc.freeze()  # what was alive before the test: not scanned again (a full collection of
+    yield  # a worker's heap, every botocore model loaded, takes seconds)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+    finally:
+        gc.unfreeze()
 
 
 class Tokens(list):
