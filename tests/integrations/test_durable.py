@@ -45,19 +45,31 @@ RETRIED = StepConfig(
 )
 
 
+def _collect_quietly() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _start_from_a_collected_heap():
+    """Once, before the tests freeze the heap: the garbage earlier tests left, collected."""
+    _collect_quietly()
+
+
 @pytest.fixture(autouse=True)
-def _collect_the_runners_leftovers():
+def _collect_the_runners_leftovers(_start_from_a_collected_heap):
     """The local runner leaves an event loop and sockets unclosed: collected here, quietly.
 
     Left to the garbage collector, their ResourceWarnings would land in whichever test
-    runs next (pytest turns them into errors there).
+    runs next (pytest turns them into errors there). What was alive before the test is
+    frozen first, so the collection scans only what the test made: a full one of a
+    worker's heap (every botocore model loaded) takes seconds.
     """
-    gc.freeze()  # what was alive before the test: not scanned again (a full collection of
-    yield  # a worker's heap, every botocore model loaded, takes seconds)
+    gc.freeze()
+    yield
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            gc.collect()
+        _collect_quietly()
     finally:
         gc.unfreeze()
 
