@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
@@ -333,24 +334,30 @@ def test_policy_with_a_bad_value_exits_2_with_the_config_error(variable, value):
 def test_operations_into_a_closed_pipe_prints_no_traceback():
     """`operations ec2 --all | head -n 1`: the first line, exit status 0, nothing on stderr.
 
-    EC2's rows (over 100 KB) outgrow a pipe's buffer (64 KB), so the writer meets the closed
-    pipe whatever the timing.
+    EC2's rows (over 100 KB) outgrow the pipe's buffer (set to one page where Linux allows,
+    else 64 KB), so the writer meets the closed pipe whatever the timing.
     """
+    read_end, write_end = os.pipe()
+    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: the smallest buffer, so the pipe must fill
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
     reader = subprocess.Popen(
         [sys.executable, "-c", "import sys; print(sys.stdin.readline(), end='')"],
-        stdin=subprocess.PIPE,
+        stdin=read_end,
         stdout=subprocess.PIPE,
         text=True,
     )
-    writer = subprocess.run(
-        [sys.executable, "-m", "boto3_idempotent", "operations", "ec2", "--all"],
-        stdout=reader.stdin,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    reader.stdin.close()
+    os.close(read_end)
+    try:
+        writer = subprocess.run(
+            [sys.executable, "-m", "boto3_idempotent", "operations", "ec2", "--all"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
     with reader.stdout:
         first = reader.stdout.read()
     reader.wait(timeout=30)
