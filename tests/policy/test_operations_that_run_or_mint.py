@@ -159,9 +159,9 @@ def test_operations_that_mail_notify_deploy_or_mint_are_sent_once(
 
 def _required(shape, path) -> bool:
     """Whether the member at ``path`` must be in a request."""
-    for step in path[:-1]:
-        shape = shape.member if step == "[]" else shape.members[step]
-    return path[-1] in shape.required_members
+    from helpers.requests import member_at
+
+    return path[-1] in member_at(shape, path[:-1]).required_members
 
 
 def _other_than(shape, values):

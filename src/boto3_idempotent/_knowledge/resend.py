@@ -25,7 +25,6 @@ __all__ = [
     "ResendClass",
     "names_the_created_thing",
     "operation_class",
-    "refiner",
     "refused_errors",
     "verb_of",
 ]
@@ -167,20 +166,6 @@ def _unreviewed(verb: str | None, method: str) -> ResendClass:
     if verb is None and method in _SAFE_METHODS:
         return ResendClass(IDEMPOTENT, "unreviewed", f"{newer}; HTTP {method}: only reads")
     return ResendClass(UNSAFE, "unreviewed", f"{newer}: not resent until reviewed")
-
-
-def refiner(service_name: str, name: str) -> RefineFn | None:
-    """The per-call refinement of an operation, if the request decides its class."""
-    entries = service(service_name).of(name)
-    key = entries.get("p")
-    when = entries.get("q")
-    if key is None and when is None:
-        return None
-    from .refine import REFINERS, condition  # noqa: PLC0415
-
-    if key is not None:
-        return REFINERS[key]
-    return condition(when[0]) if when is not None else None
 
 
 # Patterns, compiled (and cached by ``re``) when a REST PUT of a creating verb is classified.
