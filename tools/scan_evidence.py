@@ -42,10 +42,10 @@ change); on any other release it reports them.
 Some decisions rest on indirect evidence: the name is the key in the URI, a Smithy or
 botocore flag with no text, a modeled error whose text does not say "already exists", or
 what the operation is known to do, with no model text quoted. Review round 5 marked those
-459 *inferred* (461 less two now request conditions; ``tools/data/inferred.json``, with
-the rule and each entry's basis) and
-recorded a digest of what each was read from (``documentation_digest``: the operation as
-modeled, its input members and their documentation, its errors). On a later botocore whose
+459 *inferred* (461, less two that are request conditions now; ``tools/data/inferred.json``,
+with the rule and each entry's basis) and recorded a digest of what each was read from
+(``documentation_digest``: the operation as modeled, its input members and their
+documentation, its errors). On a later botocore whose
 model changes any of that, the entry is *re-opened*: ``--reopened`` lists it, and
 ``tests/knowledge/test_resend_table.py`` reports it (fails, on the reviewed release). A
 reviewer reads it again, moves it in ``_knowledge/resend_evidence.py`` if the new text

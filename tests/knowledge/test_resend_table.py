@@ -458,7 +458,10 @@ def _scan_evidence():
 
 
 def test_inferred_decisions_are_marked_with_their_basis():
-    """Review round 5 marked the decisions (461; 459 once two became request conditions) whose evidence is indirect, each with why."""
+    """Decisions on indirect evidence are marked, each with its basis (459: 461 less two).
+
+    Review round 5 marked 461; two became request conditions since.
+    """
     from boto3_idempotent._knowledge.resend_evidence import REVIEWED
 
     scan = _scan_evidence()

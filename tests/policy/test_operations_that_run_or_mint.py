@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from boto3_idempotent._knowledge.resend_table import REQUEST_CONDITIONS
 from boto3_idempotent._knowledge.review import REVIEWED_WITH
 from conftest import require_model
+from helpers.requests import drop, fill, member_at, minimal, present
 from helpers.safety import SESSION, failing, on_raw, sent_once, sent_twice  # noqa: F401
 
 PER_CALL = [
@@ -159,8 +160,6 @@ def test_operations_that_mail_notify_deploy_or_mint_are_sent_once(
 
 def _required(shape, path) -> bool:
     """Whether the member at ``path`` must be in a request."""
-    from helpers.requests import member_at
-
     return path[-1] in member_at(shape, path[:-1]).required_members
 
 
@@ -177,8 +176,6 @@ def _other_than(shape, values):
 
 def _requests(service: str, operation: str, when) -> tuple[list[dict], dict]:
     """(requests the condition refuses, one per clause broken alone; one it allows)."""
-    from helpers.requests import drop, fill, member_at, minimal, present
-
     shape = SESSION.get_service_model(service).operation_model(operation).input_shape
     harmless = minimal(shape)
     for clause in when.clauses:
@@ -251,14 +248,10 @@ def test_a_subnet_with_its_cidr_is_resent_after_a_lost_answer_and_made_once(moto
 
     direct = moto.client("ec2", direct=True)
     vpc = direct.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    set_testing(True)  # no real backoff sleeps
-    try:
-        client = wrap(moto.client("ec2"))
-        moto.lose("CreateSubnet")
-        with pytest.raises(EarlierAttemptMayHaveActed) as caught:
-            client.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")
-    finally:
-        set_testing(False)
+    client = wrap(moto.client("ec2"))
+    moto.lose("CreateSubnet")
+    with set_testing(True), pytest.raises(EarlierAttemptMayHaveActed) as caught:  # no sleeps
+        client.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")
     assert moto.count("CreateSubnet") == 2
     assert caught.value.response["Error"]["Code"] == "InvalidSubnet.Conflict"
     subnets = direct.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
