@@ -42,6 +42,11 @@ UNMODELED = {"ec2"}
         ([[["L", "[]", "Id"], "given"]], {"L": [{"Id": "1"}, {}]}, False),  # every element
         ([[["L", "[]", "Id"], "given"]], {"L": []}, False),
         ([[["L", "[]", "Id"], "given"]], {}, False),
+        ([[["L", "[]", "Mode"], "not_in", ["NEW"]]], {"L": [{}]}, True),  # default per element
+        ([[["L", "[]", "Mode"], "not_in", ["NEW"]]], {"L": []}, False),  # no element: nothing
+        ([[["L", "[]", "Mode"], "not_in", ["NEW"]]], {}, False),
+        ([[["L", "[]", "Count"], "absent"]], {"L": []}, False),
+        ([[["A", "L", "[]", "Id"], "given"]], {}, False),
         ([[["Count"], "absent"]], {}, True),
         ([[["Count"], "absent"]], {"Count": 2}, False),
         ([[["Preview"], "in", [True]]], {"Preview": True}, True),

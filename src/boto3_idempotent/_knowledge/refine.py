@@ -75,22 +75,25 @@ def ec2_associate_vpc_cidr_block(params: Mapping[str, Any]) -> bool:
 
 # -- conditions as data: REQUEST_CONDITIONS -----------------------------------------------
 
-_MISSING = object()
+_MISSING = object()  # the member is absent: its documented default applies
+_NO_ELEMENT = object()  # an empty or missing list: no element to hold the member
 
 
 def _values(params: Any, path: Any) -> list[Any]:
-    """The values at ``path`` (``"[]"``: every element of a list); ``_MISSING`` where absent."""
+    """The values at ``path`` (``"[]"``: every element of a list), or the markers above."""
     found: list[Any] = [params]
     for step in path:
         following: list[Any] = []
         for value in found:
-            if value is _MISSING:
-                following.append(_MISSING)
+            if value is _NO_ELEMENT:
+                following.append(_NO_ELEMENT)
             elif step == "[]":
                 if not isinstance(value, (list, tuple)) or not value:
-                    following.append(_MISSING)  # no element to hold the member
+                    following.append(_NO_ELEMENT)
                 else:
                     following.extend(value)
+            elif value is _MISSING:
+                following.append(_MISSING)
             elif isinstance(value, Mapping):
                 following.append(value.get(step, _MISSING))
             else:
@@ -142,7 +145,10 @@ def condition(clauses: Any) -> RefineFn:
 
     def holds(params: Mapping[str, Any]) -> bool:
         return bool(compiled) and all(
-            all(_holds(value, test, values) for value in _values(params, path))
+            all(
+                value is not _NO_ELEMENT and _holds(value, test, values)  # no element: nothing
+                for value in _values(params, path)
+            )
             for path, test, values in compiled
         )
 
